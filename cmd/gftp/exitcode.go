@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/session"
+)
+
+// Exit codes. Each is listed in the README and in --help.
+const (
+	exitOK          = 0   // every command succeeded
+	exitFailure     = 1   // a command failed on this side (a local file, a bad reply)
+	exitUsage       = 2   // bad flags, unknown or ambiguous command, wrong arguments
+	exitConnect     = 3   // could not connect, connection lost or timed out, data connection failed, not connected
+	exitLogin       = 4   // login refused
+	exitRefused     = 5   // the server refused a command (4xx or 5xx reply)
+	exitInterrupted = 130 // interrupted (SIGINT)
+)
+
+const exitCodesHelp = `Exit status:
+  0    every command succeeded
+  1    a command failed on this side (local file, unexpected reply)
+  2    usage: bad flags, unknown or ambiguous command, wrong arguments
+  3    connection: could not connect, lost, timed out, data connection failed
+  4    login refused
+  5    the server refused a command (4xx or 5xx reply)
+  130  interrupted
+`
+
+// exitCode maps an error to the exit status, in this one place.
+func exitCode(err error) int {
+	var (
+		usage *commands.UsageError
+		login *session.LoginError
+		conn  *session.ConnectError
+		data  *ftp.DataConnError
+		reply *ftp.ReplyError
+		nerr  net.Error
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.As(err, &login):
+		return exitLogin
+	case errors.As(err, &conn), errors.As(err, &data), errors.Is(err, session.ErrNotConnected),
+		errors.Is(err, ftp.ErrClosed), errors.As(err, &nerr):
+		return exitConnect
+	case errors.As(err, &reply):
+		return exitRefused
+	}
+	return exitFailure
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/session"
+)
+
+// Streams are the process's standard streams, injected so tests can drive
+// everything.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// config is the resolved configuration: plain values, read from viper once.
+type config struct {
+	Verbose, Debug, Prompt, AutoLogin, KeepGoing bool
+	Mode                                         session.Mode
+	Script                                       string
+	HistoryFile                                  string
+	ConnectTimeout, ReplyTimeout, DataTimeout    time.Duration
+	Host, Port                                   string
+}
+
+// newRootCmd builds the cobra command for the process's own flags; run
+// receives the resolved config. In-session commands never go through cobra.
+func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(config) error) *cobra.Command {
+	v := viper.New()
+	cmd := &cobra.Command{
+		Use:   "gftp [flags] [host [port]]",
+		Short: "gftp is a scriptable command-line FTP client",
+		Long: "gftp is a scriptable command-line FTP client: an ftp(1) drop-in for heredoc scripts,\n" +
+			"with a readline prompt at the terminal and exit codes that cron can trust.\n\n" +
+			"Commands read from stdin (a heredoc), a --script file, or typed at the gftp> prompt.\n" +
+			"A script stops at the first failed command; a line starting with '-' ignores its failure.",
+		Args:          cobra.MaximumNArgs(2),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := resolve(v, cmd.Flags(), stdinTTY)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				cfg.Host = args[0]
+			}
+			if len(args) > 1 {
+				cfg.Port = args[1]
+			}
+			return run(cfg)
+		},
+	}
+	cmd.SetIn(st.In)
+	cmd.SetOut(st.Out)
+	cmd.SetErr(st.Err)
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.BoolP("no-prompt", "i", false, "turn off per-file prompting in mget, mput and mdelete")
+	f.BoolP("no-login", "n", false, "no auto-login on open; use the user command")
+	f.BoolP("verbose", "v", stdinTTY, "verbose: show server replies and transfer statistics (default on at a terminal)")
+	f.BoolP("debug", "d", false, "debug: show the commands sent (PASS masked)")
+	f.BoolP("passive", "p", false, "start in passive mode (no fallback)")
+	f.BoolP("active", "A", false, "start in active mode (PORT/EPRT)")
+	f.String("mode", "auto", "data connection mode: auto (passive, falling back to active), passive or active")
+	f.String("script", "", "run commands from `FILE` instead of stdin")
+	f.Bool("keep-going", false, "in scripts, go on after failed commands (the exit status still reports the first)")
+	f.Duration("connect-timeout", ftp.DefaultConnectTimeout, "timeout for connecting to the server")
+	f.Duration("reply-timeout", ftp.DefaultReplyTimeout, "timeout for each server reply")
+	f.Duration("data-timeout", ftp.DefaultDataTimeout, "timeout for opening or accepting a data connection")
+	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &commands.UsageError{Msg: err.Error()}
+	})
+	var summary strings.Builder
+	table.WriteSummary(&summary)
+	cmd.SetHelpTemplate(cmd.HelpTemplate() + "\nCommands (at the prompt or in a script; unique prefixes work):\n" +
+		summary.String() + "\n" + configHelp + "\n" + exitCodesHelp)
+	return cmd
+}
+
+const configHelp = `Configuration: defaults < config file < GFTP_* environment (e.g. GFTP_MODE=active,
+GFTP_DATA_TIMEOUT=5s) < flags. Config keys are the long flag names.`
+
+// resolve layers defaults < config file < GFTP_* env < flags with a fresh
+// viper, then copies the result into plain values.
+func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
+	v.SetEnvPrefix("GFTP")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	if err := v.BindPFlags(f); err != nil {
+		return config{}, fmt.Errorf("flags: %w", err)
+	}
+	v.SetDefault("verbose", stdinTTY)
+	v.SetDefault("prompt", true)
+	v.SetDefault("auto-login", true)
+	if err := readConfigFile(v); err != nil {
+		return config{}, err
+	}
+	// The ftp(1) letters are shorthands for keys of other names.
+	if f.Changed("no-prompt") {
+		v.Set("prompt", !mustBool(f, "no-prompt"))
+	}
+	if f.Changed("no-login") {
+		v.Set("auto-login", !mustBool(f, "no-login"))
+	}
+	p, a := mustBool(f, "passive"), mustBool(f, "active")
+	switch {
+	case p && a:
+		return config{}, &commands.UsageError{Msg: "-p (passive) and -A (active) exclude each other"}
+	case p:
+		v.Set("mode", "passive")
+	case a:
+		v.Set("mode", "active")
+	}
+	mode, err := session.ParseMode(v.GetString("mode"))
+	if err != nil {
+		return config{}, &commands.UsageError{Msg: err.Error()}
+	}
+	cfg := config{
+		Verbose:        v.GetBool("verbose"),
+		Debug:          v.GetBool("debug"),
+		Prompt:         v.GetBool("prompt"),
+		AutoLogin:      v.GetBool("auto-login"),
+		KeepGoing:      v.GetBool("keep-going"),
+		Mode:           mode,
+		Script:         v.GetString("script"),
+		HistoryFile:    v.GetString("history-file"),
+		ConnectTimeout: v.GetDuration("connect-timeout"),
+		ReplyTimeout:   v.GetDuration("reply-timeout"),
+		DataTimeout:    v.GetDuration("data-timeout"),
+	}
+	for name, d := range map[string]time.Duration{"connect-timeout": cfg.ConnectTimeout, "reply-timeout": cfg.ReplyTimeout, "data-timeout": cfg.DataTimeout} {
+		if d <= 0 {
+			return config{}, &commands.UsageError{Msg: fmt.Sprintf("%s must be a positive duration such as 10s, not %q", name, v.GetString(name))}
+		}
+	}
+	return cfg, nil
+}
+
+func mustBool(f *pflag.FlagSet, name string) bool {
+	b, _ := f.GetBool(name)
+	return b
+}
+
+// readConfigFile reads --config, or the default file when it exists.
+func readConfigFile(v *viper.Viper) error {
+	path := v.GetString("config")
+	explicit := path != ""
+	if !explicit {
+		dir := os.Getenv("XDG_CONFIG_HOME")
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return nil
+			}
+			dir = filepath.Join(home, ".config")
+		}
+		path = filepath.Join(dir, "gftp", "config.yaml")
+		if _, err := os.Stat(path); err != nil {
+			return nil
+		}
+	}
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return &commands.UsageError{Msg: fmt.Sprintf("config file %s: %v", path, err)}
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"syscall"
+
+	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/script"
+	"github.com/gftp/gftp/internal/session"
+)
+
+// Main runs gftp with args and streams and returns the exit status.
+func Main(ctx context.Context, args []string, st Streams) int {
+	table := commands.Default()
+	stdinTTY := isTerminal(st.In)
+	var result error
+	root := newRootCmd(st, table, stdinTTY, func(cfg config) error {
+		result = run(ctx, cfg, table, st, stdinTTY)
+		return nil
+	})
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintf(st.Err, "gftp: %v\n", err)
+		var ue *commands.UsageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitCode(&commands.UsageError{Msg: err.Error()})
+	}
+	var rep *script.Reported
+	if result != nil && !errors.As(result, &rep) {
+		fmt.Fprintf(st.Err, "gftp: %v\n", result)
+	}
+	return exitCode(result)
+}
+
+// run wires the session, the dispatcher and a runner together.
+func run(ctx context.Context, cfg config, table *commands.Table, st Streams, stdinTTY bool) error {
+	interactive := cfg.Script == "" && stdinTTY
+	in := st.In
+	name := "stdin"
+	if cfg.Script != "" {
+		f, err := os.Open(cfg.Script)
+		if err != nil {
+			return &commands.UsageError{Msg: fmt.Sprintf("script: %v", err)}
+		}
+		defer f.Close()
+		in, name = f, cfg.Script
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("current directory: %w", err)
+	}
+	s := session.New(session.Config{
+		Out: st.Out, Err: st.Err,
+		Verbose: cfg.Verbose, Debug: cfg.Debug, Prompt: cfg.Prompt, AutoLogin: cfg.AutoLogin,
+		Mode: cfg.Mode, LocalDir: wd, LocalUser: localUser(),
+		ConnectTimeout: cfg.ConnectTimeout, ReplyTimeout: cfg.ReplyTimeout, DataTimeout: cfg.DataTimeout,
+	})
+	defer s.Close()
+
+	if interactive {
+		return runInteractive(ctx, cfg, table, st, s)
+	}
+	// A script asks only the terminal, if there is one, never its input.
+	s.SetAsk(ttyAsker{})
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.Host != "" {
+		if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
+			return err
+		}
+	}
+	r := &script.Runner{Table: table, Session: s, Err: st.Err, Name: name, KeepGoing: cfg.KeepGoing}
+	if err := r.Run(ctx, in); err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+func runInteractive(ctx context.Context, cfg config, table *commands.Table, st Streams, s *session.Session) error {
+	stdin, ok := st.In.(io.ReadCloser)
+	if !ok {
+		stdin = io.NopCloser(st.In)
+	}
+	repl, err := script.NewREPL(script.REPLConfig{
+		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err,
+		HistoryFile: cfg.HistoryFile, LocalDir: s.LocalDir,
+	})
+	if err != nil {
+		return err
+	}
+	defer repl.Close()
+	s.SetAsk(repl.Asker())
+	s.SetConfirm(repl.Asker())
+	if cfg.Host != "" {
+		// At the prompt a failed open is reported and the session goes on.
+		if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
+			fmt.Fprintf(st.Err, "gftp: %v\n", err)
+		}
+	}
+	err = repl.Run(ctx, s)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// localUser is the name offered by default at the login prompt.
+func localUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}

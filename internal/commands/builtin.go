@@ -1,0 +1,132 @@
+package commands
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gftp/gftp/internal/session"
+)
+
+type runFunc = func(ctx context.Context, s *session.Session, args []string) error
+
+// arg returns args[i], or "" when absent.
+func arg(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
+}
+
+// Default is gftp's command table.
+func Default() *Table {
+	t := &Table{}
+	cmds := []*Command{
+		{Name: "open", Aliases: []string{"ftp"}, Usage: "host [port]", Help: "connect to remote ftp server",
+			MinArgs: 1, MaxArgs: 2,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Open(ctx, a[0], arg(a, 1)) }},
+		{Name: "user", Usage: "user-name [password]", Help: "send new user information",
+			MinArgs: 1, MaxArgs: 2, NeedConn: true, Secret: 2,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				return s.Login(a[0], arg(a, 1), len(a) == 2)
+			}},
+		{Name: "close", Aliases: []string{"disconnect"}, Help: "terminate ftp session", MaxArgs: 0, NeedConn: true,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Close() }},
+		{Name: "bye", Aliases: []string{"quit", "exit"}, Help: "terminate ftp session and exit", MaxArgs: 0,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return ErrQuit }},
+		{Name: "passive", Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", MaxArgs: 1,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetPassive(arg(a, 0)) }},
+		{Name: "binary", Aliases: []string{"image"}, Help: "set binary transfer type", MaxArgs: 0,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(false) }},
+		{Name: "ascii", Help: "set ascii transfer type", MaxArgs: 0,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(true) }},
+		{Name: "type", Usage: "[ascii | binary | image]", Help: "set file transfer type", MaxArgs: 1, Run: runType},
+		{Name: "cd", Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory",
+			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cd(a[0]) }},
+		{Name: "cdup", Help: "change remote working directory to parent directory", NeedConn: true,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cdup() }},
+		{Name: "pwd", Help: "print working directory on remote machine", NeedConn: true,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Pwd() }},
+		{Name: "lcd", Usage: "[local-directory]", Help: "change local working directory", MaxArgs: 1,
+			Args: []ArgKind{ArgLocal},
+			Run:  func(ctx context.Context, s *session.Session, a []string) error { return s.Lcd(arg(a, 0)) }},
+		{Name: "ls", Usage: "[remote-path [local-file]]", Help: "list contents of remote path",
+			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
+		{Name: "dir", Usage: "[remote-path [local-file]]", Help: "list contents of remote path (long form)",
+			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
+		{Name: "nlist", Usage: "[remote-path [local-file]]", Help: "list names of files in remote path",
+			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("NLST")},
+		{Name: "get", Aliases: []string{"recv"}, Usage: "remote-file [local-file]", Help: "receive file",
+			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Get(ctx, a[0], arg(a, 1)) }},
+		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file]", Help: "send one file",
+			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Put(ctx, a[0], arg(a, 1)) }},
+		{Name: "mget", Usage: "remote-files...", Help: "get multiple files (globs expanded by gftp)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mget(ctx, a) }},
+		{Name: "mput", Usage: "local-files...", Help: "send multiple files (local globs)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mput(ctx, a) }},
+		{Name: "delete", Usage: "remote-file", Help: "delete remote file",
+			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Delete(a[0]) }},
+		{Name: "mdelete", Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mdelete(ctx, a) }},
+		{Name: "mkdir", Usage: "directory-name", Help: "make directory on the remote machine",
+			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mkdir(a[0]) }},
+		{Name: "rmdir", Usage: "directory-name", Help: "remove directory on the remote machine",
+			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rmdir(a[0]) }},
+		{Name: "rename", Usage: "from-name to-name", Help: "rename file",
+			MinArgs: 2, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rename(a[0], a[1]) }},
+		{Name: "size", Usage: "remote-file", Help: "show size of remote file",
+			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Size(a[0]) }},
+		{Name: "prompt", Usage: "[on | off]", Help: "force interactive prompting on multiple commands", MaxArgs: 1,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.TogglePrompt(arg(a, 0)) }},
+		{Name: "verbose", Usage: "[on | off]", Help: "toggle verbose mode", MaxArgs: 1,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleVerbose(arg(a, 0)) }},
+		{Name: "debug", Usage: "[on | off]", Help: "toggle/set debugging mode (show commands sent)", MaxArgs: 1,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleDebug(arg(a, 0)) }},
+		{Name: "status", Help: "show current status", MaxArgs: 0,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status() }},
+		{Name: "quote", Usage: "command [arguments...]", Help: "send arbitrary ftp command",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Quote(strings.Join(a, " ")) }},
+		{Name: "site", Usage: "arguments...", Help: "send site specific command to remote server",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				return s.Quote("SITE " + strings.Join(a, " "))
+			}},
+		{Name: "system", Help: "show remote system type", NeedConn: true,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.System() }},
+		{Name: "help", Aliases: []string{"?"}, Usage: "[command]", Help: "print local help information",
+			MaxArgs: 1, Args: []ArgKind{ArgCommand},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return t.help(s, arg(a, 0)) }},
+	}
+	*t = *NewTable(cmds)
+	return t
+}
+
+func listWith(verb string) runFunc {
+	return func(ctx context.Context, s *session.Session, a []string) error {
+		return s.List(ctx, verb, arg(a, 0), arg(a, 1))
+	}
+}
+
+func runType(ctx context.Context, s *session.Session, a []string) error {
+	switch strings.ToLower(arg(a, 0)) {
+	case "":
+		s.Printf("Using %s mode to transfer files.\n", s.Type())
+		return nil
+	case "ascii", "a":
+		return s.SetASCII(true)
+	case "binary", "image", "i":
+		return s.SetASCII(false)
+	}
+	return usageErrorf("type: unknown type %q (want ascii or binary)", a[0])
+}

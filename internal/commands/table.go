@@ -1,0 +1,192 @@
+// Package commands is gftp's one command dispatcher. Each command is
+// declared once, in one table that help, completion, the REPL and the
+// script runner all read.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gftp/gftp/internal/session"
+)
+
+// ErrQuit is returned by bye/quit: the runner stops, successfully.
+var ErrQuit = errors.New("quit")
+
+// UsageError is a command line that cannot run: unknown or ambiguous
+// command, wrong argument count or a bad argument.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ArgKind says what an argument names, for completion.
+type ArgKind int
+
+const (
+	ArgNone ArgKind = iota
+	ArgLocal
+	ArgRemote
+	ArgCommand
+)
+
+// Command is one row of the table.
+type Command struct {
+	Name     string
+	Aliases  []string
+	Usage    string // the arguments, e.g. "remote-file [local-file]"
+	Help     string // one line, lower case, as ftp(1) does
+	MinArgs  int
+	MaxArgs  int // -1: no limit
+	NeedConn bool
+	Args     []ArgKind // per argument; the last repeats
+	Secret   int       // 1-based index of an argument never to show (a password); 0 none
+	Run      func(ctx context.Context, s *session.Session, args []string) error
+}
+
+// UsageLine is "name usage".
+func (c *Command) UsageLine() string {
+	return strings.TrimSpace(c.Name + " " + c.Usage)
+}
+
+// ArgKind is the kind of the i-th argument (0-based).
+func (c *Command) ArgKind(i int) ArgKind {
+	if len(c.Args) == 0 {
+		return ArgNone
+	}
+	if i >= len(c.Args) {
+		i = len(c.Args) - 1
+	}
+	return c.Args[i]
+}
+
+// Table is the set of commands.
+type Table struct {
+	cmds  []*Command
+	names map[string]*Command // names and aliases
+}
+
+// NewTable indexes cmds.
+func NewTable(cmds []*Command) *Table {
+	t := &Table{cmds: cmds, names: map[string]*Command{}}
+	for _, c := range cmds {
+		t.names[c.Name] = c
+		for _, a := range c.Aliases {
+			t.names[a] = c
+		}
+	}
+	return t
+}
+
+// Commands lists the commands in table order.
+func (t *Table) Commands() []*Command { return t.cmds }
+
+// Names lists every name and alias, sorted.
+func (t *Table) Names() []string {
+	names := make([]string, 0, len(t.names))
+	for n := range t.names {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Find looks a command up by name, alias or unique prefix, as ftp(1) does.
+// A prefix of several names of the same command is not ambiguous.
+func (t *Table) Find(name string) (*Command, error) {
+	if c, ok := t.names[name]; ok {
+		return c, nil
+	}
+	var found *Command
+	for _, n := range t.Names() {
+		if strings.HasPrefix(n, name) {
+			if found != nil && found != t.names[n] {
+				return nil, usageErrorf("ambiguous command %q (could be %s)", name, strings.Join(t.prefixed(name), ", "))
+			}
+			found = t.names[n]
+		}
+	}
+	if found == nil {
+		return nil, usageErrorf("unknown command %q (try: help)", name)
+	}
+	return found, nil
+}
+
+func (t *Table) prefixed(p string) []string {
+	var out []string
+	for _, n := range t.Names() {
+		if strings.HasPrefix(n, p) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Check resolves words[0] and checks the argument count, without running
+// anything.
+func (t *Table) Check(words []string) (*Command, error) {
+	if len(words) == 0 {
+		return nil, usageErrorf("empty command")
+	}
+	c, err := t.Find(words[0])
+	if err != nil {
+		return nil, err
+	}
+	n := len(words) - 1
+	if n < c.MinArgs || (c.MaxArgs >= 0 && n > c.MaxArgs) {
+		return c, usageErrorf("usage: %s", c.UsageLine())
+	}
+	return c, nil
+}
+
+// Exec runs one tokenized command line.
+func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) error {
+	c, err := t.Check(words)
+	if err != nil {
+		return err
+	}
+	if c.NeedConn && !s.Connected() {
+		return session.ErrNotConnected
+	}
+	return c.Run(ctx, s, words[1:])
+}
+
+// Display is a command line for messages and history, with secrets
+// masked: the password of user, and the argument of quote PASS/ACCT.
+func (t *Table) Display(words []string) string {
+	if len(words) == 0 {
+		return ""
+	}
+	out := append([]string(nil), words...)
+	if c, err := t.Find(words[0]); err == nil {
+		if c.Secret > 0 && c.Secret < len(out) {
+			out[c.Secret] = "****"
+		}
+		if c.Name == "quote" && len(out) > 2 {
+			switch strings.ToUpper(out[1]) {
+			case "PASS", "ACCT":
+				out = append(out[:2], "****")
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// ExecLine tokenizes and runs one line; a blank or comment line does
+// nothing.
+func (t *Table) ExecLine(ctx context.Context, s *session.Session, line string) error {
+	words, err := Split(line)
+	if err != nil {
+		return &UsageError{Msg: err.Error()}
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	return t.Exec(ctx, s, words)
+}

@@ -1,0 +1,357 @@
+package ftp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// DataMode says which side opens data connections.
+type DataMode int
+
+const (
+	// Passive: the client connects to a port the server opened (EPSV, PASV).
+	Passive DataMode = iota
+	// Active: the server connects back to a port the client opened (EPRT, PORT).
+	Active
+)
+
+func (m DataMode) String() string {
+	if m == Active {
+		return "active"
+	}
+	return "passive"
+}
+
+// DataConnError is a data connection that could not be set up: the server
+// refused every way of opening one, or the connection itself failed. The
+// session uses it to fall back from passive to active mode.
+type DataConnError struct {
+	Mode DataMode
+	Addr string // the address dialed or listened on, when known
+	Err  error
+}
+
+func (e *DataConnError) Error() string {
+	switch {
+	case e.Mode == Active && e.Addr != "":
+		return fmt.Sprintf("active mode: data connection to %s failed: %v", e.Addr, e.Err)
+	case e.Addr != "":
+		return fmt.Sprintf("passive mode: cannot connect to the server's data port %s: %v", e.Addr, e.Err)
+	}
+	return fmt.Sprintf("%s mode: %v", e.Mode, e.Err)
+}
+
+func (e *DataConnError) Unwrap() error { return e.Err }
+
+// DataConn is an open data connection for one transfer command.
+type DataConn struct {
+	net.Conn
+	c     *Conn
+	verb  string
+	final *Reply // set when the server already sent the final reply
+	done  bool
+}
+
+// Close closes the data connection and reads the command's final reply.
+// Closing twice is harmless.
+func (d *DataConn) Close() error {
+	if d.done {
+		return nil
+	}
+	d.done = true
+	d.Conn.Close()
+	r := d.final
+	if r == nil {
+		var err error
+		if r, err = d.c.Read(); err != nil {
+			return err
+		}
+	}
+	if r.Class() >= 4 {
+		return &ReplyError{Command: d.verb, Reply: r}
+	}
+	return nil
+}
+
+// OpenData opens a data connection in mode and sends cmd over the control
+// connection (preceded by REST when offset > 0). The caller reads or writes
+// the DataConn and then closes it to collect the final reply.
+func (c *Conn) OpenData(ctx context.Context, mode DataMode, cmd string, offset int64) (*DataConn, error) {
+	if err := CheckArg(cmd); err != nil {
+		return nil, err
+	}
+	if mode == Active {
+		return c.openActive(ctx, cmd, offset)
+	}
+	return c.openPassive(ctx, cmd, offset)
+}
+
+func (c *Conn) sendRest(offset int64) error {
+	if offset <= 0 {
+		return nil
+	}
+	r, err := c.Cmd(fmt.Sprintf("REST %d", offset))
+	if err != nil {
+		return err
+	}
+	if r.Code != 350 {
+		return &ReplyError{Command: "REST", Reply: r}
+	}
+	return nil
+}
+
+// startTransfer sends the transfer command and reads its preliminary reply.
+// final is non-nil when the server skipped the 1xx reply.
+func (c *Conn) startTransfer(cmd string) (final *Reply, err error) {
+	if err := c.Send(cmd); err != nil {
+		return nil, err
+	}
+	r, err := c.Read()
+	if err != nil {
+		return nil, err
+	}
+	switch r.Class() {
+	case 1:
+		return nil, nil
+	case 2:
+		return r, nil
+	}
+	return nil, &ReplyError{Command: verbOf(cmd), Reply: r}
+}
+
+// passiveAddr asks the server for a port to connect to: EPSV, then PASV.
+func (c *Conn) passiveAddr() (netip.AddrPort, error) {
+	peer := c.RemoteAddr()
+	var refusal error
+	if !c.noEPSV {
+		r, err := c.Cmd("EPSV")
+		var re *ReplyError
+		switch {
+		case err == nil && r.Code == 229:
+			port, err := ParseEPSV(r.Message())
+			if err != nil {
+				return netip.AddrPort{}, err
+			}
+			return netip.AddrPortFrom(peer.Addr(), uint16(port)), nil
+		case errors.As(err, &re) && !errors.Is(err, ErrClosed):
+			refusal = err
+			if !re.Temporary() {
+				c.noEPSV = true // not supported: don't ask again this session
+			}
+		case err != nil:
+			return netip.AddrPort{}, err
+		}
+	}
+	if peer.Addr().Unmap().Is6() {
+		return netip.AddrPort{}, fmt.Errorf("the server refused EPSV (%v) and PASV cannot reach an IPv6 server", refusal)
+	}
+	r, err := c.Cmd("PASV")
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	ap, err := ParsePASV(r.Message())
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	// Servers behind NAT often advertise a private or bogus address; the
+	// control connection's peer is the one we know to be reachable.
+	if ap.Addr() != peer.Addr().Unmap() {
+		ap = netip.AddrPortFrom(peer.Addr(), ap.Port())
+	}
+	return ap, nil
+}
+
+func (c *Conn) openPassive(ctx context.Context, cmd string, offset int64) (*DataConn, error) {
+	ap, err := c.passiveAddr()
+	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
+		return nil, &DataConnError{Mode: Passive, Err: err}
+	}
+	d := net.Dialer{Timeout: c.opts.DataTimeout}
+	nc, err := d.DialContext(ctx, "tcp", ap.String())
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			err = fmt.Errorf("no answer within %s", c.opts.DataTimeout)
+		} else {
+			err = unwrapNetError(err)
+		}
+		return nil, &DataConnError{Mode: Passive, Addr: ap.String(), Err: err}
+	}
+	if err := c.sendRest(offset); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	final, err := c.startTransfer(cmd)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final}, nil
+}
+
+// announceActive tells the server where to connect: EPRT, then PORT.
+func (c *Conn) announceActive(ap netip.AddrPort) error {
+	var refusal error
+	if !c.noEPRT {
+		_, err := c.Cmd("EPRT " + FormatEPRT(ap))
+		var re *ReplyError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &re) && !errors.Is(err, ErrClosed):
+			refusal = err
+			if !re.Temporary() {
+				c.noEPRT = true
+			}
+		default:
+			return err
+		}
+	}
+	arg, err := FormatPORT(ap)
+	if err != nil {
+		return fmt.Errorf("the server refused EPRT (%v) and PORT cannot carry an IPv6 address", refusal)
+	}
+	_, err = c.Cmd("PORT " + arg)
+	return err
+}
+
+func (c *Conn) openActive(ctx context.Context, cmd string, offset int64) (*DataConn, error) {
+	local := c.LocalAddr().Addr().Unmap()
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	if err != nil {
+		return nil, &DataConnError{Mode: Active, Err: fmt.Errorf("listen on %s: %w", local, err)}
+	}
+	defer ln.Close()
+	ap := ln.Addr().(*net.TCPAddr).AddrPort()
+	if err := c.announceActive(ap); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
+		return nil, &DataConnError{Mode: Active, Err: err}
+	}
+	if err := c.sendRest(offset); err != nil {
+		return nil, err
+	}
+	final, err := c.startTransfer(cmd)
+	if err != nil {
+		var re *ReplyError
+		if errors.As(err, &re) && re.Reply.Code == 425 {
+			// 425: the server could not connect back to us.
+			return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: fmt.Errorf("%w%s", err, firewallHint)}
+		}
+		return nil, err
+	}
+	nc, err := c.accept(ctx, ln)
+	if err != nil {
+		if final == nil {
+			// The server still owes a final reply; drop the data connection
+			// so it gives up, and read it so the control stream stays in step.
+			c.ctrl.SetReadDeadline(time.Now().Add(c.opts.DataTimeout))
+			if r, rerr := ReadReply(c.br); rerr != nil {
+				c.markClosed()
+			} else if c.opts.OnReply != nil {
+				c.opts.OnReply(r)
+			}
+		}
+		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: err}
+	}
+	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final}, nil
+}
+
+const firewallHint = " (a firewall on this host may block inbound TCP from the server's port 20)"
+
+// accept waits for the server's data connection, ignoring connections from
+// any other address: only the server we talk to may feed us data.
+func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error) {
+	deadline := time.Now().Add(c.opts.DataTimeout)
+	ln.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { ln.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	want := c.RemoteAddr().Addr().Unmap()
+	for {
+		nc, err := ln.AcceptTCP()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil, fmt.Errorf("the server did not connect within %s%s", c.opts.DataTimeout, firewallHint)
+			}
+			return nil, err
+		}
+		if nc.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap() != want {
+			nc.Close()
+			continue
+		}
+		return nc, nil
+	}
+}
+
+// unwrapNetError drops the "dial tcp a->b:" prefix that net adds, since our
+// message names the address itself.
+func unwrapNetError(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+// Transfer helpers: each opens a data connection, moves the bytes and
+// collects the final reply. A local error wins over the server's reply,
+// since it is the cause.
+
+// Retrieve copies the remote file path (from offset) to w.
+func (c *Conn) Retrieve(ctx context.Context, mode DataMode, path string, offset int64, w io.Writer) (int64, error) {
+	return c.download(ctx, mode, "RETR "+path, offset, w)
+}
+
+// List runs a listing command (LIST, NLST or MLSD, with an optional
+// argument) and returns its body.
+func (c *Conn) List(ctx context.Context, mode DataMode, verb, arg string, w io.Writer) (int64, error) {
+	cmd := verb
+	if arg != "" {
+		cmd += " " + arg
+	}
+	return c.download(ctx, mode, cmd, 0, w)
+}
+
+func (c *Conn) download(ctx context.Context, mode DataMode, cmd string, offset int64, w io.Writer) (int64, error) {
+	dc, err := c.OpenData(ctx, mode, cmd, offset)
+	if err != nil {
+		return 0, err
+	}
+	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
+	n, cerr := io.Copy(w, dc.Conn) // the bare conn, so io.Copy can splice
+	stop()
+	err = dc.Close()
+	if cerr != nil {
+		return n, fmt.Errorf("%s: %w", verbOf(cmd), cerr)
+	}
+	return n, err
+}
+
+// Store copies r to the remote file path with STOR.
+func (c *Conn) Store(ctx context.Context, mode DataMode, path string, r io.Reader) (int64, error) {
+	dc, err := c.OpenData(ctx, mode, "STOR "+path, 0)
+	if err != nil {
+		return 0, err
+	}
+	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
+	n, cerr := io.Copy(dc.Conn, r) // the bare conn, so io.Copy can sendfile
+	stop()
+	err = dc.Close()
+	if cerr != nil {
+		return n, fmt.Errorf("STOR: %w", cerr)
+	}
+	return n, err
+}

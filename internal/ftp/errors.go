@@ -1,0 +1,55 @@
+package ftp
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrClosed reports a control connection that the server closed or that
+// broke; the session must reconnect before it can go on.
+var ErrClosed = errors.New("connection closed")
+
+// ReplyError is a server reply that refused a command (class 4 or 5).
+type ReplyError struct {
+	Command string // the verb of the refused command, e.g. "CWD"
+	Reply   *Reply
+}
+
+func (e *ReplyError) Error() string {
+	// One line: a multi-line refusal is joined so that scripts' error lines
+	// stay one line each.
+	msg := strings.Join(strings.Fields(e.Reply.Message()), " ")
+	return fmt.Sprintf("%d %s", e.Reply.Code, msg)
+}
+
+// Temporary reports a transient refusal (4xx) that may succeed if retried.
+func (e *ReplyError) Temporary() bool { return e.Reply.Class() == 4 }
+
+// CheckArg rejects text that would let an argument smuggle a second command
+// onto the control connection (CR or LF) or end it early (NUL).
+func CheckArg(s string) error {
+	if i := strings.IndexAny(s, "\r\n\x00"); i >= 0 {
+		return fmt.Errorf("argument %q contains a control character (CR, LF or NUL)", s)
+	}
+	return nil
+}
+
+// maskCommand hides the argument of commands that carry secrets, so that
+// traces and error messages never show a password.
+func maskCommand(line string) string {
+	verb, _, found := strings.Cut(line, " ")
+	switch strings.ToUpper(verb) {
+	case "PASS", "ACCT":
+		if found {
+			return verb + " ****"
+		}
+	}
+	return line
+}
+
+// verbOf returns the upper-cased command verb of a command line.
+func verbOf(line string) string {
+	verb, _, _ := strings.Cut(line, " ")
+	return strings.ToUpper(verb)
+}

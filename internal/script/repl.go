@@ -1,0 +1,133 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/chzyer/readline"
+
+	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/session"
+)
+
+// REPLConfig configures the interactive prompt.
+type REPLConfig struct {
+	Table       *commands.Table
+	Stdin       io.ReadCloser
+	Stdout      io.Writer
+	Stderr      io.Writer
+	HistoryFile string // "" keeps history in memory only
+	// LocalDir is asked at completion time for local file names.
+	LocalDir func() string
+}
+
+// REPL is the interactive prompt: line editing, history and completion
+// from the command table.
+type REPL struct {
+	cfg REPLConfig
+	rl  *readline.Instance
+}
+
+// NewREPL sets up readline on the given streams.
+func NewREPL(cfg REPLConfig) (*REPL, error) {
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:                 "gftp> ",
+		HistoryFile:            cfg.HistoryFile,
+		DisableAutoSaveHistory: true, // lines are saved masked, by us
+		HistorySearchFold:      true,
+		AutoComplete:           &completer{t: cfg.Table, localDir: cfg.LocalDir},
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "",
+		Stdin:                  cfg.Stdin,
+		Stdout:                 cfg.Stdout,
+		Stderr:                 cfg.Stderr,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start line editor: %w", err)
+	}
+	return &REPL{cfg: cfg, rl: rl}, nil
+}
+
+// Asker asks on the REPL's terminal, for names, passwords and per-file
+// confirmations.
+func (r *REPL) Asker() session.Asker { return replAsker{r.rl} }
+
+type replAsker struct{ rl *readline.Instance }
+
+func (a replAsker) Ask(prompt string) (string, error) {
+	a.rl.SetPrompt(prompt)
+	defer a.rl.SetPrompt("gftp> ")
+	a.rl.HistoryDisable()
+	defer a.rl.HistoryEnable()
+	line, err := a.rl.Readline()
+	if err != nil {
+		return "", fmt.Errorf("no answer: %w", err)
+	}
+	return line, nil
+}
+
+func (a replAsker) AskPassword(prompt string) (string, error) {
+	b, err := a.rl.ReadPassword(prompt)
+	if err != nil {
+		return "", fmt.Errorf("no password: %w", err)
+	}
+	return string(b), nil
+}
+
+// Close restores the terminal.
+func (r *REPL) Close() error { return r.rl.Close() }
+
+// Run reads and runs commands until bye or end of input. Errors are
+// printed and the session goes on; the result is the last command's error,
+// as a shell's status is its last command's.
+func (r *REPL) Run(ctx context.Context, s *session.Session) error {
+	var last error
+	for {
+		line, err := r.rl.Readline()
+		if errors.Is(err, readline.ErrInterrupt) {
+			continue
+		}
+		if err != nil { // io.EOF: ^D
+			return last
+		}
+		words, err := commands.Split(line)
+		if err != nil {
+			last = &commands.UsageError{Msg: err.Error()}
+			fmt.Fprintf(r.cfg.Stderr, "gftp: %v\n", last)
+			continue
+		}
+		if len(words) == 0 {
+			continue
+		}
+		r.rl.SaveHistory(r.cfg.Table.Display(words))
+		last = r.exec(ctx, s, words)
+		if errors.Is(last, commands.ErrQuit) {
+			return nil
+		}
+		if last != nil {
+			fmt.Fprintf(r.cfg.Stderr, "gftp: %v\n", last)
+		}
+	}
+}
+
+// exec runs one command; ^C during it cancels that command only.
+func (r *REPL) exec(ctx context.Context, s *session.Session, words []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return r.cfg.Table.Exec(ctx, s, words)
+}
+

@@ -1,0 +1,116 @@
+// Package script holds gftp's two runners: the non-interactive one for
+// stdin, heredocs and files, and the readline REPL. Both feed the same
+// dispatcher line by line; they differ only in prompting and error policy.
+package script
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/session"
+)
+
+// LineError is a failed script line.
+type LineError struct {
+	Name string // script name: "stdin" or the file
+	Line int
+	Cmd  string // the line as shown (secrets masked)
+	Err  error
+}
+
+func (e *LineError) Error() string {
+	if e.Cmd == "" {
+		return fmt.Sprintf("%s:%d: %v", e.Name, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %s: %v", e.Name, e.Line, e.Cmd, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Reported wraps an error the runner has already printed.
+type Reported struct{ Err error }
+
+func (e *Reported) Error() string { return e.Err.Error() }
+func (e *Reported) Unwrap() error { return e.Err }
+
+// Runner runs a script. By default it stops at the first failed command, so
+// that a failed cd or mput never goes on to mdelete the last backup. A line
+// starting with "-" ignores its own failure (as in make); KeepGoing
+// ignores all failures but still reports the first one at the end.
+type Runner struct {
+	Table     *commands.Table
+	Session   *session.Session
+	Err       io.Writer
+	Name      string
+	KeepGoing bool
+}
+
+// maxLine bounds one script line.
+const maxLine = 1 << 20
+
+// Run runs the script read from in. It returns nil when every command
+// succeeded (or its failure was ignored with "-"), else a *Reported
+// wrapping the first *LineError.
+func (r *Runner) Run(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), maxLine)
+	var first error
+	n := 0
+	for sc.Scan() {
+		n++
+		if ctx.Err() != nil {
+			return r.fail(first, &LineError{Name: r.Name, Line: n, Err: ctx.Err()})
+		}
+		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
+		ignore := strings.HasPrefix(line, "-")
+		if ignore {
+			line = strings.TrimSpace(line[1:])
+		}
+		words, err := commands.Split(line)
+		if err != nil {
+			err = &commands.UsageError{Msg: err.Error()}
+		} else if len(words) == 0 {
+			continue
+		} else {
+			err = r.Table.Exec(ctx, r.Session, words)
+		}
+		if errors.Is(err, commands.ErrQuit) {
+			break
+		}
+		if err == nil {
+			continue
+		}
+		le := &LineError{Name: r.Name, Line: n, Cmd: r.Table.Display(words), Err: err}
+		fmt.Fprintf(r.Err, "gftp: %v\n", le)
+		if ignore {
+			continue
+		}
+		if first == nil {
+			first = le
+		}
+		if !r.KeepGoing {
+			return &Reported{Err: first}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return r.fail(first, &LineError{Name: r.Name, Line: n + 1, Err: fmt.Errorf("read script: %w", err)})
+	}
+	if first != nil {
+		return &Reported{Err: first}
+	}
+	return nil
+}
+
+// fail prints err and returns the first failure (err if none came before).
+func (r *Runner) fail(first, err error) error {
+	fmt.Fprintf(r.Err, "gftp: %v\n", err)
+	if first == nil {
+		first = err
+	}
+	return &Reported{Err: first}
+}

@@ -1,0 +1,266 @@
+// Package session holds the state of one FTP session that the command
+// dispatcher drives: the connection and login, the transfer type, the data
+// mode and its toggles, the local directory and the user's options. Each
+// operation is a method that returns an error; printing follows ftp(1).
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// ErrNotConnected is returned by commands that need a connection.
+var ErrNotConnected = errors.New("Not connected.")
+
+// ErrNoTerminal means nobody can be asked: gftp never takes answers from a
+// script's own input.
+var ErrNoTerminal = errors.New("no terminal to ask")
+
+// LoginError is a failed login.
+type LoginError struct{ Err error }
+
+func (e *LoginError) Error() string { return "login failed: " + e.Err.Error() }
+func (e *LoginError) Unwrap() error { return e.Err }
+
+// ConnectError is a failed attempt to reach the server.
+type ConnectError struct{ Err error }
+
+func (e *ConnectError) Error() string { return e.Err.Error() }
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// Asker asks the person at the terminal.
+type Asker interface {
+	Ask(prompt string) (string, error)
+	AskPassword(prompt string) (string, error)
+}
+
+// Config is what a session starts with.
+type Config struct {
+	Out, Err io.Writer
+	// Ask reaches the terminal for names and passwords; nil when there is
+	// none (cron), and then nothing is asked.
+	Ask Asker
+	// Confirm asks per file in mget/mput/mdelete; nil in scripts.
+	Confirm Asker
+
+	Verbose, Debug bool
+	Prompt         bool // ask per file (ftp's "interactive")
+	AutoLogin      bool // log in right after open (ftp without -n)
+	Mode           Mode
+	LocalDir       string // where relative local paths start
+	LocalUser      string // the default name offered at login
+
+	ConnectTimeout, ReplyTimeout, DataTimeout time.Duration
+}
+
+// Session is one FTP session. Not safe for concurrent use.
+type Session struct {
+	out, errw io.Writer
+	ask       Asker
+	confirm   Asker
+
+	verbose, debug, prompt, autoLogin bool
+
+	mode Mode
+	// fellBack records that auto mode gave up on passive this session.
+	fellBack bool
+	ascii    bool
+	sentType string // the TYPE the server has now; "" unknown
+
+	conn      *ftp.Conn
+	host      string
+	loggedIn  bool
+	localDir  string
+	localUser string
+	timeouts  ftp.Options
+}
+
+// New makes a session from cfg.
+func New(cfg Config) *Session {
+	out, errw := cfg.Out, cfg.Err
+	if out == nil {
+		out = io.Discard
+	}
+	if errw == nil {
+		errw = io.Discard
+	}
+	dir := cfg.LocalDir
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	return &Session{
+		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
+		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
+		mode: cfg.Mode, localDir: dir, localUser: cfg.LocalUser,
+		timeouts: ftp.Options{
+			ConnectTimeout: cfg.ConnectTimeout,
+			ReplyTimeout:   cfg.ReplyTimeout,
+			DataTimeout:    cfg.DataTimeout,
+		},
+	}
+}
+
+// Connected reports whether a control connection is open.
+func (s *Session) Connected() bool { return s.conn != nil && !s.conn.Closed() }
+
+// printf writes to the transcript.
+func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
+
+// Warnf writes a one-line notice to stderr.
+func (s *Session) Warnf(format string, args ...any) {
+	fmt.Fprintf(s.errw, "gftp: "+format+"\n", args...)
+}
+
+func (s *Session) onSend(line string) {
+	if s.debug {
+		s.printf("---> %s\n", line)
+	}
+}
+
+func (s *Session) onReply(r *ftp.Reply) {
+	if s.verbose {
+		s.printf("%s\n", r.String())
+	}
+}
+
+// Open connects to host (and port, default 21), then logs in when the
+// session auto-logs in and someone can be asked for the name.
+func (s *Session) Open(ctx context.Context, host, port string) error {
+	if s.Connected() {
+		return fmt.Errorf("already connected to %s, use close first", s.host)
+	}
+	if port == "" {
+		port = "21"
+	}
+	opts := s.timeouts
+	opts.OnSend = s.onSend
+	// The greeting arrives inside Dial; print "Connected to" before it, as
+	// ftp(1) does, by holding replies until the dial is done.
+	var greeting []*ftp.Reply
+	held := true
+	opts.OnReply = func(r *ftp.Reply) {
+		if held {
+			greeting = append(greeting, r)
+			return
+		}
+		s.onReply(r)
+	}
+	c, _, err := ftp.Dial(ctx, net.JoinHostPort(host, port), opts)
+	held = false
+	if err != nil {
+		for _, r := range greeting {
+			s.onReply(r)
+		}
+		return &ConnectError{Err: err}
+	}
+	if s.verbose {
+		s.printf("Connected to %s.\n", host)
+	}
+	for _, r := range greeting {
+		s.onReply(r)
+	}
+	s.conn, s.host, s.loggedIn, s.sentType, s.fellBack = c, host, false, "", false
+	if s.autoLogin {
+		return s.autoLoginNow()
+	}
+	return nil
+}
+
+func (s *Session) autoLoginNow() error {
+	if s.ask == nil {
+		if s.verbose {
+			s.Warnf("not logged in: no terminal to ask for a user name (use: user NAME [PASSWORD])")
+		}
+		return nil
+	}
+	name, err := s.ask.Ask(fmt.Sprintf("Name (%s:%s): ", s.host, s.localUser))
+	if err != nil {
+		return &LoginError{Err: fmt.Errorf("ask for the user name: %w", err)}
+	}
+	if name = strings.TrimSpace(name); name == "" {
+		name = s.localUser
+	}
+	return s.Login(name, "", false)
+}
+
+// Login logs in as user. Without a password (hasPass false) one is asked
+// on the terminal if the server wants it.
+func (s *Session) Login(user, pass string, hasPass bool) error {
+	if !s.Connected() {
+		return ErrNotConnected
+	}
+	if err := ftp.CheckArg(user); err != nil {
+		return err
+	}
+	askPass := func() (string, error) {
+		if hasPass {
+			return pass, nil
+		}
+		if s.ask == nil {
+			return "", fmt.Errorf("the server wants a password for %s and there is %w for it", user, ErrNoTerminal)
+		}
+		return s.ask.AskPassword("Password: ")
+	}
+	if err := s.conn.Login(user, askPass); err != nil {
+		if errors.Is(err, ftp.ErrClosed) {
+			return &ConnectError{Err: err}
+		}
+		return &LoginError{Err: err}
+	}
+	s.loggedIn = true
+	// Like ftp(1): tell the system type and the transfer type. gftp
+	// always starts in binary, which is what backups need.
+	if r, err := s.conn.Cmd("SYST"); err == nil && s.verbose {
+		s.printf("Remote system type is %s.\n", strings.Fields(r.Message() + " ?")[0])
+	}
+	if s.verbose && !s.ascii {
+		s.printf("Using binary mode to transfer files.\n")
+	}
+	return nil
+}
+
+// Close ends the connection with QUIT.
+func (s *Session) Close() error {
+	if s.conn == nil {
+		return nil
+	}
+	err := s.conn.Quit()
+	s.conn, s.loggedIn = nil, false
+	if err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// localPath resolves a local name against the session's local directory
+// (lcd), so that no process-wide chdir is needed.
+func (s *Session) localPath(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(s.localDir, name)
+}
+
+// Printf writes to the session's transcript (stdout).
+func (s *Session) Printf(format string, args ...any) { s.printf(format, args...) }
+
+// Writer is the session's transcript writer.
+func (s *Session) Writer() io.Writer { return s.out }
+
+// LocalDir is the session's local directory (changed by lcd).
+func (s *Session) LocalDir() string { return s.localDir }
+
+// SetConfirm sets who is asked per file in mget/mput/mdelete.
+func (s *Session) SetConfirm(a Asker) { s.confirm = a }
+
+// SetAsk sets who is asked for names and passwords.
+func (s *Session) SetAsk(a Asker) { s.ask = a }

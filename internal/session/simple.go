@@ -1,0 +1,240 @@
+package session
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// cmd runs one control-connection command and checks for a lost connection.
+func (s *Session) cmd(line string) (*ftp.Reply, error) {
+	r, err := s.conn.Cmd(line)
+	return r, s.check(err)
+}
+
+// show prints a reply that the user asked for even when not verbose
+// (verbose mode has printed it already).
+func (s *Session) show(r *ftp.Reply) {
+	if !s.verbose && r != nil {
+		s.printf("%s\n", r.String())
+	}
+}
+
+// Cd changes the remote directory.
+func (s *Session) Cd(dir string) error {
+	_, err := s.cmd("CWD " + dir)
+	return err
+}
+
+// Cdup goes to the remote parent directory.
+func (s *Session) Cdup() error {
+	_, err := s.cmd("CDUP")
+	return err
+}
+
+// Pwd prints the remote directory.
+func (s *Session) Pwd() error {
+	r, err := s.cmd("PWD")
+	if err != nil {
+		return err
+	}
+	dir := r.Message()
+	// 257 "dir" is the RFC 959 form; doubled quotes escape a quote.
+	if i, j := strings.Index(dir, `"`), strings.LastIndex(dir, `"`); i >= 0 && j > i {
+		dir = strings.ReplaceAll(dir[i+1:j], `""`, `"`)
+	}
+	if !s.verbose {
+		s.printf("Remote directory: %s\n", dir)
+	}
+	return nil
+}
+
+// Lcd changes the local directory (the session's own, not the process's).
+func (s *Session) Lcd(dir string) error {
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return fmt.Errorf("no home directory: %w", err)
+		}
+		dir = home
+	}
+	p := s.localPath(dir)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("local directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("local directory: %s is not a directory", dir)
+	}
+	s.localDir = p
+	s.printf("Local directory now: %s\n", p)
+	return nil
+}
+
+// Delete deletes a remote file.
+func (s *Session) Delete(name string) error {
+	_, err := s.cmd("DELE " + name)
+	return err
+}
+
+// Mkdir makes a remote directory.
+func (s *Session) Mkdir(name string) error {
+	_, err := s.cmd("MKD " + name)
+	return err
+}
+
+// Rmdir removes a remote directory.
+func (s *Session) Rmdir(name string) error {
+	_, err := s.cmd("RMD " + name)
+	return err
+}
+
+// Rename renames a remote file (RNFR then RNTO).
+func (s *Session) Rename(from, to string) error {
+	if err := ftp.CheckArg(to); err != nil {
+		return err // before RNFR, so nothing is left half done
+	}
+	r, err := s.cmd("RNFR " + from)
+	if err != nil {
+		return err
+	}
+	if r.Code != 350 {
+		return &ftp.ReplyError{Command: "RNFR", Reply: r}
+	}
+	_, err = s.cmd("RNTO " + to)
+	return err
+}
+
+// Size prints the size of a remote file. SIZE depends on the type, so the
+// session's type is set first.
+func (s *Session) Size(name string) error {
+	if err := s.ensureType(); err != nil {
+		return err
+	}
+	r, err := s.cmd("SIZE " + name)
+	if err != nil {
+		return err
+	}
+	s.printf("%s\t%s\n", name, strings.TrimSpace(r.Message()))
+	return nil
+}
+
+// Quote sends a raw command and prints the reply. Preliminary (1xx)
+// replies are followed to the final one so the stream stays in step.
+func (s *Session) Quote(line string) error {
+	if err := s.conn.Send(line); err != nil {
+		return s.check(err)
+	}
+	for {
+		r, err := s.conn.Read()
+		if err != nil {
+			return s.check(err)
+		}
+		s.show(r)
+		if r.Class() == 1 {
+			continue
+		}
+		if r.Class() >= 4 {
+			return s.check(&ftp.ReplyError{Command: strings.ToUpper(strings.Fields(line)[0]), Reply: r})
+		}
+		if strings.EqualFold(strings.Fields(line)[0], "TYPE") {
+			s.sentType = "" // the server's type is no longer known
+		}
+		return nil
+	}
+}
+
+// System prints the server's system type.
+func (s *Session) System() error {
+	r, err := s.cmd("SYST")
+	if err != nil {
+		return err
+	}
+	s.show(r)
+	return nil
+}
+
+// SetASCII chooses ASCII (true) or binary transfers, telling the server at
+// once when connected, as ftp(1) does.
+func (s *Session) SetASCII(ascii bool) error {
+	s.ascii = ascii
+	if s.Connected() {
+		return s.ensureType()
+	}
+	return nil
+}
+
+// Type reports the transfer type name.
+func (s *Session) Type() string {
+	if s.ascii {
+		return "ascii"
+	}
+	return "binary"
+}
+
+// ToggleVerbose flips or sets verbose mode.
+func (s *Session) ToggleVerbose(arg string) error {
+	v, err := toggle(s.verbose, arg)
+	if err != nil {
+		return err
+	}
+	s.verbose = v
+	s.printf("Verbose mode %s.\n", onOff(v))
+	return nil
+}
+
+// ToggleDebug flips or sets debug mode (commands sent are shown).
+func (s *Session) ToggleDebug(arg string) error {
+	v, err := toggle(s.debug, arg)
+	if err != nil {
+		return err
+	}
+	s.debug = v
+	s.printf("Debugging %s.\n", onOff(v))
+	return nil
+}
+
+// TogglePrompt flips or sets per-file prompting.
+func (s *Session) TogglePrompt(arg string) error {
+	v, err := toggle(s.prompt, arg)
+	if err != nil {
+		return err
+	}
+	s.prompt = v
+	s.printf("Interactive mode %s.\n", onOff(v))
+	return nil
+}
+
+func toggle(cur bool, arg string) (bool, error) {
+	switch strings.ToLower(arg) {
+	case "":
+		return !cur, nil
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	}
+	return cur, fmt.Errorf("unknown argument %q (want on or off)", arg)
+}
+
+// Status prints the session's state.
+func (s *Session) Status() error {
+	if s.Connected() {
+		s.printf("Connected to %s (%s).\n", s.host, s.conn.RemoteAddr())
+		if !s.loggedIn {
+			s.printf("Not logged in.\n")
+		}
+	} else {
+		s.printf("Not connected.\n")
+	}
+	s.printf("Type: %s; Verbose: %s; Debugging: %s; Prompting: %s.\n",
+		s.Type(), onOff(s.verbose), onOff(s.debug), onOff(s.prompt))
+	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(s.mode != ModeActive), onOff(s.mode == ModeAuto))
+	if s.fellBack {
+		s.printf("Passive mode failed this session: data connections now use active mode.\n")
+	}
+	s.printf("Local directory: %s\n", s.localDir)
+	return nil
+}

@@ -1,0 +1,230 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// check turns a lost control connection into a ConnectError and forgets
+// the connection, so that later commands say "Not connected.".
+func (s *Session) check(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ftp.ErrClosed) {
+		s.conn, s.loggedIn = nil, false
+		var ce *ConnectError
+		if !errors.As(err, &ce) {
+			return &ConnectError{Err: fmt.Errorf("connection lost: %w", err)}
+		}
+	}
+	return err
+}
+
+// ensureType sends TYPE when the server's type differs from the session's.
+func (s *Session) ensureType() error {
+	want := "I"
+	if s.ascii {
+		want = "A"
+	}
+	if s.sentType == want {
+		return nil
+	}
+	if _, err := s.conn.Cmd("TYPE " + want); err != nil {
+		return s.check(err)
+	}
+	s.sentType = want
+	return nil
+}
+
+// openData opens a data connection for cmd in the session's mode. In auto
+// mode a passive failure switches the session to active for good, with a
+// one-line notice, and the command is tried once more.
+func (s *Session) openData(ctx context.Context, cmd string, offset int64) (*ftp.DataConn, error) {
+	mode := s.dataMode()
+	dc, err := s.conn.OpenData(ctx, mode, cmd, offset)
+	var de *ftp.DataConnError
+	if err != nil && mode == ftp.Passive && errors.As(err, &de) && de.Mode == ftp.Passive {
+		if s.mode != ModeAuto {
+			return nil, fmt.Errorf("%w (passive mode is on; try: passive off, or passive auto)", err)
+		}
+		s.fellBack = true
+		s.Warnf("%v; switching to active mode for the rest of this session", err)
+		dc, err = s.conn.OpenData(ctx, ftp.Active, cmd, offset)
+	}
+	return dc, s.check(err)
+}
+
+// stats prints ftp(1)'s transfer summary line.
+func (s *Session) stats(n int64, verb string, start time.Time) {
+	if !s.verbose {
+		return
+	}
+	d := time.Since(start)
+	secs := d.Seconds()
+	rate := "-"
+	if secs > 0 {
+		rate = humanRate(float64(n) / secs)
+	}
+	s.printf("%d bytes %s in %.2f secs (%s)\n", n, verb, secs, rate)
+}
+
+func humanRate(bps float64) string {
+	units := []string{"B/s", "KiB/s", "MiB/s", "GiB/s"}
+	i := 0
+	for bps >= 1024 && i < len(units)-1 {
+		bps /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.2f %s", bps, units[i])
+}
+
+// Get downloads remote to local (default: the remote base name). The file
+// is written under a temporary name and renamed on success, so a failed
+// download never clobbers an existing local file.
+func (s *Session) Get(ctx context.Context, remote, local string) error {
+	if local == "" {
+		local = path.Base(remote)
+	}
+	lp := s.localPath(local)
+	if err := s.ensureType(); err != nil {
+		return err
+	}
+	if s.verbose {
+		s.printf("local: %s remote: %s\n", local, remote)
+	}
+	start := time.Now()
+	dc, err := s.openData(ctx, "RETR "+remote, 0)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-*")
+	if err != nil {
+		dc.Close()
+		return fmt.Errorf("create local file: %w", err)
+	}
+	var w io.Writer = tmp
+	if s.ascii {
+		w = newCRLFToLF(tmp)
+	}
+	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
+	n, cerr := io.Copy(w, dc.Conn)
+	stop()
+	if f, ok := w.(interface{ Flush() error }); ok && cerr == nil {
+		cerr = f.Flush()
+	}
+	rerr := s.check(dc.Close())
+	ferr := tmp.Close()
+	if err := errors.Join(cerr, rerr, ferr); err != nil {
+		os.Remove(tmp.Name())
+		if cerr != nil {
+			return fmt.Errorf("download %s: %w", remote, cerr)
+		}
+		return err
+	}
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(lp); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	os.Chmod(tmp.Name(), mode)
+	if err := os.Rename(tmp.Name(), lp); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save local file: %w", err)
+	}
+	s.stats(n, "received", start)
+	return nil
+}
+
+// Put uploads local to remote (default: the local base name).
+func (s *Session) Put(ctx context.Context, local, remote string) error {
+	lp := s.localPath(local)
+	f, err := os.Open(lp)
+	if err != nil {
+		return fmt.Errorf("local file: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return fmt.Errorf("local file: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return fmt.Errorf("local file %s is not a regular file", local)
+	}
+	if remote == "" {
+		remote = filepath.Base(local)
+	}
+	if err := ftp.CheckArg(remote); err != nil {
+		return err
+	}
+	if err := s.ensureType(); err != nil {
+		return err
+	}
+	if s.verbose {
+		s.printf("local: %s remote: %s\n", local, remote)
+	}
+	start := time.Now()
+	dc, err := s.openData(ctx, "STOR "+remote, 0)
+	if err != nil {
+		return err
+	}
+	var r io.Reader = f
+	if s.ascii {
+		r = newLFToCRLF(f)
+	}
+	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
+	n, cerr := io.Copy(dc.Conn, r)
+	stop()
+	rerr := s.check(dc.Close())
+	if cerr != nil {
+		return fmt.Errorf("upload %s: %w", local, cerr)
+	}
+	if rerr != nil {
+		return rerr
+	}
+	s.stats(n, "sent", start)
+	return nil
+}
+
+// List runs LIST or NLST on dir and writes the listing to stdout, or to
+// the local file out ("-" is stdout too).
+func (s *Session) List(ctx context.Context, verb, dir, out string) error {
+	var w io.Writer = s.out
+	var f *os.File
+	if out != "" && out != "-" {
+		var err error
+		if f, err = os.Create(s.localPath(out)); err != nil {
+			return fmt.Errorf("local file: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	cmd := verb
+	if dir != "" {
+		cmd += " " + dir
+	}
+	dc, err := s.openData(ctx, cmd, 0)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
+	_, cerr := io.Copy(w, dc.Conn)
+	stop()
+	rerr := s.check(dc.Close())
+	if cerr != nil {
+		return fmt.Errorf("listing: %w", cerr)
+	}
+	if rerr != nil {
+		return rerr
+	}
+	if f != nil {
+		return f.Close()
+	}
+	return nil
+}
