@@ -394,7 +394,8 @@ func listDOSTime(s string) (hour, minute int, ok bool) {
 			return 0, 0, false
 		}
 	default:
-		if hour > 12 { // some servers write 00:MMAM for midnight
+		// Hour 0 is let through: some servers write 00:MMAM for midnight.
+		if hour > 12 {
 			return 0, 0, false
 		}
 		hour %= 12 // 12AM is midnight, 12PM noon

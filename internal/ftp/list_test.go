@@ -128,6 +128,8 @@ var parseListLineCases = []struct {
 		want: Entry{Name: "my dir", Type: EntryDir, Size: -1, Time: listTestDate(2026, 11, 24, 16, 35)}},
 	{name: "IIS midnight", line: "01-01-99  12:00AM                 0 y2k.txt",
 		want: Entry{Name: "y2k.txt", Type: EntryFile, Size: 0, Time: listTestDate(1999, 1, 1, 0, 0)}},
+	{name: "IIS 00AM", line: "01-01-99  00:35AM                 0 f",
+		want: Entry{Name: "f", Type: EntryFile, Size: 0, Time: listTestDate(1999, 1, 1, 0, 35)}},
 	{name: "IIS noon, year 69 is 2069", line: "01-01-69  12:00PM                 0 f",
 		want: Entry{Name: "f", Type: EntryFile, Size: 0, Time: listTestDate(2069, 1, 1, 12, 0)}},
 	{name: "IIS year 70 is 1970", line: "01-01-70  12:00PM                 0 f",

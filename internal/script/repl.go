@@ -130,4 +130,3 @@ func (r *REPL) exec(ctx context.Context, s *session.Session, words []string) err
 	}()
 	return r.cfg.Table.Exec(ctx, s, words)
 }
-

@@ -29,6 +29,10 @@ type driver struct {
 	fs       afero.Fs
 	sessions *sessionCounter
 	data     *closerSet // passive listeners and data connections, closed by Server.Close
+	// realIP, when set, is the only local address passive data connections
+	// may arrive on: with a bogus PASVHost, a client that dialled the
+	// advertised address (also loopback here) must fail, not pass by luck.
+	realIP net.IP
 }
 
 var (
@@ -120,7 +124,30 @@ func (d *driver) GetTLSConfig() (*tls.Config, error) {
 }
 
 func (d *driver) WrapPassiveListener(ln net.Listener) (net.Listener, error) {
+	if d.realIP != nil {
+		ln = &realIPListener{Listener: ln, ip: d.realIP}
+	}
 	return d.data.wrapListener(ln)
+}
+
+// realIPListener drops connections that reached it by another local
+// address than ip.
+type realIPListener struct {
+	net.Listener
+	ip net.IP
+}
+
+func (l *realIPListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if la, ok := c.LocalAddr().(*net.TCPAddr); ok && la.IP.Equal(l.ip) {
+			return c, nil
+		}
+		c.Close()
+	}
 }
 
 // rootFs is the served folder, adjusted to behave like a typical FTP server.

@@ -91,6 +91,9 @@ func Start(opts Options) (*Server, error) {
 	p := newProxy(proxyLn, rawBackendLn.Addr().String(), opts)
 	backendLn := &countingListener{Listener: rawBackendLn, sessions: sessions}
 	d := newDriver(opts, backendLn, sessions, dataCheck(proxyIP), p.clientFacingIP)
+	if opts.PASVHost != "" {
+		d.realIP = connectableIP(opts.Listen, proxyIP)
+	}
 
 	ftp := ftpserver.NewFtpServer(d)
 	if err := ftp.Listen(); err != nil {
