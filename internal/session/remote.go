@@ -18,7 +18,7 @@ func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 // types and sizes), else LIST parsed in Unix or Windows form.
 func (s *Session) entries(ctx context.Context, dir string) ([]ftp.Entry, error) {
 	verb := "LIST"
-	if _, ok := s.conn.Features()["MLSD"]; ok {
+	if _, ok := s.features()["MLSD"]; ok {
 		verb = "MLSD"
 	}
 	cmd := verb

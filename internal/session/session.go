@@ -69,6 +69,8 @@ type Session struct {
 	confirm   Asker
 
 	verbose, debug, prompt, autoLogin bool
+	// quiet hides replies to gftp's own probes (FEAT) unless debugging.
+	quiet bool
 
 	mode Mode
 	// fellBack records that auto mode gave up on passive this session.
@@ -127,7 +129,7 @@ func (s *Session) onSend(line string) {
 }
 
 func (s *Session) onReply(r *ftp.Reply) {
-	if s.verbose {
+	if s.verbose && (!s.quiet || s.debug) {
 		s.printf("%s\n", r.String())
 	}
 }
@@ -248,6 +250,13 @@ func (s *Session) localPath(name string) string {
 		return name
 	}
 	return filepath.Join(s.localDir, name)
+}
+
+// features asks the server's FEAT list (cached), without printing it.
+func (s *Session) features() map[string]string {
+	s.quiet = true
+	defer func() { s.quiet = false }()
+	return s.conn.Features()
 }
 
 // Printf writes to the session's transcript (stdout).

@@ -213,9 +213,14 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 	if err != nil {
 		return err
 	}
+	// Listings travel as ASCII (CR LF); show them with local line ends.
+	conv := newCRLFToLF(w)
 	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	_, cerr := io.Copy(w, dc.Conn)
+	_, cerr := io.Copy(conv, dc.Conn)
 	stop()
+	if cerr == nil {
+		cerr = conv.Flush()
+	}
 	rerr := s.check(dc.Close())
 	if cerr != nil {
 		return fmt.Errorf("listing: %w", cerr)
