@@ -137,7 +137,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		KeepGoing:      v.GetBool("keep-going"),
 		Mode:           mode,
 		Script:         v.GetString("script"),
-		HistoryFile:    v.GetString("history-file"),
+		HistoryFile:    historyFile(v.GetString("history-file")),
 		ConnectTimeout: v.GetDuration("connect-timeout"),
 		ReplyTimeout:   v.GetDuration("reply-timeout"),
 		DataTimeout:    v.GetDuration("data-timeout"),
@@ -178,4 +178,21 @@ func readConfigFile(v *viper.Viper) error {
 		return &commands.UsageError{Msg: fmt.Sprintf("config file %s: %v", path, err)}
 	}
 	return nil
+}
+
+// historyFile is the REPL's history file: the configured one, else
+// $XDG_STATE_HOME/gftp/history ("" when no home is known: memory only).
+func historyFile(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "gftp", "history")
 }

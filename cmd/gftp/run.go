@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
 	"syscall"
 
 	"github.com/gftp/gftp/internal/commands"
@@ -88,6 +89,10 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	stdin, ok := st.In.(io.ReadCloser)
 	if !ok {
 		stdin = io.NopCloser(st.In)
+	}
+	if cfg.HistoryFile != "" {
+		// Best effort: without the folder, history stays in memory.
+		os.MkdirAll(filepath.Dir(cfg.HistoryFile), 0o700)
 	}
 	repl, err := script.NewREPL(script.REPLConfig{
 		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err,

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
+	"github.com/gftp/gftp/internal/ftp"
 	"github.com/gftp/gftp/internal/session"
 )
 
@@ -147,6 +150,13 @@ func (t *Table) Check(words []string) (*Command, error) {
 
 // Exec runs one tokenized command line.
 func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) error {
+	// Refused here, before any command could send anything: CR or LF
+	// would smuggle a second command onto the control connection.
+	for _, w := range words {
+		if err := ftp.CheckArg(w); err != nil {
+			return &UsageError{Msg: err.Error()}
+		}
+	}
 	c, err := t.Check(words)
 	if err != nil {
 		return err
@@ -173,6 +183,11 @@ func (t *Table) Display(words []string) string {
 			case "PASS", "ACCT":
 				out = append(out[:2], "****")
 			}
+		}
+	}
+	for i, w := range out {
+		if strings.ContainsFunc(w, unicode.IsControl) {
+			out[i] = strconv.Quote(w) // never print raw control characters
 		}
 	}
 	return strings.Join(out, " ")

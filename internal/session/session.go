@@ -207,10 +207,15 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 		if hasPass {
 			return pass, nil
 		}
+		noTTY := fmt.Errorf("the server wants a password for %s and there is %w for it", user, ErrNoTerminal)
 		if s.ask == nil {
-			return "", fmt.Errorf("the server wants a password for %s and there is %w for it", user, ErrNoTerminal)
+			return "", noTTY
 		}
-		return s.ask.AskPassword("Password: ")
+		pw, err := s.ask.AskPassword("Password: ")
+		if errors.Is(err, ErrNoTerminal) {
+			return "", noTTY
+		}
+		return pw, err
 	}
 	if err := s.conn.Login(user, askPass); err != nil {
 		if errors.Is(err, ftp.ErrClosed) {

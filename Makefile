@@ -1,0 +1,39 @@
+# gftp: `make demo` runs the nightly-backup heredoc against an embedded FTP
+# server; `make test` runs every test. Only Go is needed.
+
+GO      ?= go
+BIN     := bin/gftp
+# The race detector needs cgo and a C compiler; CI has both.
+RACE    := $(if $(filter true,$(CI)),-race,)
+FUZZTIME ?= 5s
+
+.PHONY: all build demo test vet fmtcheck fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gftp
+
+demo: build
+	$(GO) run ./cmd/gftp-demo -gftp $(BIN)
+
+test: vet fmtcheck
+	$(GO) test $(RACE) -count=1 ./...
+	$(MAKE) fuzz
+
+vet:
+	$(GO) vet ./...
+
+fmtcheck:
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Short, fixed-time runs of each fuzz target (the seeds run in `go test`).
+fuzz:
+	@set -e; for t in FuzzReadReply FuzzParsePASV FuzzParseEPSV FuzzParseListLine FuzzParseMLSDLine; do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/ftp/; \
+	done
+	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./internal/commands/
+
+clean:
+	rm -rf bin
