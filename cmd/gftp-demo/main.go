@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/gftp/gftp/internal/testserver"
 )
@@ -26,7 +28,12 @@ func main() {
 
 func run(out, errw io.Writer) error {
 	bin := flag.String("gftp", "bin/gftp", "the gftp binary to run")
+	serve := flag.String("serve", "", "only serve `DIR` on -listen until interrupted (for benchmarks)")
+	listen := flag.String("listen", "127.0.0.1:0", "address to serve on with -serve")
 	flag.Parse()
+	if *serve != "" {
+		return serveOnly(out, *serve, *listen)
+	}
 	gftp, err := filepath.Abs(*bin)
 	if err != nil {
 		return err
@@ -98,4 +105,19 @@ func listing(dir string) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// serveOnly serves dir until SIGINT or SIGTERM, so that benchmarks can run
+// several clients against the same server.
+func serveOnly(out io.Writer, dir, listen string) error {
+	srv, err := testserver.Start(testserver.Options{Root: dir, Listen: listen})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Fprintf(out, "serving %s on %s (user %s, password %s)\n", dir, srv.Addr(), testserver.DefaultUser, testserver.DefaultPassword)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return nil
 }

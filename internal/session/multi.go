@@ -53,15 +53,6 @@ func (c *confirmer) ok(name string) bool {
 	}
 }
 
-// multiError reports how many of a multi-file command's files failed; each
-// failure was already printed.
-func multiError(failed, total int) error {
-	if failed == 0 {
-		return nil
-	}
-	return fmt.Errorf("%d of %d files failed", failed, total)
-}
-
 // Mput uploads every local file matching the patterns, under its base name.
 func (s *Session) Mput(ctx context.Context, patterns []string) error {
 	var files []string
@@ -131,10 +122,13 @@ func (s *Session) expandAll(ctx context.Context, patterns []string) ([]string, e
 }
 
 // each runs fn on each confirmed file, going on past failures (each is
-// printed) but stopping when the connection is gone.
+// printed when there are several) but stopping when the connection is
+// gone. The result wraps the first failure, so its kind (a server refusal,
+// say) sets the exit status.
 func (s *Session) each(ctx context.Context, verb string, files []string, fn func(string) error) error {
 	c := s.newConfirmer(verb)
 	failed := 0
+	var first error
 	for _, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -142,13 +136,21 @@ func (s *Session) each(ctx context.Context, verb string, files []string, fn func
 		if !c.ok(f) {
 			continue
 		}
-		if err := fn(f); err != nil {
-			failed++
-			if !s.Connected() {
-				return err
-			}
-			s.Warnf("%s %s: %v", verb, f, err)
+		err := fn(f)
+		if err == nil {
+			continue
 		}
+		if !s.Connected() || len(files) == 1 {
+			return err
+		}
+		failed++
+		if first == nil {
+			first = err
+		}
+		s.Warnf("%s %s: %v", verb, f, err)
 	}
-	return multiError(failed, len(files))
+	if first != nil {
+		return fmt.Errorf("%d of %d files failed, the first: %w", failed, len(files), first)
+	}
+	return nil
 }

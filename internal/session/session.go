@@ -178,13 +178,21 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 }
 
 func (s *Session) autoLoginNow() error {
-	if s.ask == nil {
+	// Without a terminal (cron), a script logs in with its own user line;
+	// its input is never read as the answer.
+	noTTY := func() error {
 		if s.verbose {
-			s.Warnf("not logged in: no terminal to ask for a user name (use: user NAME [PASSWORD])")
+			s.Warnf("not logged in: no terminal to ask for a user name (use: user NAME [PASSWORD], or -n)")
 		}
 		return nil
 	}
+	if s.ask == nil {
+		return noTTY()
+	}
 	name, err := s.ask.Ask(fmt.Sprintf("Name (%s:%s): ", s.host, s.localUser))
+	if errors.Is(err, ErrNoTerminal) {
+		return noTTY()
+	}
 	if err != nil {
 		return &LoginError{Err: fmt.Errorf("ask for the user name: %w", err)}
 	}

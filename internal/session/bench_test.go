@@ -1,0 +1,69 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// BenchmarkTransfer measures put and get through the whole session (type,
+// data connection, copy, final reply) against the embedded server, in both
+// data modes. Compare runs with benchstat; see bench/compare.sh for the
+// side-by-side with tnftp and lftp.
+func BenchmarkTransfer(b *testing.B) {
+	const size = 16 << 20
+	for _, mode := range []Mode{ModePassive, ModeActive} {
+		for _, op := range []string{"put", "get"} {
+			b.Run(mode.String()+"/"+op, func(b *testing.B) {
+				root, local := b.TempDir(), b.TempDir()
+				data := make([]byte, size)
+				rand.Read(data)
+				for _, p := range []string{filepath.Join(root, "f.bin"), filepath.Join(local, "f.bin")} {
+					if err := os.WriteFile(p, data, 0o644); err != nil {
+						b.Fatal(err)
+					}
+				}
+				srv, err := testserver.Start(testserver.Options{Root: root})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer srv.Close()
+				s := New(Config{Mode: mode, LocalDir: local})
+				ctx := context.Background()
+				if err := s.Open(ctx, srv.Host(), strconv.Itoa(srv.Port())); err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				if err := s.Login(testserver.DefaultUser, testserver.DefaultPassword, true); err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(size)
+				b.ResetTimer()
+				for b.Loop() {
+					if op == "put" {
+						err = s.Put(ctx, "f.bin", "up.bin")
+					} else {
+						err = s.Get(ctx, "f.bin", "down.bin")
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				got, want := filepath.Join(root, "up.bin"), data
+				if op == "get" {
+					got = filepath.Join(local, "down.bin")
+				}
+				if b2, err := os.ReadFile(got); err != nil || !bytes.Equal(b2, want) {
+					b.Fatalf("transferred file differs (err %v)", err)
+				}
+			})
+		}
+	}
+}
