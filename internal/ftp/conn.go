@@ -105,7 +105,7 @@ func (c *Conn) Send(line string) error {
 		return ErrClosed
 	}
 	if err := CheckArg(line); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", verbOf(line), err)
 	}
 	if c.opts.OnSend != nil {
 		c.opts.OnSend(maskCommand(line))

@@ -148,7 +148,7 @@ func (c *Conn) passiveAddr() (netip.AddrPort, error) {
 		}
 	}
 	if peer.Addr().Unmap().Is6() {
-		return netip.AddrPort{}, fmt.Errorf("the server refused EPSV (%v) and PASV cannot reach an IPv6 server", refusal)
+		return netip.AddrPort{}, fmt.Errorf("the server refused EPSV%s and PASV cannot reach an IPv6 server", because(refusal))
 	}
 	r, err := c.Cmd("PASV")
 	if err != nil {
@@ -217,7 +217,7 @@ func (c *Conn) announceActive(ap netip.AddrPort) error {
 	}
 	arg, err := FormatPORT(ap)
 	if err != nil {
-		return fmt.Errorf("the server refused EPRT (%v) and PORT cannot carry an IPv6 address", refusal)
+		return fmt.Errorf("the server refused EPRT%s and PORT cannot carry an IPv6 address", because(refusal))
 	}
 	_, err = c.Cmd("PORT " + arg)
 	return err
@@ -264,6 +264,15 @@ func (c *Conn) openActive(ctx context.Context, cmd string, offset int64) (*DataC
 		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: err}
 	}
 	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final}, nil
+}
+
+// because quotes a refusal when this attempt saw one (an earlier one may
+// have made the session stop asking).
+func because(refusal error) string {
+	if refusal == nil {
+		return " earlier in this session"
+	}
+	return fmt.Sprintf(" (%v)", refusal)
 }
 
 const firewallHint = " (a firewall on this host may block inbound TCP from the server's port 20)"
@@ -330,9 +339,7 @@ func (c *Conn) download(ctx context.Context, mode DataMode, cmd string, offset i
 	if err != nil {
 		return 0, err
 	}
-	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	n, cerr := io.Copy(w, dc.Conn) // the bare conn, so io.Copy can splice
-	stop()
+	n, cerr := dc.CopyTo(ctx, w)
 	err = dc.Close()
 	if cerr != nil {
 		return n, fmt.Errorf("%s: %w", verbOf(cmd), cerr)
@@ -346,12 +353,37 @@ func (c *Conn) Store(ctx context.Context, mode DataMode, path string, r io.Reade
 	if err != nil {
 		return 0, err
 	}
-	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	n, cerr := io.Copy(dc.Conn, r) // the bare conn, so io.Copy can sendfile
-	stop()
+	n, cerr := dc.CopyFrom(ctx, r)
 	err = dc.Close()
 	if cerr != nil {
 		return n, fmt.Errorf("STOR: %w", cerr)
 	}
 	return n, err
+}
+
+// CopyTo copies the data connection to w until EOF. When ctx ends first,
+// the data connection is closed to stop the copy, and ctx's error is the
+// result.
+func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
+	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
+	n, err := io.Copy(w, d.Conn) // the bare conn, so io.Copy can splice
+	stop()
+	return n, ctxCause(ctx, err)
+}
+
+// CopyFrom copies r to the data connection, like CopyTo the other way.
+func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
+	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
+	n, err := io.Copy(d.Conn, r) // the bare conn, so io.Copy can sendfile
+	stop()
+	return n, ctxCause(ctx, err)
+}
+
+// ctxCause reports ctx's error in place of the closed-connection error
+// that cancelling caused.
+func ctxCause(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }

@@ -29,8 +29,9 @@ func (e *ReplyError) Temporary() bool { return e.Reply.Class() == 4 }
 // CheckArg rejects text that would let an argument smuggle a second command
 // onto the control connection (CR or LF) or end it early (NUL).
 func CheckArg(s string) error {
-	if i := strings.IndexAny(s, "\r\n\x00"); i >= 0 {
-		return fmt.Errorf("argument %q contains a control character (CR, LF or NUL)", s)
+	// The value is not quoted: it may be a password.
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return errors.New("argument contains a control character (CR, LF or NUL)")
 	}
 	return nil
 }

@@ -85,15 +85,20 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 		if err == nil {
 			continue
 		}
+		interrupted := ctx.Err() != nil
+		if interrupted {
+			// The failure is the interruption's doing: say so, and stop.
+			err = fmt.Errorf("interrupted: %w", ctx.Err())
+		}
 		le := &LineError{Name: r.Name, Line: n, Cmd: r.Table.Display(words), Err: err}
 		fmt.Fprintf(r.Err, "gftp: %v\n", le)
-		if ignore {
+		if ignore && !interrupted {
 			continue
 		}
-		if first == nil {
+		if first == nil || interrupted {
 			first = le
 		}
-		if !r.KeepGoing {
+		if !r.KeepGoing || interrupted {
 			return &Reported{Err: first}
 		}
 	}

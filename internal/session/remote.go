@@ -30,9 +30,7 @@ func (s *Session) entries(ctx context.Context, dir string) ([]ftp.Entry, error) 
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	_, cerr := buf.ReadFrom(dc.Conn)
-	stop()
+	_, cerr := dc.CopyTo(ctx, &buf)
 	if err := s.check(dc.Close()); err != nil {
 		return nil, err
 	}

@@ -116,9 +116,7 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 	if s.ascii {
 		w = newCRLFToLF(tmp)
 	}
-	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	n, cerr := io.Copy(w, dc.Conn)
-	stop()
+	n, cerr := dc.CopyTo(ctx, w)
 	if f, ok := w.(interface{ Flush() error }); ok && cerr == nil {
 		cerr = f.Flush()
 	}
@@ -178,9 +176,7 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 	if s.ascii {
 		r = newLFToCRLF(f)
 	}
-	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	n, cerr := io.Copy(dc.Conn, r)
-	stop()
+	n, cerr := dc.CopyFrom(ctx, r)
 	rerr := s.check(dc.Close())
 	if cerr != nil {
 		return fmt.Errorf("upload %s: %w", local, cerr)
@@ -215,9 +211,7 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 	}
 	// Listings travel as ASCII (CR LF); show them with local line ends.
 	conv := newCRLFToLF(w)
-	stop := context.AfterFunc(ctx, func() { dc.Conn.Close() })
-	_, cerr := io.Copy(conv, dc.Conn)
-	stop()
+	_, cerr := dc.CopyTo(ctx, conv)
 	if cerr == nil {
 		cerr = conv.Flush()
 	}
