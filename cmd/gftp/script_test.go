@@ -7,8 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +98,9 @@ func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	dir := ts.MkAbs(*root)
 	ts.Check(os.MkdirAll(dir, 0o755))
-	opts := testserver.Options{Root: dir, PASVHost: *pasvHost, Banner: banner, Logf: ts.Logf}
+	// No Logf: the server logs from its own goroutines, and testscript's log is
+	// not safe for that.
+	opts := testserver.Options{Root: dir, PASVHost: *pasvHost, Banner: banner}
 	if *refuse != "" {
 		opts.Refuse = strings.Split(*refuse, ",")
 	}

@@ -28,13 +28,16 @@ type REPLConfig struct {
 // REPL is the interactive prompt: line editing, history and completion
 // from the command table.
 type REPL struct {
-	cfg REPLConfig
-	rl  *readline.Instance
+	cfg    REPLConfig
+	rl     *readline.Instance
+	secret *secretInput
 }
 
 // NewREPL sets up readline on the given streams.
 func NewREPL(cfg REPLConfig) (*REPL, error) {
+	secret := &secretInput{}
 	rl, err := readline.NewEx(&readline.Config{
+		FuncFilterInputRune:    secret.filter,
 		Prompt:                 "gftp> ",
 		HistoryFile:            cfg.HistoryFile,
 		DisableAutoSaveHistory: true, // lines are saved masked, by us
@@ -49,14 +52,17 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start line editor: %w", err)
 	}
-	return &REPL{cfg: cfg, rl: rl}, nil
+	return &REPL{cfg: cfg, rl: rl, secret: secret}, nil
 }
 
 // Asker asks on the REPL's terminal, for names, passwords and per-file
 // confirmations.
-func (r *REPL) Asker() session.Asker { return replAsker{r.rl} }
+func (r *REPL) Asker() session.Asker { return replAsker{rl: r.rl, secret: r.secret} }
 
-type replAsker struct{ rl *readline.Instance }
+type replAsker struct {
+	rl     *readline.Instance
+	secret *secretInput
+}
 
 func (a replAsker) Ask(prompt string) (string, error) {
 	a.rl.SetPrompt(prompt)
@@ -70,12 +76,20 @@ func (a replAsker) Ask(prompt string) (string, error) {
 	return line, nil
 }
 
+// AskPassword reads a password at the prompt without echo. readline's own
+// ReadPassword swaps its config under its running input loop (a data race,
+// upstream issue #196); instead secretInput takes the typed runes before
+// readline sees them, so they are neither shown nor kept in history.
 func (a replAsker) AskPassword(prompt string) (string, error) {
-	b, err := a.rl.ReadPassword(prompt)
+	a.secret.start()
+	a.rl.SetPrompt(prompt)
+	defer a.rl.SetPrompt("gftp> ")
+	_, err := a.rl.Readline()
+	pw := a.secret.stop()
 	if err != nil {
 		return "", fmt.Errorf("no password: %w", err)
 	}
-	return string(b), nil
+	return pw, nil
 }
 
 // Close restores the terminal.

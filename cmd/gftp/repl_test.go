@@ -1,0 +1,364 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// replWait bounds every wait for the program's output or exit.
+const replWait = 10 * time.Second
+
+// openPTY opens a new pseudo-terminal pair, 80x24.
+func openPTY() (master, slave *os.File, err error) {
+	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*os.File, *os.File, error) {
+		master.Close()
+		return nil, nil, err
+	}
+	raw, err := master.SyscallConn() // not Fd(), which makes reads blocking
+	if err != nil {
+		return fail(err)
+	}
+	var n int
+	var ioErr error
+	err = raw.Control(func(fd uintptr) {
+		if ioErr = unix.IoctlSetPointerInt(int(fd), unix.TIOCSPTLCK, 0); ioErr != nil {
+			return
+		}
+		if n, ioErr = unix.IoctlGetInt(int(fd), unix.TIOCGPTN); ioErr != nil {
+			return
+		}
+		ioErr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: 80})
+	})
+	if err == nil {
+		err = ioErr
+	}
+	if err != nil {
+		return fail(fmt.Errorf("set up pty: %w", err))
+	}
+	slave, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fail(err)
+	}
+	return master, slave, nil
+}
+
+// ptyOutput collects what the program writes to its terminal.
+type ptyOutput struct {
+	mu   sync.Mutex
+	buf  []byte
+	done bool // the reader stopped
+	cond *sync.Cond
+}
+
+func newPTYOutput() *ptyOutput {
+	o := &ptyOutput{}
+	o.cond = sync.NewCond(&o.mu)
+	return o
+}
+
+func (o *ptyOutput) readFrom(f *os.File) {
+	b := make([]byte, 4096)
+	for {
+		n, err := f.Read(b)
+		o.mu.Lock()
+		o.buf = append(o.buf, b[:n]...)
+		if err != nil {
+			o.done = true
+		}
+		o.cond.Broadcast()
+		o.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (o *ptyOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return string(o.buf)
+}
+
+// replSession is gftp running in a pseudo-terminal.
+type replSession struct {
+	t      *testing.T
+	master *os.File
+	cmd    *exec.Cmd
+	out    *ptyOutput
+	pos    int // output before pos has been matched already
+	exited chan struct{}
+	err    error // from Wait, once exited is closed
+}
+
+// startREPL runs the test binary as gftp (testscript.Main picks the command
+// by the base name of argv[0]) with args, in a new terminal.
+func startREPL(t *testing.T, args ...string) *replSession {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("find the test binary: %v", err)
+	}
+	master, slave, err := openPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	home := t.TempDir()
+	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = "gftp"
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"TERM=xterm",
+		"LANG=C.UTF-8",
+		"PATH=/usr/bin:/bin",
+	}
+	// What the test binary itself needs under go test -race or -cover.
+	for _, k := range []string{"GORACE", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	// A session of its own with the pty as controlling terminal, as a
+	// login shell would give it (and /dev/tty works).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		slave.Close()
+		master.Close()
+		t.Fatalf("start gftp: %v", err)
+	}
+	slave.Close() // the child has it; reads of master end when it exits
+
+	r := &replSession{t: t, master: master, cmd: cmd, out: newPTYOutput(), exited: make(chan struct{})}
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		r.out.readFrom(master)
+	}()
+	go func() {
+		r.err = cmd.Wait()
+		close(r.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-r.exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-r.exited
+		}
+		master.Close()
+		<-readerDone
+		if t.Failed() {
+			t.Logf("terminal output:\n%q", r.out.String())
+		}
+	})
+	return r
+}
+
+// send types s.
+func (r *replSession) send(s string) {
+	r.t.Helper()
+	if _, err := r.master.Write([]byte(s)); err != nil {
+		r.t.Fatalf("type %q: %v", s, err)
+	}
+}
+
+// expect waits until want appears in the output after what earlier calls
+// matched, and moves past it.
+func (r *replSession) expect(want string) {
+	r.t.Helper()
+	deadline := time.Now().Add(replWait)
+	timer := time.AfterFunc(replWait, func() {
+		r.out.mu.Lock()
+		r.out.cond.Broadcast()
+		r.out.mu.Unlock()
+	})
+	defer timer.Stop()
+	o := r.out
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for {
+		if i := strings.Index(string(o.buf[r.pos:]), want); i >= 0 {
+			r.pos += i + len(want)
+			return
+		}
+		if o.done || !time.Now().Before(deadline) {
+			why := "timed out"
+			if o.done {
+				why = "the terminal closed"
+			}
+			r.t.Fatalf("%s waiting for %q; output after the last match:\n%q", why, want, o.buf[r.pos:])
+		}
+		o.cond.Wait()
+	}
+}
+
+// prompt waits for the next gftp> prompt.
+func (r *replSession) prompt() {
+	r.t.Helper()
+	r.expect("gftp> ")
+}
+
+// run types a command line and waits for want, then the next prompt.
+func (r *replSession) run(line, want string) {
+	r.t.Helper()
+	r.send(line + "\r")
+	r.expect(want)
+	r.prompt()
+}
+
+// wait waits for the program to exit and returns its status.
+func (r *replSession) wait() int {
+	r.t.Helper()
+	select {
+	case <-r.exited:
+	case <-time.After(replWait):
+		r.t.Fatalf("gftp did not exit within %v", replWait)
+	}
+	if out := r.out.String(); strings.Contains(out, "WARNING: DATA RACE") {
+		r.t.Errorf("gftp (built with -race) reported a data race:\n%s", out[strings.Index(out, "WARNING: DATA RACE"):])
+	}
+	var ee *exec.ExitError
+	if errors.As(r.err, &ee) {
+		return ee.ExitCode()
+	}
+	if r.err != nil {
+		r.t.Fatalf("wait: %v", r.err)
+	}
+	return 0
+}
+
+func countCommand(srv *testserver.Server, cmd string) int {
+	n := 0
+	for _, c := range srv.Commands() {
+		if c == cmd {
+			n++
+		}
+	}
+	return n
+}
+
+func startREPLServer(t *testing.T) *testserver.Server {
+	t.Helper()
+	srv, err := testserver.Start(testserver.Options{Root: t.TempDir(), Logf: t.Logf})
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("close server: %v", err)
+		}
+	})
+	return srv
+}
+
+// TestREPL drives the interactive prompt as a person would: line editing,
+// history recall and completion, through a real terminal.
+func TestREPL(t *testing.T) {
+	srv := startREPLServer(t)
+	r := startREPL(t, "-n", srv.Host(), strconv.Itoa(srv.Port()))
+
+	// Verbose is on at a terminal: the greeting shows.
+	r.expect("Connected to " + srv.Host() + ".")
+	r.expect("220 ")
+	r.prompt()
+
+	r.run("user ftpuser secret", "230 ")
+	if countCommand(srv, "PASS ****") != 1 {
+		t.Errorf("server got %q, want one PASS", srv.Commands())
+	}
+
+	r.run("pwd", `257 "/"`)
+
+	r.run("mkdir viarepl", "257 ")
+	if fi, err := os.Stat(filepath.Join(srv.Root(), "viarepl")); err != nil || !fi.IsDir() {
+		t.Fatalf("mkdir viarepl made no folder: %v", err)
+	}
+
+	// Up arrow recalls the last line; running it again fails: it exists.
+	r.send("\x1b[A")
+	r.expect("mkdir viarepl")
+	r.send("\r")
+	r.expect("550")
+	r.prompt()
+	if n := countCommand(srv, "MKD viarepl"); n != 2 {
+		t.Errorf("server got MKD viarepl %d times, want 2 (the second from history): %q", n, srv.Commands())
+	}
+
+	// TAB completes the only command starting with "pw".
+	r.send("pw\t")
+	r.expect("gftp> pwd ") // completed, with the space a typed line lacks
+	r.send("\r")
+	r.expect(`257 "/"`)
+	r.prompt()
+	if n := countCommand(srv, "PWD"); n != 2 {
+		t.Errorf("server got PWD %d times, want 2 (the second from completion): %q", n, srv.Commands())
+	}
+
+	// An unknown command is reported and the session goes on.
+	r.run("frobnicate", `unknown command "frobnicate"`)
+	r.run("pwd", `257 "/"`)
+	if n := countCommand(srv, "PWD"); n != 3 {
+		t.Errorf("server got PWD %d times after the unknown command, want 3", n)
+	}
+
+	r.send("bye\r")
+	if code := r.wait(); code != 0 {
+		t.Errorf("gftp exited with %d after bye, want 0", code)
+	}
+	if cmds := srv.Commands(); len(cmds) == 0 || cmds[len(cmds)-1] != "QUIT" {
+		t.Errorf("server commands = %q, want QUIT last", cmds)
+	}
+}
+
+// TestREPLOpenAndLoginPrompt connects with open at the prompt and logs in
+// answering the password prompt, which must not echo.
+func TestREPLOpenAndLoginPrompt(t *testing.T) {
+	srv := startREPLServer(t)
+	r := startREPL(t, "-n")
+	r.prompt()
+
+	r.run("pwd", "Not connected.")
+	r.run("open "+srv.Host()+" "+strconv.Itoa(srv.Port()), "220 ")
+
+	r.send("user ftpuser\r")
+	r.expect("Password: ")
+	r.send("secret\r")
+	r.expect("230 ")
+	r.prompt()
+	if strings.Contains(r.out.String(), "secret") {
+		t.Error("the password was echoed")
+	}
+	if countCommand(srv, "PASS ****") != 1 {
+		t.Errorf("server got %q, want one PASS", srv.Commands())
+	}
+
+	// ^D at an empty prompt ends the session like bye.
+	r.send("\x04")
+	if code := r.wait(); code != 0 {
+		t.Errorf("gftp exited with %d after ^D, want 0", code)
+	}
+	if cmds := srv.Commands(); len(cmds) == 0 || cmds[len(cmds)-1] != "QUIT" {
+		t.Errorf("server commands = %q, want QUIT last", cmds)
+	}
+}
