@@ -362,3 +362,57 @@ func TestREPLOpenAndLoginPrompt(t *testing.T) {
 		t.Errorf("server commands = %q, want QUIT last", cmds)
 	}
 }
+
+// Without -n, a host on the command line means: ask for the user name and
+// the password on the terminal.
+func TestREPLAutoLogin(t *testing.T) {
+	srv := startREPLServer(t)
+	r := startREPL(t, srv.Host(), strconv.Itoa(srv.Port()))
+	r.expect("220 ")
+	r.expect("Name (" + srv.Host() + ":")
+	r.send("ftpuser\r")
+	r.expect("Password: ")
+	r.send("secret\r")
+	r.expect("230 ")
+	r.prompt()
+	r.run("pwd", `257 "/"`)
+	if strings.Contains(r.out.String(), "secret") {
+		t.Error("the password was echoed")
+	}
+	r.send("bye\r")
+	if code := r.wait(); code != 0 {
+		t.Errorf("gftp exited with %d, want 0", code)
+	}
+	if countCommand(srv, "USER ftpuser") != 1 || countCommand(srv, "PASS ****") != 1 {
+		t.Errorf("server commands = %q", srv.Commands())
+	}
+}
+
+// At the prompt, mput asks per file (prompting is on without -i): n skips a
+// file, y sends it.
+func TestREPLPromptsPerFile(t *testing.T) {
+	srv := startREPLServer(t)
+	r := startREPL(t, "-n", srv.Host(), strconv.Itoa(srv.Port()))
+	r.prompt()
+	r.run("user ftpuser secret", "230 ")
+	for _, name := range []string{"a.1", "a.2"} {
+		if err := os.WriteFile(filepath.Join(r.cmd.Dir, name), []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.send("mput a.*\r")
+	r.expect("mput a.1 [anqy?]? ")
+	r.send("n\r")
+	r.expect("mput a.2 [anqy?]? ")
+	r.send("y\r")
+	r.expect("226 ")
+	r.prompt()
+	r.send("bye\r")
+	r.wait()
+	if _, err := os.Stat(filepath.Join(srv.Root(), "a.1")); err == nil {
+		t.Error("a.1 was sent after answering n")
+	}
+	if b, err := os.ReadFile(filepath.Join(srv.Root(), "a.2")); err != nil || string(b) != "a.2" {
+		t.Errorf("a.2 on the server: %q, %v", b, err)
+	}
+}
