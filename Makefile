@@ -17,7 +17,10 @@ build:
 demo: build
 	$(GO) run ./cmd/gftp-demo -gftp $(BIN)
 
+# Under CI=true the real servers (vsftpd, pure-ftpd, proftpd, pyftpdlib)
+# are fetched first, and the tests that need them or root must run.
 test: vet fmtcheck
+	@if [ "$(CI)" = true ]; then echo "real servers in $$(testdata/servers/fetch.sh)"; fi
 	$(GO) test $(RACE) -count=1 ./...
 	$(MAKE) fuzz
 

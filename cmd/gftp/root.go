@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +35,12 @@ type config struct {
 	HistoryFile                                  string
 	ConnectTimeout, ReplyTimeout, DataTimeout    time.Duration
 	Host, Port                                   string
+
+	EPSV                          bool
+	ActivePortLow, ActivePortHigh int
+	ActiveAddr                    netip.Addr
+	Probe                         bool   // gftp probe host [port]
+	User                          string // probe's login name
 }
 
 // newRootCmd builds the cobra command for the process's own flags; run
@@ -66,7 +74,8 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	cmd.SetIn(st.In)
 	cmd.SetOut(st.Out)
 	cmd.SetErr(st.Err)
-	f := cmd.Flags()
+	// Persistent, so that the probe subcommand takes them too.
+	f := cmd.PersistentFlags()
 	f.SortFlags = false
 	f.BoolP("no-prompt", "i", false, "turn off per-file prompting in mget, mput and mdelete")
 	f.BoolP("no-login", "n", false, "no auto-login on open; use the user command")
@@ -80,10 +89,39 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("connect-timeout", ftp.DefaultConnectTimeout, "timeout for connecting to the server")
 	f.Duration("reply-timeout", ftp.DefaultReplyTimeout, "timeout for each server reply")
 	f.Duration("data-timeout", ftp.DefaultDataTimeout, "timeout for opening or accepting a data connection")
+	f.String("active-ports", "", "active mode listens only on ports `LO-HI` (for a narrow client firewall rule)")
+	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
+	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
 	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &commands.UsageError{Msg: err.Error()}
 	})
+	probe := &cobra.Command{
+		Use:   "probe [flags] host [port]",
+		Short: "try EPSV, PASV, EPRT and PORT against a server; recommend a mode and firewall rules",
+		Long: "probe logs in (as --user, password from GFTP_PASSWORD or asked on the terminal; without\n" +
+			"--user, as ftp(1) would: asking on the terminal), then opens a data connection in each of\n" +
+			"the four ways with a tiny listing, and prints which work, how long each took, the mode to\n" +
+			"use and the firewall rules each side needs for it. It exits 3 when none works.",
+		Args:          cobra.RangeArgs(1, 2),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := resolve(v, c.Flags(), stdinTTY)
+			if err != nil {
+				return err
+			}
+			cfg.Probe, cfg.Host = true, args[0]
+			if len(args) > 1 {
+				cfg.Port = args[1]
+			}
+			cfg.User, _ = c.Flags().GetString("user")
+			return run(cfg)
+		},
+	}
+	probe.Flags().String("user", "", "log in as `NAME`")
+	probe.SetFlagErrorFunc(cmd.FlagErrorFunc())
+	cmd.AddCommand(probe)
 	var summary strings.Builder
 	table.WriteSummary(&summary)
 	cmd.SetHelpTemplate(cmd.HelpTemplate() + "\nCommands (at the prompt or in a script; unique prefixes work):\n" +
@@ -142,6 +180,18 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		ReplyTimeout:   v.GetDuration("reply-timeout"),
 		DataTimeout:    v.GetDuration("data-timeout"),
 	}
+	cfg.EPSV = v.GetBool("epsv")
+	if r := v.GetString("active-ports"); r != "" {
+		if cfg.ActivePortLow, cfg.ActivePortHigh, err = parsePortRange(r); err != nil {
+			return config{}, &commands.UsageError{Msg: "active-ports: " + err.Error()}
+		}
+	}
+	if a := v.GetString("active-address"); a != "" {
+		if cfg.ActiveAddr, err = netip.ParseAddr(a); err != nil {
+			return config{}, &commands.UsageError{Msg: fmt.Sprintf("active-address: %q is not an IP address", a)}
+		}
+		cfg.ActiveAddr = cfg.ActiveAddr.Unmap()
+	}
 	for name, d := range map[string]time.Duration{"connect-timeout": cfg.ConnectTimeout, "reply-timeout": cfg.ReplyTimeout, "data-timeout": cfg.DataTimeout} {
 		if d <= 0 {
 			return config{}, &commands.UsageError{Msg: fmt.Sprintf("%s must be a positive duration such as 10s, not %q", name, v.GetString(name))}
@@ -195,4 +245,18 @@ func historyFile(configured string) string {
 		dir = filepath.Join(home, ".local", "state")
 	}
 	return filepath.Join(dir, "gftp", "history")
+}
+
+// parsePortRange reads "LO-HI" or a single port "N".
+func parsePortRange(r string) (lo, hi int, err error) {
+	a, b, isRange := strings.Cut(r, "-")
+	if !isRange {
+		b = a
+	}
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("%q is not a port range LO-HI within 1-65535", r)
+	}
+	return lo, hi, nil
 }

@@ -63,9 +63,14 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		Verbose: cfg.Verbose, Debug: cfg.Debug, Prompt: cfg.Prompt, AutoLogin: cfg.AutoLogin,
 		Mode: cfg.Mode, LocalDir: wd, LocalUser: localUser(),
 		ConnectTimeout: cfg.ConnectTimeout, ReplyTimeout: cfg.ReplyTimeout, DataTimeout: cfg.DataTimeout,
+		NoEPSV: !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
+		Password: os.Getenv("GFTP_PASSWORD"),
 	})
 	defer s.Close()
 
+	if cfg.Probe {
+		return runProbe(ctx, cfg, s)
+	}
 	if interactive {
 		return runInteractive(ctx, cfg, table, st, s)
 	}
@@ -123,4 +128,27 @@ func localUser() string {
 		return u.Username
 	}
 	return os.Getenv("USER")
+}
+
+// runProbe is `gftp probe host [port]`: log in, probe the four ways of
+// opening a data connection, report.
+func runProbe(ctx context.Context, cfg config, s *session.Session) error {
+	if cfg.Host == "" {
+		return &commands.UsageError{Msg: "usage: gftp probe [--user NAME] host [port]"}
+	}
+	s.SetAsk(ttyAsker{})
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
+		return err
+	}
+	if cfg.User != "" {
+		if err := s.Login(cfg.User, "", false); err != nil {
+			return err
+		}
+	}
+	if err := s.Probe(ctx); err != nil {
+		return err
+	}
+	return s.Close()
 }

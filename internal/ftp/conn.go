@@ -24,6 +24,12 @@ type Options struct {
 	ConnectTimeout time.Duration // dialing the control connection
 	ReplyTimeout   time.Duration // waiting for one reply
 	DataTimeout    time.Duration // opening or accepting a data connection
+	// ActivePortLow and ActivePortHigh bound the ports active mode listens
+	// on (0: any), so that the client's firewall rule can be narrow.
+	ActivePortLow, ActivePortHigh int
+	// ActiveAddr, when valid, is the address announced in PORT/EPRT
+	// instead of the listener's: the outside address behind NAT.
+	ActiveAddr netip.Addr
 	// OnSend sees every command line sent, with secrets masked.
 	OnSend func(line string)
 	// OnReply sees every reply read.
@@ -54,6 +60,7 @@ type Conn struct {
 	// Set once the server refuses an extended command, so that the rest of
 	// the session goes straight to PASV or PORT.
 	noEPSV, noEPRT bool
+	noExtended     bool // the user turned EPSV/EPRT off
 	closed         bool
 }
 

@@ -129,6 +129,7 @@ func (srv *fakeServer) wait() []string {
 func (s *fakeSession) fail(format string, args ...any) {
 	s.srv.t.Helper()
 	s.srv.t.Errorf("fake server: "+format, args...)
+	s.srv.closeAll() // so that a client blocked on us fails instead of hanging
 	runtime.Goexit()
 }
 
@@ -722,15 +723,15 @@ func TestReplyTimeout(t *testing.T) {
 // ---- Send and Login ----
 
 func TestSendRejectsControlCharacters(t *testing.T) {
-	received := make(chan []byte, 1)
+	var received []byte
 	srv := startFake(t, func(s *fakeSession) {
 		s.send("220 Ready")
 		s.c.SetReadDeadline(time.Now().Add(fakeWait))
 		b, err := io.ReadAll(s.c) // everything until the client hangs up
+		received = b
 		if err != nil {
-			s.fail("read: %v", err)
+			s.fail("read: %v (received %q)", err, b)
 		}
-		received <- b
 	})
 	var sent []string
 	opts := fakeOpts()
@@ -765,8 +766,8 @@ func TestSendRejectsControlCharacters(t *testing.T) {
 	}
 	c.Close()
 	srv.wait()
-	if b := <-received; len(b) != 0 {
-		t.Errorf("server received %q, want nothing", b)
+	if len(received) != 0 {
+		t.Errorf("server received %q, want nothing", received)
 	}
 	if len(sent) != 0 {
 		t.Errorf("OnSend saw %q, want nothing", sent)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"time"
@@ -25,6 +26,40 @@ func (m DataMode) String() string {
 		return "active"
 	}
 	return "passive"
+}
+
+// Method is one way of setting up a data connection.
+type Method int
+
+// The four methods; the zero Method means "choose": the extended command
+// first, then the classic one.
+const (
+	EPSV Method = iota + 1
+	PASV
+	EPRT
+	PORT
+)
+
+func (m Method) String() string {
+	switch m {
+	case EPSV:
+		return "EPSV"
+	case PASV:
+		return "PASV"
+	case EPRT:
+		return "EPRT"
+	case PORT:
+		return "PORT"
+	}
+	return "auto"
+}
+
+// Mode is the data mode a method belongs to.
+func (m Method) Mode() DataMode {
+	if m == EPRT || m == PORT {
+		return Active
+	}
+	return Passive
 }
 
 // DataConnError is a data connection that could not be set up: the server
@@ -86,9 +121,37 @@ func (c *Conn) OpenData(ctx context.Context, mode DataMode, cmd string, offset i
 		return nil, err
 	}
 	if mode == Active {
-		return c.openActive(ctx, cmd, offset)
+		return c.openActive(ctx, 0, cmd, offset)
 	}
-	return c.openPassive(ctx, cmd, offset)
+	return c.openPassive(ctx, 0, cmd, offset)
+}
+
+// SetExtended turns the extended commands (EPSV, EPRT; RFC 2428) on or
+// off, for servers that mishandle them. Off, only PASV and PORT are used,
+// which cannot reach an IPv6 server.
+func (c *Conn) SetExtended(on bool) { c.noExtended = !on }
+
+// Probe sets up a data connection with exactly one method (no fallback,
+// nothing remembered), runs the listing cmd through it and discards the
+// data. It returns how long that took.
+func (c *Conn) Probe(ctx context.Context, m Method, cmd string) (time.Duration, error) {
+	start := time.Now()
+	var dc *DataConn
+	var err error
+	if m.Mode() == Active {
+		dc, err = c.openActive(ctx, m, cmd, 0)
+	} else {
+		dc, err = c.openPassive(ctx, m, cmd, 0)
+	}
+	if err != nil {
+		return time.Since(start), err
+	}
+	_, cerr := dc.CopyTo(ctx, io.Discard)
+	err = dc.Close()
+	if cerr != nil {
+		err = cerr
+	}
+	return time.Since(start), err
 }
 
 func (c *Conn) sendRest(offset int64) error {
@@ -124,11 +187,12 @@ func (c *Conn) startTransfer(cmd string) (final *Reply, err error) {
 	return nil, &ReplyError{Command: verbOf(cmd), Reply: r}
 }
 
-// passiveAddr asks the server for a port to connect to: EPSV, then PASV.
-func (c *Conn) passiveAddr() (netip.AddrPort, error) {
+// passiveAddr asks the server for a port to connect to: EPSV, then PASV
+// (only: just that one).
+func (c *Conn) passiveAddr(only Method) (netip.AddrPort, error) {
 	peer := c.RemoteAddr()
 	var refusal error
-	if !c.noEPSV {
+	if only == EPSV || (only == 0 && !c.noEPSV && !c.noExtended) {
 		r, err := c.Cmd("EPSV")
 		var re *ReplyError
 		switch {
@@ -138,16 +202,23 @@ func (c *Conn) passiveAddr() (netip.AddrPort, error) {
 				return netip.AddrPort{}, err
 			}
 			return netip.AddrPortFrom(peer.Addr(), uint16(port)), nil
+		case only == EPSV && err == nil:
+			return netip.AddrPort{}, fmt.Errorf("unexpected reply to EPSV: %d %s", r.Code, r.Message())
+		case only == EPSV || err == nil:
+			return netip.AddrPort{}, err
 		case errors.As(err, &re) && !errors.Is(err, ErrClosed):
 			refusal = err
 			if !re.Temporary() {
 				c.noEPSV = true // not supported: don't ask again this session
 			}
-		case err != nil:
+		default:
 			return netip.AddrPort{}, err
 		}
 	}
 	if peer.Addr().Unmap().Is6() {
+		if c.noExtended && refusal == nil && only == 0 {
+			return netip.AddrPort{}, errors.New("epsv is off and PASV cannot reach an IPv6 server")
+		}
 		return netip.AddrPort{}, fmt.Errorf("the server refused EPSV%s and PASV cannot reach an IPv6 server", because(refusal))
 	}
 	r, err := c.Cmd("PASV")
@@ -166,8 +237,8 @@ func (c *Conn) passiveAddr() (netip.AddrPort, error) {
 	return ap, nil
 }
 
-func (c *Conn) openPassive(ctx context.Context, cmd string, offset int64) (*DataConn, error) {
-	ap, err := c.passiveAddr()
+func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
+	ap, err := c.passiveAddr(only)
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
 			return nil, err
@@ -197,15 +268,16 @@ func (c *Conn) openPassive(ctx context.Context, cmd string, offset int64) (*Data
 	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final}, nil
 }
 
-// announceActive tells the server where to connect: EPRT, then PORT.
-func (c *Conn) announceActive(ap netip.AddrPort) error {
+// announceActive tells the server where to connect: EPRT, then PORT
+// (only: just that one).
+func (c *Conn) announceActive(only Method, ap netip.AddrPort) error {
 	var refusal error
-	if !c.noEPRT {
+	if only == EPRT || (only == 0 && !c.noEPRT && !c.noExtended) {
 		_, err := c.Cmd("EPRT " + FormatEPRT(ap))
 		var re *ReplyError
 		switch {
-		case err == nil:
-			return nil
+		case err == nil, only == EPRT:
+			return err
 		case errors.As(err, &re) && !errors.Is(err, ErrClosed):
 			refusal = err
 			if !re.Temporary() {
@@ -217,21 +289,51 @@ func (c *Conn) announceActive(ap netip.AddrPort) error {
 	}
 	arg, err := FormatPORT(ap)
 	if err != nil {
+		if c.noExtended && refusal == nil && only == 0 {
+			return errors.New("epsv is off and PORT cannot carry an IPv6 address")
+		}
 		return fmt.Errorf("the server refused EPRT%s and PORT cannot carry an IPv6 address", because(refusal))
 	}
 	_, err = c.Cmd("PORT " + arg)
 	return err
 }
 
-func (c *Conn) openActive(ctx context.Context, cmd string, offset int64) (*DataConn, error) {
+// listenActive listens for the server's data connection on the control
+// connection's local address, within the configured port range if any,
+// so that a client firewall rule can be narrow.
+func (c *Conn) listenActive() (*net.TCPListener, error) {
 	local := c.LocalAddr().Addr().Unmap()
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	lo, hi := c.opts.ActivePortLow, c.opts.ActivePortHigh
+	if lo <= 0 {
+		return net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	}
+	n := hi - lo + 1
+	start := rand.IntN(n) // spread concurrent sessions over the range
+	var last error
+	for i := range n {
+		port := uint16(lo + (start+i)%n)
+		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, port)))
+		if err == nil {
+			return ln, nil
+		}
+		last = err
+	}
+	return nil, fmt.Errorf("no free port in the active port range %d-%d: %w", lo, hi, last)
+}
+
+func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
+	ln, err := c.listenActive()
 	if err != nil {
-		return nil, &DataConnError{Mode: Active, Err: fmt.Errorf("listen on %s: %w", local, err)}
+		return nil, &DataConnError{Mode: Active, Err: err}
 	}
 	defer ln.Close()
 	ap := ln.Addr().(*net.TCPAddr).AddrPort()
-	if err := c.announceActive(ap); err != nil {
+	if c.opts.ActiveAddr.IsValid() {
+		// Behind NAT: the server must connect to the outside address,
+		// which the NAT forwards to this listener.
+		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
+	}
+	if err := c.announceActive(only, ap); err != nil {
 		if errors.Is(err, ErrClosed) {
 			return nil, err
 		}

@@ -80,3 +80,18 @@ func (s *Session) dataMode() ftp.DataMode {
 	}
 	return ftp.Passive
 }
+
+// SetEPSV is the epsv command: no argument toggles, on and off set
+// whether the extended commands (EPSV, EPRT) are used.
+func (s *Session) SetEPSV(arg string) error {
+	v, err := toggle(s.extended, arg)
+	if err != nil {
+		return fmt.Errorf("epsv: %w", err)
+	}
+	s.extended = v
+	if s.conn != nil {
+		s.conn.SetExtended(v)
+	}
+	s.printf("EPSV/EPRT: %s.\n", onOff(v))
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,16 @@ type Config struct {
 	LocalUser      string // the default name offered at login
 
 	ConnectTimeout, ReplyTimeout, DataTimeout time.Duration
+
+	// Password answers the server's request for one when a login gives
+	// none (GFTP_PASSWORD), before asking the terminal.
+	Password string
+	// NoEPSV starts with the extended commands (EPSV, EPRT) off.
+	NoEPSV bool
+	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.
+	ActivePortLow, ActivePortHigh int
+	// ActiveAddr is announced in PORT/EPRT instead of the local address.
+	ActiveAddr netip.Addr
 }
 
 // Session is one FTP session. Not safe for concurrent use.
@@ -72,7 +83,8 @@ type Session struct {
 	// quiet hides replies to gftp's own probes (FEAT) unless debugging.
 	quiet bool
 
-	mode Mode
+	mode     Mode
+	extended bool // EPSV and EPRT in use (the epsv toggle)
 	// fellBack records that auto mode gave up on passive this session.
 	fellBack bool
 	ascii    bool
@@ -83,6 +95,7 @@ type Session struct {
 	loggedIn  bool
 	localDir  string
 	localUser string
+	password  string // from the environment; never printed
 	timeouts  ftp.Options
 }
 
@@ -102,11 +115,14 @@ func New(cfg Config) *Session {
 	return &Session{
 		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
-		mode: cfg.Mode, localDir: dir, localUser: cfg.LocalUser,
+		mode: cfg.Mode, extended: !cfg.NoEPSV, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
 		timeouts: ftp.Options{
 			ConnectTimeout: cfg.ConnectTimeout,
 			ReplyTimeout:   cfg.ReplyTimeout,
 			DataTimeout:    cfg.DataTimeout,
+			ActivePortLow:  cfg.ActivePortLow,
+			ActivePortHigh: cfg.ActivePortHigh,
+			ActiveAddr:     cfg.ActiveAddr,
 		},
 	}
 }
@@ -171,6 +187,7 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		s.onReply(r)
 	}
 	s.conn, s.host, s.loggedIn, s.sentType, s.fellBack = c, host, false, "", false
+	c.SetExtended(s.extended)
 	if s.autoLogin {
 		return s.autoLoginNow()
 	}
@@ -214,6 +231,9 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 	askPass := func() (string, error) {
 		if hasPass {
 			return pass, nil
+		}
+		if s.password != "" {
+			return s.password, nil
 		}
 		noTTY := fmt.Errorf("the server wants a password for %s and there is %w for it", user, ErrNoTerminal)
 		if s.ask == nil {

@@ -232,6 +232,13 @@ func (s *Session) Status() error {
 	s.printf("Type: %s; Verbose: %s; Debugging: %s; Prompting: %s.\n",
 		s.Type(), onOff(s.verbose), onOff(s.debug), onOff(s.prompt))
 	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(s.mode != ModeActive), onOff(s.mode == ModeAuto))
+	s.printf("EPSV/EPRT: %s.\n", onOff(s.extended))
+	if lo := s.timeouts.ActivePortLow; lo > 0 {
+		s.printf("Active mode listens on ports %d-%d.\n", lo, s.timeouts.ActivePortHigh)
+	}
+	if a := s.timeouts.ActiveAddr; a.IsValid() {
+		s.printf("Active mode announces address %s.\n", a)
+	}
 	if s.fellBack {
 		s.printf("Passive mode failed this session: data connections now use active mode.\n")
 	}
