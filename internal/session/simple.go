@@ -176,34 +176,28 @@ func (s *Session) Type() string {
 
 // ToggleVerbose flips or sets verbose mode.
 func (s *Session) ToggleVerbose(arg string) error {
-	v, err := toggle(s.verbose, arg)
-	if err != nil {
-		return err
-	}
-	s.verbose = v
-	s.printf("Verbose mode %s.\n", onOff(v))
-	return nil
+	return s.setFlag(&s.verbose, arg, "Verbose mode %s.\n")
 }
 
 // ToggleDebug flips or sets debug mode (commands sent are shown).
 func (s *Session) ToggleDebug(arg string) error {
-	v, err := toggle(s.debug, arg)
-	if err != nil {
-		return err
-	}
-	s.debug = v
-	s.printf("Debugging %s.\n", onOff(v))
-	return nil
+	return s.setFlag(&s.debug, arg, "Debugging %s.\n")
 }
 
 // TogglePrompt flips or sets per-file prompting.
 func (s *Session) TogglePrompt(arg string) error {
-	v, err := toggle(s.prompt, arg)
+	return s.setFlag(&s.prompt, arg, "Interactive mode %s.\n")
+}
+
+// setFlag flips *flag (no arg) or sets it (on, off), and reports the new
+// state with format.
+func (s *Session) setFlag(flag *bool, arg, format string) error {
+	v, err := toggle(*flag, arg)
 	if err != nil {
 		return err
 	}
-	s.prompt = v
-	s.printf("Interactive mode %s.\n", onOff(v))
+	*flag = v
+	s.printf(format, onOff(v))
 	return nil
 }
 

@@ -88,6 +88,18 @@ func humanRate(bps float64) string {
 	return fmt.Sprintf("%.2f %s", bps, units[i])
 }
 
+// startFile begins a file transfer (verb RETR or STOR): the type, ftp(1)'s
+// "local: remote:" line, and the data connection.
+func (s *Session) startFile(ctx context.Context, verb, local, remote string) (*ftp.DataConn, error) {
+	if err := s.ensureType(); err != nil {
+		return nil, err
+	}
+	if s.verbose {
+		s.printf("local: %s remote: %s\n", local, remote)
+	}
+	return s.openData(ctx, verb+" "+remote, 0)
+}
+
 // Get downloads remote to local (default: the remote base name). The file
 // is written under a temporary name and renamed on success, so a failed
 // download never clobbers an existing local file.
@@ -96,14 +108,8 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 		local = path.Base(remote)
 	}
 	lp := s.localPath(local)
-	if err := s.ensureType(); err != nil {
-		return err
-	}
-	if s.verbose {
-		s.printf("local: %s remote: %s\n", local, remote)
-	}
 	start := time.Now()
-	dc, err := s.openData(ctx, "RETR "+remote, 0)
+	dc, err := s.startFile(ctx, "RETR", local, remote)
 	if err != nil {
 		return err
 	}
@@ -161,14 +167,8 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 	if err := ftp.CheckArg(remote); err != nil {
 		return err
 	}
-	if err := s.ensureType(); err != nil {
-		return err
-	}
-	if s.verbose {
-		s.printf("local: %s remote: %s\n", local, remote)
-	}
 	start := time.Now()
-	dc, err := s.openData(ctx, "STOR "+remote, 0)
+	dc, err := s.startFile(ctx, "STOR", local, remote)
 	if err != nil {
 		return err
 	}
