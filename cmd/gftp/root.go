@@ -34,6 +34,7 @@ type config struct {
 	Script                                       string
 	HistoryFile                                  string
 	ConnectTimeout, ReplyTimeout, DataTimeout    time.Duration
+	StallTimeout                                 time.Duration
 	Host, Port                                   string
 
 	EPSV                          bool
@@ -89,6 +90,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("connect-timeout", ftp.DefaultConnectTimeout, "timeout for connecting to the server")
 	f.Duration("reply-timeout", ftp.DefaultReplyTimeout, "timeout for each server reply")
 	f.Duration("data-timeout", ftp.DefaultDataTimeout, "timeout for opening or accepting a data connection")
+	f.Duration("stall-timeout", ftp.DefaultStallTimeout, "a transfer that moves no data for this long fails")
 	f.String("active-ports", "", "active mode listens only on ports `LO-HI` (for a narrow client firewall rule)")
 	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
 	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
@@ -179,6 +181,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		ConnectTimeout: v.GetDuration("connect-timeout"),
 		ReplyTimeout:   v.GetDuration("reply-timeout"),
 		DataTimeout:    v.GetDuration("data-timeout"),
+		StallTimeout:   v.GetDuration("stall-timeout"),
 	}
 	cfg.EPSV = v.GetBool("epsv")
 	if r := v.GetString("active-ports"); r != "" {
@@ -192,7 +195,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		}
 		cfg.ActiveAddr = cfg.ActiveAddr.Unmap()
 	}
-	for name, d := range map[string]time.Duration{"connect-timeout": cfg.ConnectTimeout, "reply-timeout": cfg.ReplyTimeout, "data-timeout": cfg.DataTimeout} {
+	for name, d := range map[string]time.Duration{"connect-timeout": cfg.ConnectTimeout, "reply-timeout": cfg.ReplyTimeout, "data-timeout": cfg.DataTimeout, "stall-timeout": cfg.StallTimeout} {
 		if d <= 0 {
 			return config{}, &commands.UsageError{Msg: fmt.Sprintf("%s must be a positive duration such as 10s, not %q", name, v.GetString(name))}
 		}

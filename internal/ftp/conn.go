@@ -17,6 +17,7 @@ const (
 	DefaultConnectTimeout = 15 * time.Second
 	DefaultReplyTimeout   = 60 * time.Second
 	DefaultDataTimeout    = 10 * time.Second
+	DefaultStallTimeout   = 30 * time.Second
 )
 
 // Options configures a Conn. Zero fields take the defaults above.
@@ -24,6 +25,7 @@ type Options struct {
 	ConnectTimeout time.Duration // dialing the control connection
 	ReplyTimeout   time.Duration // waiting for one reply
 	DataTimeout    time.Duration // opening or accepting a data connection
+	StallTimeout   time.Duration // a transfer moving no bytes for this long fails
 	// ActivePortLow and ActivePortHigh bound the ports active mode listens
 	// on (0: any), so that the client's firewall rule can be narrow.
 	ActivePortLow, ActivePortHigh int
@@ -45,6 +47,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DataTimeout <= 0 {
 		o.DataTimeout = DefaultDataTimeout
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = DefaultStallTimeout
 	}
 	return o
 }

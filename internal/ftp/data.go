@@ -353,6 +353,7 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 	}
 	nc, err := c.accept(ctx, ln)
 	if err != nil {
+		ln.Close() // refuse a late connection, so the server gives up
 		if final == nil {
 			// The server still owes a final reply; drop the data connection
 			// so it gives up, and read it so the control stream stays in step.
@@ -465,27 +466,47 @@ func (c *Conn) Store(ctx context.Context, mode DataMode, path string, r io.Reade
 
 // CopyTo copies the data connection to w until EOF. When ctx ends first,
 // the data connection is closed to stop the copy, and ctx's error is the
-// result.
+// result. A transfer that moves no bytes for the stall timeout fails.
 func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
 	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
-	n, err := io.Copy(w, d.Conn) // the bare conn, so io.Copy can splice
+	n, err := io.Copy(w, stallGuard{d}) // the bare conn, so io.Copy can splice
 	stop()
-	return n, ctxCause(ctx, err)
+	return n, d.cause(ctx, err)
 }
 
 // CopyFrom copies r to the data connection, like CopyTo the other way.
 func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
 	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
-	n, err := io.Copy(d.Conn, r) // the bare conn, so io.Copy can sendfile
+	n, err := io.Copy(stallGuard{d}, r)
 	stop()
-	return n, ctxCause(ctx, err)
+	return n, d.cause(ctx, err)
 }
 
-// ctxCause reports ctx's error in place of the closed-connection error
-// that cancelling caused.
-func ctxCause(ctx context.Context, err error) error {
-	if err != nil && ctx.Err() != nil {
+// stallGuard renews the data connection's deadline before each read and
+// write, so the deadline measures time without progress, not the whole
+// transfer.
+type stallGuard struct{ d *DataConn }
+
+func (g stallGuard) Read(p []byte) (int, error) {
+	g.d.Conn.SetReadDeadline(time.Now().Add(g.d.c.opts.StallTimeout))
+	return g.d.Conn.Read(p)
+}
+
+func (g stallGuard) Write(p []byte) (int, error) {
+	g.d.Conn.SetWriteDeadline(time.Now().Add(g.d.c.opts.StallTimeout))
+	return g.d.Conn.Write(p)
+}
+
+// cause names why a copy failed: ctx's end, or a stall.
+func (d *DataConn) cause(ctx context.Context, err error) error {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
 		return ctx.Err()
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("the transfer stalled: no data moved for %s", d.c.opts.StallTimeout)
 	}
 	return err
 }

@@ -60,7 +60,7 @@ type Config struct {
 	LocalDir       string // where relative local paths start
 	LocalUser      string // the default name offered at login
 
-	ConnectTimeout, ReplyTimeout, DataTimeout time.Duration
+	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
 
 	// Password answers the server's request for one when a login gives
 	// none (GFTP_PASSWORD), before asking the terminal.
@@ -120,6 +120,7 @@ func New(cfg Config) *Session {
 			ConnectTimeout: cfg.ConnectTimeout,
 			ReplyTimeout:   cfg.ReplyTimeout,
 			DataTimeout:    cfg.DataTimeout,
+			StallTimeout:   cfg.StallTimeout,
 			ActivePortLow:  cfg.ActivePortLow,
 			ActivePortHigh: cfg.ActivePortHigh,
 			ActiveAddr:     cfg.ActiveAddr,

@@ -53,7 +53,8 @@ func (s *Session) openData(ctx context.Context, cmd string, offset int64) (*ftp.
 	mode := s.dataMode()
 	dc, err := s.conn.OpenData(ctx, mode, cmd, offset)
 	var de *ftp.DataConnError
-	if err != nil && mode == ftp.Passive && errors.As(err, &de) && de.Mode == ftp.Passive {
+	// An interruption is not a passive failure: no fallback for it.
+	if err != nil && ctx.Err() == nil && mode == ftp.Passive && errors.As(err, &de) && de.Mode == ftp.Passive {
 		if s.mode != ModeAuto {
 			return nil, fmt.Errorf("%w (passive mode is on; try: passive off, or passive auto)", err)
 		}
