@@ -11,6 +11,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/ftp"
 	"github.com/gftp/gftp/internal/session"
 )
 
@@ -122,7 +123,9 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 		if errors.Is(last, commands.ErrQuit) {
 			return nil
 		}
-		if last != nil {
+		var re *ftp.ReplyError
+		if last != nil && !(s.Verbose() && errors.As(last, &re) && last == error(re)) {
+			// (A bare refusal was just shown as the server's reply.)
 			fmt.Fprintf(r.cfg.Stderr, "gftp: %v\n", last)
 		}
 	}

@@ -307,3 +307,6 @@ func (s *Session) SetConfirm(a Asker) { s.confirm = a }
 
 // SetAsk sets who is asked for names and passwords.
 func (s *Session) SetAsk(a Asker) { s.ask = a }
+
+// Verbose reports whether server replies are shown.
+func (s *Session) Verbose() bool { return s.verbose }
