@@ -18,7 +18,12 @@ func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 // types and sizes), else LIST parsed in Unix or Windows form.
 func (s *Session) entries(ctx context.Context, dir string) ([]ftp.Entry, error) {
 	verb := "LIST"
-	if _, ok := s.features()["MLSD"]; ok {
+	// RFC 3659 §7.8: a server lists MLST in FEAT when it has MLSD; some
+	// (pure-ftpd) also list MLSD itself.
+	feat := s.features()
+	_, mlst := feat["MLST"]
+	_, mlsd := feat["MLSD"]
+	if mlst || mlsd {
 		verb = "MLSD"
 	}
 	cmd := verb

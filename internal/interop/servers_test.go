@@ -1,0 +1,399 @@
+package interop
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+)
+
+// instance is one running server: one server on one address, reused by the
+// passive and the active cell of that address.
+type instance struct {
+	server     string // "vsftpd", ...
+	host       string // "127.0.0.1" or "::1"
+	port       int
+	root       string // the served folder: what the server shows as "/"
+	user, pass string
+	uid, gid   int      // owner of the files the server writes; -1: root
+	banner     []string // lines of the greeting as gftp prints them
+	logs       []string // files shown when a test fails
+}
+
+// banner is the multi-line greeting every server is configured with. The
+// first line is long because pyftpdlib sends a multi-line 220 only for
+// banners longer than 75 characters.
+var bannerLines = []string{
+	"Welcome to the gftp interop tests: a real FTP server, run by go test.",
+	"Unauthorized use is prohibited.",
+}
+
+// A server's port block: blockSize consecutive ports, the first for
+// proftpd's active data connections (it connects from its port minus one),
+// the second for control, the rest for passive data connections.
+const blockSize = 24
+
+var (
+	portMu     sync.Mutex
+	usedBlocks = map[int]bool{}
+)
+
+// portBlock reserves a block of ports that are free on host. Blocks lie
+// below Linux's ephemeral range (32768 and up), so the client's own
+// listeners and connections never take a server's passive ports.
+func portBlock(host string) (int, error) {
+	portMu.Lock()
+	defer portMu.Unlock()
+	const lo, hi = 20000, 32000
+next:
+	for range 200 {
+		base := lo + rand.IntN((hi-lo)/blockSize)*blockSize
+		if usedBlocks[base] {
+			continue
+		}
+		for p := base; p < base+blockSize; p++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+			if err != nil {
+				continue next
+			}
+			ln.Close()
+		}
+		usedBlocks[base] = true
+		return base, nil
+	}
+	return 0, fmt.Errorf("no block of %d free ports on %s between %d and %d", blockSize, host, lo, hi)
+}
+
+// publicDir is a temporary folder that other users can traverse: proftpd
+// resolves the home of its user, and reads its banner, after dropping root.
+// The folder that t.TempDir makes for each test is 0700, so it is opened up
+// too.
+func publicDir(t *testing.T) string {
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// setup is what every server's start needs: a config folder, the served
+// root owned by uid:gid, the banner file, and a port block.
+type setup struct {
+	Dir, Root, Banner, Log string
+	Host                   string
+	IPv6                   bool
+	Port                   int
+	PassiveLo, PassiveHi   int
+	User                   string
+}
+
+func newSetup(t *testing.T, host string, uid, gid int, log string) (*setup, error) {
+	dir := publicDir(t)
+	s := &setup{Dir: dir, Root: filepath.Join(dir, "root"), Banner: filepath.Join(dir, "banner"),
+		Log: filepath.Join(dir, log), Host: host, IPv6: strings.Contains(host, ":")}
+	if err := os.Mkdir(s.Root, 0o755); err != nil {
+		return nil, err
+	}
+	if uid >= 0 {
+		if err := os.Chown(s.Root, uid, gid); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(s.Banner, []byte(strings.Join(bannerLines, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	base, err := portBlock(host)
+	if err != nil {
+		return nil, err
+	}
+	s.Port, s.PassiveLo, s.PassiveHi = base+1, base+2, base+blockSize-1
+	return s, nil
+}
+
+func (s *setup) instance(server, user, pass string, uid, gid int, banner []string, logs ...string) *instance {
+	return &instance{server: server, host: s.Host, port: s.Port, root: s.Root, user: user, pass: pass,
+		uid: uid, gid: gid, banner: banner, logs: append([]string{s.Log}, logs...)}
+}
+
+// writeTemplate renders testdata/name into dir.
+func writeTemplate(dir, name string, data any) (string, error) {
+	tmpl, err := template.ParseFiles(filepath.Join("testdata", name+".tmpl"))
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, data); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	return path, os.WriteFile(path, b.Bytes(), 0o600)
+}
+
+// startVsftpd runs vsftpd with our config file as its argument, logging in
+// the system user (vsftpd only knows local users, through PAM).
+func startVsftpd(t *testing.T, host string) (*instance, error) {
+	a, err := systemAccount()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSetup(t, host, a.uid, a.gid, "vsftpd.log")
+	if err != nil {
+		return nil, err
+	}
+	s.User = a.name
+	// The chroot vsftpd's unprivileged processes use: it must exist and
+	// not be writable by the user.
+	empty := filepath.Join(s.Dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		return nil, err
+	}
+	conf, err := writeTemplate(s.Dir, "vsftpd.conf", struct {
+		*setup
+		Empty string
+	}{s, empty})
+	if err != nil {
+		return nil, err
+	}
+	// banner_file lines are all sent as 220- lines; a bare "220 " ends.
+	banner := []string{"220-" + bannerLines[0], "220-" + bannerLines[1]}
+	inst := s.instance("vsftpd", a.name, a.pass, a.uid, a.gid, banner, conf)
+	return inst, launch(t, inst, "vsftpd", s.Dir, filepath.Join(serversDir, vsftpdBin), conf)
+}
+
+// virtualPass is the password of pure-ftpd's and proftpd's virtual user,
+// and virtualHash its SHA-512 crypt (openssl passwd -6 -salt gftpinterop).
+// The hash is written directly: `pure-pw useradd` stores argon2id with
+// t=1023, which makes each login take about four seconds.
+const (
+	virtualUser = "gftp"
+	virtualPass = "Gftp-test-pw1"
+	virtualHash = "$6$gftpinterop$GA5STGC/CeAfIEryxY3uZyFXdO/xSbOPsQwE3Aszrg592Fjb37uWYGdui4LU.0kPlvL.ZR3rLjpuBiXaW6iFn0"
+)
+
+// startPureFTPd runs pure-ftpd (standalone and in the foreground unless -B
+// is given) with a virtual user in a puredb file built by pure-pw.
+func startPureFTPd(t *testing.T, host string) (*instance, error) {
+	a, err := systemAccount()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSetup(t, host, a.uid, a.gid, "pure-ftpd.out")
+	if err != nil {
+		return nil, err
+	}
+	// A home ending in "/./" chroots the user there.
+	passwd := filepath.Join(s.Dir, "pureftpd.passwd")
+	line := fmt.Sprintf("%s:%s:%d:%d::%s/./::::::::::::\n", virtualUser, virtualHash, a.uid, a.gid, s.Root)
+	if err := os.WriteFile(passwd, []byte(line), 0o600); err != nil {
+		return nil, err
+	}
+	pdb := filepath.Join(s.Dir, "pureftpd.pdb")
+	if out, err := exec.Command(filepath.Join(serversDir, purePw), "mkdb", pdb, "-f", passwd).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pure-pw mkdb: %v: %s", err, out)
+	}
+	// pure-ftpd logs only to syslog, which is absent here; the transfer
+	// log (-O) and its stdout and stderr are what there is to show.
+	xfer := filepath.Join(s.Dir, "transfers.log")
+	args := []string{
+		"-S", s.Host + "," + strconv.Itoa(s.Port), // only this address
+		"-l", "puredb:" + pdb,
+		"-p", fmt.Sprintf("%d:%d", s.PassiveLo, s.PassiveHi),
+		"-F", s.Banner, // the "fortunes" file: shown as the greeting
+		"-E",                                        // no anonymous logins
+		"-A",                                        // chroot everyone
+		"-H",                                        // no reverse DNS
+		"-g", filepath.Join(s.Dir, "pure-ftpd.pid"), // not /var/run
+		"-O", "clf:" + xfer,
+	}
+	banner := []string{"220-" + bannerLines[0], "220-" + bannerLines[1]}
+	inst := s.instance("pure-ftpd", virtualUser, virtualPass, a.uid, a.gid, banner, xfer)
+	return inst, launch(t, inst, "pure-ftpd", s.Dir, filepath.Join(serversDir, pureFTPd), args...)
+}
+
+// startProFTPD runs proftpd -n (no daemon) -c our config, with a virtual
+// user from AuthUserFile.
+func startProFTPD(t *testing.T, host string) (*instance, error) {
+	a, err := systemAccount()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSetup(t, host, a.uid, a.gid, "proftpd.log")
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]string{
+		"passwd": fmt.Sprintf("%s:%s:%d:%d::%s:/usr/sbin/nologin\n", virtualUser, virtualHash, a.uid, a.gid, s.Root),
+		"group":  fmt.Sprintf("%s:x:%d:\n", virtualUser, a.gid),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(s.Dir, name), []byte(content), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	conf, err := writeTemplate(s.Dir, "proftpd.conf", s)
+	if err != nil {
+		return nil, err
+	}
+	// DisplayConnect: the first line is a 220- line, the others are
+	// continuation lines that proftpd starts with a space.
+	banner := []string{"220-" + bannerLines[0], " " + bannerLines[1]}
+	inst := s.instance("proftpd", virtualUser, virtualPass, a.uid, a.gid, banner, filepath.Join(s.Dir, "commands.log"), conf)
+	return inst, launch(t, inst, "proftpd", s.Dir, filepath.Join(serversDir, proftpdBin), "-n", "-c", conf)
+}
+
+// pyftpdlibServer is the whole pyftpdlib server: one DummyAuthorizer user.
+const pyftpdlibServer = `
+import logging, sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+
+host, port, root, user, password, lo, hi, log, banner = sys.argv[1:]
+logging.basicConfig(filename=log, level=logging.DEBUG, format="%(asctime)s %(message)s")
+auth = DummyAuthorizer()
+auth.add_user(user, password, root, perm="elradfmwMT")
+FTPHandler.authorizer = auth
+FTPHandler.passive_ports = range(int(lo), int(hi) + 1)
+FTPHandler.banner = banner
+FTPServer((host, int(port)), FTPHandler).serve_forever()
+`
+
+// startPyftpdlib runs the script above with Debian's python3. It runs as
+// root, so the files it writes belong to root.
+func startPyftpdlib(t *testing.T, host string) (*instance, error) {
+	s, err := newSetup(t, host, -1, -1, "pyftpdlib.log")
+	if err != nil {
+		return nil, err
+	}
+	// A banner longer than 75 characters is sent as "220-" + banner (whose
+	// own CR LF make the other lines) and a bare "220 ".
+	banner := []string{"220-" + bannerLines[0], bannerLines[1]}
+	inst := s.instance("pyftpdlib", virtualUser, virtualPass, -1, -1, banner, filepath.Join(s.Dir, "pyftpdlib.out"))
+	return inst, launch(t, inst, "pyftpdlib", s.Dir, python, "-c", pyftpdlibServer,
+		s.Host, strconv.Itoa(s.Port), s.Root, virtualUser, virtualPass,
+		strconv.Itoa(s.PassiveLo), strconv.Itoa(s.PassiveHi), s.Log, strings.Join(bannerLines, "\r\n"))
+}
+
+// launch starts a server from its folder with stdout and stderr in
+// dir/NAME.out, stops it (and its session processes) when t ends, and waits
+// until it greets with a 220.
+func launch(t *testing.T, inst *instance, name, dir, bin string, args ...string) error {
+	outPath := filepath.Join(dir, name+".out")
+	out, err := os.Create(outPath)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(inst.logs, outPath) {
+		inst.logs = append(inst.logs, outPath)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = serverFolder(bin)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir, "LANG=C.UTF-8"}
+	cmd.Stdout, cmd.Stderr = out, out
+	// Its own process group, so the cleanup reaches the per-session
+	// processes that vsftpd, pure-ftpd and proftpd fork.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); out.Close() }()
+	pgid := cmd.Process.Pid
+	t.Cleanup(func() {
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-done
+		}
+	})
+	addr := net.JoinHostPort(inst.host, strconv.Itoa(inst.port))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			done <- err
+			return fmt.Errorf("%s exited before it listened on %s: %v\n%s", name, addr, err, inst.logTails())
+		default:
+		}
+		err := greet(addr)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s never greeted on %s: %v\n%s", name, addr, err, inst.logTails())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serverFolder is the folder fetch.sh unpacked a server binary into
+// (SERVERS/pkg for SERVERS/pkg/usr/sbin/x); "/" for python.
+func serverFolder(bin string) string {
+	if rel, err := filepath.Rel(serversDir, bin); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.Join(serversDir, strings.SplitN(rel, string(filepath.Separator), 2)[0])
+	}
+	return "/"
+}
+
+// greet reads the server's greeting and says QUIT.
+func greet(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) >= 4 && line[3] == ' ' && line[0] >= '1' && line[0] <= '5' {
+			if !strings.HasPrefix(line, "220 ") {
+				return fmt.Errorf("greeting: %q", strings.TrimSpace(line))
+			}
+			fmt.Fprintf(c, "QUIT\r\n")
+			return nil
+		}
+	}
+}
+
+// logTails is the end of each of the server's logs (and config files).
+func (inst *instance) logTails() string {
+	var b strings.Builder
+	for _, path := range inst.logs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(&b, "--- %s: %v\n", path, err)
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		const keep = 150
+		if len(lines) > keep {
+			fmt.Fprintf(&b, "--- %s (last %d of %d lines)\n", path, keep, len(lines))
+			lines = lines[len(lines)-keep:]
+		} else {
+			fmt.Fprintf(&b, "--- %s\n", path)
+		}
+		b.WriteString(strings.Join(lines, "\n") + "\n")
+	}
+	return b.String()
+}
