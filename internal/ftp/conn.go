@@ -133,16 +133,21 @@ func (c *Conn) Send(line string) error {
 // Read reads one whole reply. 421 (service closing) marks the connection
 // closed, as does any read error.
 func (c *Conn) Read() (*Reply, error) {
+	return c.readWithin(c.opts.ReplyTimeout)
+}
+
+// readWithin reads one reply, waiting at most d.
+func (c *Conn) readWithin(d time.Duration) (*Reply, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
-	c.ctrl.SetReadDeadline(time.Now().Add(c.opts.ReplyTimeout))
+	c.ctrl.SetReadDeadline(time.Now().Add(d))
 	r, err := ReadReply(c.br)
 	if err != nil {
 		c.markClosed()
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return nil, fmt.Errorf("no reply from the server within %s: %w", c.opts.ReplyTimeout, ErrClosed)
+			return nil, fmt.Errorf("no reply from the server within %s: %w", d, ErrClosed)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("server closed the connection: %w", ErrClosed)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"time"
 )
 
@@ -342,31 +343,101 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 	if err := c.sendRest(offset); err != nil {
 		return nil, err
 	}
-	final, err := c.startTransfer(cmd)
-	if err != nil {
-		var re *ReplyError
-		if errors.As(err, &re) && re.Reply.Code == 425 {
+	if err := c.Send(cmd); err != nil {
+		return nil, err
+	}
+	// Accept while waiting for the preliminary reply: some servers (vsftpd)
+	// send it only once their connection back has worked, so a firewall
+	// that drops that connection must not hold us for the reply timeout.
+	replies := make(chan replyResult, 1)
+	go func() {
+		r, err := c.Read()
+		replies <- replyResult{r, err}
+	}()
+	accepted := make(chan acceptResult, 1)
+	go func() {
+		nc, err := c.accept(ctx, ln)
+		accepted <- acceptResult{nc, err}
+	}()
+	var rr replyResult
+	var ar *acceptResult
+	select {
+	case rr = <-replies:
+	case res := <-accepted:
+		ar = &res
+		if res.err != nil {
+			// No connection within the data timeout. Take a reply that is
+			// already here (a 425, say); else stop waiting for it.
+			select {
+			case rr = <-replies:
+			case <-time.After(100 * time.Millisecond):
+				c.ctrl.SetReadDeadline(time.Now())
+				if rr = <-replies; rr.err != nil {
+					// The server still owes its reply, so the control stream
+					// is out of step: the connection is given up.
+					return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: fmt.Errorf("%w; the connection is closed", res.err)}
+				}
+			}
+		} else {
+			rr = <-replies
+		}
+	}
+	if rr.err != nil {
+		ln.Close()
+		if ar == nil {
+			if res := <-accepted; res.err == nil {
+				res.nc.Close()
+			}
+		} else if ar.err == nil {
+			ar.nc.Close()
+		}
+		return nil, rr.err
+	}
+	if ar == nil && rr.r.Class() > 2 {
+		ln.Close() // refused: stop accepting
+	}
+	if ar == nil {
+		res := <-accepted
+		ar = &res
+	}
+	var final *Reply
+	switch r := rr.r; r.Class() {
+	case 1:
+	case 2:
+		final = r
+	default:
+		if ar.err == nil {
+			ar.nc.Close()
+		}
+		err := &ReplyError{Command: verbOf(cmd), Reply: r}
+		if r.Code == 425 {
 			// 425: the server could not connect back to us.
 			return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: fmt.Errorf("%w%s", err, firewallHint)}
 		}
 		return nil, err
 	}
-	nc, err := c.accept(ctx, ln)
-	if err != nil {
+	if ar.err != nil {
 		ln.Close() // refuse a late connection, so the server gives up
 		if final == nil {
-			// The server still owes a final reply; drop the data connection
-			// so it gives up, and read it so the control stream stays in step.
-			c.ctrl.SetReadDeadline(time.Now().Add(c.opts.DataTimeout))
-			if r, rerr := ReadReply(c.br); rerr != nil {
+			// The server still owes a final reply; read it so the control
+			// stream stays in step.
+			if _, rerr := c.readWithin(c.opts.DataTimeout); rerr != nil {
 				c.markClosed()
-			} else if c.opts.OnReply != nil {
-				c.opts.OnReply(r)
 			}
 		}
-		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: err}
+		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: ar.err}
 	}
-	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final}, nil
+	return &DataConn{Conn: ar.nc, c: c, verb: verbOf(cmd), final: final}, nil
+}
+
+type replyResult struct {
+	r   *Reply
+	err error
+}
+
+type acceptResult struct {
+	nc  net.Conn
+	err error
 }
 
 // because quotes a refusal when this attempt saw one (an earlier one may
@@ -413,7 +484,11 @@ func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error
 func unwrapNetError(err error) error {
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err
+		err = oe.Err
+	}
+	var se *os.SyscallError // "connect: connection refused"
+	if errors.As(err, &se) {
+		return se.Err
 	}
 	return err
 }

@@ -2,12 +2,15 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gftp/gftp/internal/ftp"
 )
 
 // confirmer asks per file, ftp(1) style, and remembers "all" and "quit".
@@ -140,7 +143,10 @@ func (s *Session) each(ctx context.Context, verb string, files []string, fn func
 		if err == nil {
 			continue
 		}
-		if !s.Connected() || len(files) == 1 {
+		// A lost connection or a data connection that cannot be made would
+		// fail every remaining file the same way, each after a timeout.
+		var de *ftp.DataConnError
+		if !s.Connected() || len(files) == 1 || errors.As(err, &de) {
 			return err
 		}
 		failed++
