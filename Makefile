@@ -20,7 +20,9 @@ demo: build
 # Under CI=true the real servers (vsftpd, pure-ftpd, proftpd, pyftpdlib)
 # are fetched first, and the tests that need them or root must run.
 test: vet fmtcheck
-	@if [ "$(CI)" = true ]; then echo "real servers in $$(testdata/servers/fetch.sh)"; fi
+	@if [ "$(CI)" = true ]; then echo "real servers in $$(testdata/servers/fetch.sh)"; \
+	elif [ "$$(id -u)" != 0 ] || [ ! -x "$${GFTP_SERVERS:-$${XDG_CACHE_HOME:-$$HOME/.cache}/gftp/servers}/vsftpd/usr/sbin/vsftpd" ]; then \
+		echo "note: the real-server (internal/interop) and firewall (internal/firewall) tests are skipped: they need root and testdata/servers/fetch.sh (CI=true runs both)"; fi
 	$(GO) test $(RACE) -count=1 ./...
 	$(MAKE) fuzz
 
