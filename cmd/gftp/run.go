@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -75,6 +76,13 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	if interactive {
 		return runInteractive(ctx, cfg, table, st, s)
 	}
+	r := &script.Runner{Table: table, Session: s, Err: st.Err, Name: name, KeepGoing: cfg.KeepGoing}
+	// The whole script is checked before anything connects, so a typo on
+	// its last line cannot strike after the first lines have run.
+	src, err := r.ReadChecked(in)
+	if err != nil {
+		return err
+	}
 	// A script asks only the terminal, if there is one, never its input.
 	s.SetAsk(ttyAsker{})
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -84,8 +92,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 			return err
 		}
 	}
-	r := &script.Runner{Table: table, Session: s, Err: st.Err, Name: name, KeepGoing: cfg.KeepGoing}
-	if err := r.Run(ctx, in); err != nil {
+	if err := r.Run(ctx, bytes.NewReader(src)); err != nil {
 		return err
 	}
 	return s.Close()

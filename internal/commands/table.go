@@ -148,16 +148,21 @@ func (t *Table) Check(words []string) (*Command, error) {
 	return c, nil
 }
 
-// Exec runs one tokenized command line.
-func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) error {
-	// Refused here, before any command could send anything: CR or LF
-	// would smuggle a second command onto the control connection.
+// Validate checks a tokenized line without running it: the command
+// exists, the argument count fits, and no word holds CR, LF or NUL (which
+// would smuggle a second command onto the control connection).
+func (t *Table) Validate(words []string) (*Command, error) {
 	for _, w := range words {
 		if err := ftp.CheckArg(w); err != nil {
-			return &UsageError{Msg: err.Error()}
+			return nil, &UsageError{Msg: err.Error()}
 		}
 	}
-	c, err := t.Check(words)
+	return t.Check(words)
+}
+
+// Exec runs one tokenized command line.
+func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) error {
+	c, err := t.Validate(words)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ type LineError struct {
 }
 
 func (e *LineError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %v", e.Name, e.Err)
+	}
 	if e.Cmd == "" {
 		return fmt.Sprintf("%s:%d: %v", e.Name, e.Line, e.Err)
 	}
@@ -109,6 +112,48 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 		return &Reported{Err: first}
 	}
 	return nil
+}
+
+// maxScript bounds a script read whole for its check.
+const maxScript = 16 << 20
+
+// ReadChecked reads a whole script and checks every line before anything
+// runs or connects: an unknown or ambiguous command, a wrong argument count,
+// an unclosed quote or a control character is reported with its line
+// number, all of them, and nothing is sent. It returns the script's text.
+func (r *Runner) ReadChecked(in io.Reader) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(in, maxScript+1))
+	if err != nil {
+		return nil, r.fail(nil, &LineError{Name: r.Name, Err: fmt.Errorf("read script: %w", err)})
+	}
+	if len(src) > maxScript {
+		return nil, r.fail(nil, &LineError{Name: r.Name, Err: &commands.UsageError{Msg: fmt.Sprintf("script is larger than %d MiB", maxScript>>20)}})
+	}
+	var first error
+	for n, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		line = strings.TrimSpace(strings.TrimPrefix(line, "-"))
+		words, err := commands.Split(line)
+		if err == nil && len(words) > 0 {
+			_, err = r.Table.Validate(words)
+		}
+		if err == nil {
+			continue
+		}
+		var ue *commands.UsageError
+		if !errors.As(err, &ue) {
+			err = &commands.UsageError{Msg: err.Error()}
+		}
+		le := &LineError{Name: r.Name, Line: n + 1, Cmd: r.Table.Display(words), Err: err}
+		fmt.Fprintf(r.Err, "gftp: %v\n", le)
+		if first == nil {
+			first = le
+		}
+	}
+	if first != nil {
+		return nil, &Reported{Err: first}
+	}
+	return src, nil
 }
 
 // fail prints err and returns the first failure (err if none came before).
