@@ -37,7 +37,7 @@ type config struct {
 	StallTimeout                                 time.Duration
 	Host, Port                                   string
 
-	EPSV                          bool
+	EPSV, TempUpload              bool
 	ActivePortLow, ActivePortHigh int
 	ActiveAddr                    netip.Addr
 	Probe                         bool   // gftp probe host [port]
@@ -93,6 +93,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("stall-timeout", ftp.DefaultStallTimeout, "a transfer that moves no data for this long fails")
 	f.String("active-ports", "", "active mode listens only on ports `LO-HI` (for a narrow client firewall rule)")
 	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
+	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
 	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
 	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -184,6 +185,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		StallTimeout:   v.GetDuration("stall-timeout"),
 	}
 	cfg.EPSV = v.GetBool("epsv")
+	cfg.TempUpload = v.GetBool("temp-upload")
 	if r := v.GetString("active-ports"); r != "" {
 		if cfg.ActivePortLow, cfg.ActivePortHigh, err = parsePortRange(r); err != nil {
 			return config{}, &commands.UsageError{Msg: "active-ports: " + err.Error()}

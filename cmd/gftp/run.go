@@ -64,8 +64,8 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		Verbose: cfg.Verbose, Debug: cfg.Debug, Prompt: cfg.Prompt, AutoLogin: cfg.AutoLogin,
 		Mode: cfg.Mode, LocalDir: wd, LocalUser: localUser(),
 		ConnectTimeout: cfg.ConnectTimeout, ReplyTimeout: cfg.ReplyTimeout, DataTimeout: cfg.DataTimeout,
-		StallTimeout: cfg.StallTimeout,
-		NoEPSV:       !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
+		StallTimeout: cfg.StallTimeout, TempUpload: cfg.TempUpload,
+		NoEPSV: !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
 		Password: os.Getenv("GFTP_PASSWORD"),
 	})
 	defer s.Close()

@@ -79,7 +79,7 @@ func server(ts *testscript.TestScript) *testserver.Server {
 	return s.srv
 }
 
-// ftpserver [-refuse VERB,...] [-pasvhost IP] [-banner LINE]... [-ipv6] [-root DIR]
+// ftpserver [-refuse VERB,...] [-answer VERB=REPLY]... [-pasvhost IP] [-banner LINE]... [-ipv6] [-root DIR]
 // starts the embedded server on $WORK/srv (or -root) and sets $HOST, $PORT
 // and $SRV.
 func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
@@ -91,8 +91,9 @@ func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
 	pasvHost := fs.String("pasvhost", "", "address advertised in PASV replies")
 	ipv6 := fs.Bool("ipv6", false, "listen on ::1")
 	root := fs.String("root", "srv", "folder to serve")
-	var banner multiFlag
+	var banner, answer multiFlag
 	fs.Var(&banner, "banner", "a banner line (repeat for a multi-line banner)")
+	fs.Var(&answer, "answer", "VERB=REPLY: the proxy answers VERB itself (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		ts.Fatalf("ftpserver: %v", err)
 	}
@@ -103,6 +104,16 @@ func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
 	opts := testserver.Options{Root: dir, PASVHost: *pasvHost, Banner: banner}
 	if *refuse != "" {
 		opts.Refuse = strings.Split(*refuse, ",")
+	}
+	for _, a := range answer {
+		verb, reply, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("ftpserver: -answer %q: want VERB=REPLY", a)
+		}
+		if opts.Answer == nil {
+			opts.Answer = map[string]string{}
+		}
+		opts.Answer[verb] = reply
 	}
 	if *ipv6 {
 		opts.Listen = "[::1]:0"

@@ -65,6 +65,8 @@ type Config struct {
 	// Password answers the server's request for one when a login gives
 	// none (GFTP_PASSWORD), before asking the terminal.
 	Password string
+	// TempUpload uploads to a temporary name, renamed when complete.
+	TempUpload bool
 	// NoEPSV starts with the extended commands (EPSV, EPRT) off.
 	NoEPSV bool
 	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.
@@ -83,8 +85,9 @@ type Session struct {
 	// quiet hides replies to gftp's own probes (FEAT) unless debugging.
 	quiet bool
 
-	mode     Mode
-	extended bool // EPSV and EPRT in use (the epsv toggle)
+	mode       Mode
+	extended   bool // EPSV and EPRT in use (the epsv toggle)
+	tempUpload bool
 	// fellBack records that auto mode gave up on passive this session.
 	fellBack bool
 	ascii    bool
@@ -115,7 +118,7 @@ func New(cfg Config) *Session {
 	return &Session{
 		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
-		mode: cfg.Mode, extended: !cfg.NoEPSV, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
+		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
 		timeouts: ftp.Options{
 			ConnectTimeout: cfg.ConnectTimeout,
 			ReplyTimeout:   cfg.ReplyTimeout,
@@ -288,9 +291,9 @@ func (s *Session) localPath(name string) string {
 
 // features asks the server's FEAT list (cached), without printing it.
 func (s *Session) features() map[string]string {
-	s.quiet = true
-	defer func() { s.quiet = false }()
-	return s.conn.Features()
+	var f map[string]string
+	s.quietly(func() { f = s.conn.Features() })
+	return f
 }
 
 // Printf writes to the session's transcript (stdout).

@@ -89,16 +89,16 @@ func humanRate(bps float64) string {
 	return fmt.Sprintf("%.2f %s", bps, units[i])
 }
 
-// startFile begins a file transfer (verb RETR or STOR): the type, ftp(1)'s
-// "local: remote:" line, and the data connection.
-func (s *Session) startFile(ctx context.Context, verb, local, remote string) (*ftp.DataConn, error) {
+// startFile begins a file transfer (verb RETR or STOR) of the remote file
+// wire: the type, ftp(1)'s "local: remote:" line, and the data connection.
+func (s *Session) startFile(ctx context.Context, verb, local, remote, wire string) (*ftp.DataConn, error) {
 	if err := s.ensureType(); err != nil {
 		return nil, err
 	}
 	if s.verbose {
 		s.printf("local: %s remote: %s\n", local, remote)
 	}
-	return s.openData(ctx, verb+" "+remote, 0)
+	return s.openData(ctx, verb+" "+wire, 0)
 }
 
 // Get downloads remote to local (default: the remote base name). The file
@@ -110,7 +110,7 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 	}
 	lp := s.localPath(local)
 	start := time.Now()
-	dc, err := s.startFile(ctx, "RETR", local, remote)
+	dc, err := s.startFile(ctx, "RETR", local, remote, remote)
 	if err != nil {
 		return err
 	}
@@ -146,46 +146,6 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 		return fmt.Errorf("save local file: %w", err)
 	}
 	s.stats(n, "received", start)
-	return nil
-}
-
-// Put uploads local to remote (default: the local base name).
-func (s *Session) Put(ctx context.Context, local, remote string) error {
-	lp := s.localPath(local)
-	f, err := os.Open(lp)
-	if err != nil {
-		return fmt.Errorf("local file: %w", err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return fmt.Errorf("local file: %w", err)
-	} else if !fi.Mode().IsRegular() {
-		return fmt.Errorf("local file %s is not a regular file", local)
-	}
-	if remote == "" {
-		remote = filepath.Base(local)
-	}
-	if err := ftp.CheckArg(remote); err != nil {
-		return err
-	}
-	start := time.Now()
-	dc, err := s.startFile(ctx, "STOR", local, remote)
-	if err != nil {
-		return err
-	}
-	var r io.Reader = f
-	if s.ascii {
-		r = newLFToCRLF(f)
-	}
-	n, cerr := dc.CopyFrom(ctx, r)
-	rerr := s.check(dc.Close())
-	if cerr != nil {
-		return fmt.Errorf("upload %s: %w", local, cerr)
-	}
-	if rerr != nil {
-		return rerr
-	}
-	s.stats(n, "sent", start)
 	return nil
 }
 

@@ -22,7 +22,7 @@ const (
 type proxy struct {
 	ln          net.Listener
 	backendAddr string
-	refuse      map[string]bool
+	answers     map[string]string // verb → the reply the proxy gives itself
 	logFn       func(format string, args ...any)
 	wg          sync.WaitGroup
 
@@ -36,15 +36,18 @@ type proxy struct {
 }
 
 func newProxy(ln net.Listener, backendAddr string, opts Options) *proxy {
-	refuse := make(map[string]bool, len(opts.Refuse))
+	answers := make(map[string]string, len(opts.Refuse)+len(opts.Answer))
 	for _, verb := range opts.Refuse {
-		refuse[strings.ToUpper(strings.TrimSpace(verb))] = true
+		answers[strings.ToUpper(strings.TrimSpace(verb))] = refusedReply
+	}
+	for verb, reply := range opts.Answer {
+		answers[strings.ToUpper(strings.TrimSpace(verb))] = reply + "\r\n"
 	}
 
 	return &proxy{
 		ln:          ln,
 		backendAddr: backendAddr,
-		refuse:      refuse,
+		answers:     answers,
 		logFn:       opts.Logf,
 		conns:       make(map[net.Conn]struct{}),
 		clientAddr:  make(map[string]net.Addr),
@@ -220,7 +223,8 @@ func (p *proxy) relayReplies(backend, client net.Conn, clientMu *sync.Mutex) {
 	}
 }
 
-// relayCommands records each client command and forwards or refuses it.
+// relayCommands records each client command and forwards it, or answers
+// it itself (refused or scripted verbs).
 func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
 	r := bufio.NewReaderSize(client, maxCommandLine)
 	for {
@@ -240,10 +244,10 @@ func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
 			p.record(text)
 			p.logf("testserver: C> %s", text)
 
-			if p.refuse[verb] {
-				p.logf("testserver: S> (proxy) %s", strings.TrimRight(refusedReply, "\r\n"))
+			if reply, ok := p.answers[verb]; ok {
+				p.logf("testserver: S> (proxy) %s", strings.TrimRight(reply, "\r\n"))
 				clientMu.Lock()
-				_, werr := io.WriteString(client, refusedReply)
+				_, werr := io.WriteString(client, reply)
 				clientMu.Unlock()
 				if werr != nil {
 					return

@@ -41,6 +41,9 @@ type Options struct {
 	Password string   // default "secret"
 	Listen   string   // default "127.0.0.1:0"; "[::1]:0" for IPv6
 	Refuse   []string // verbs (case-insensitive) the proxy answers with "502 Command not implemented." without forwarding
+	// Answer maps verbs to a one-line reply the proxy gives itself, to
+	// script a server's misbehaviour (e.g. "SIZE": "213 1").
+	Answer map[string]string
 	// PASVHost, when set (an IPv4 address), is advertised in PASV replies
 	// instead of the real address; the data listener stays on the real one.
 	PASVHost string

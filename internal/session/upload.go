@@ -1,0 +1,144 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// Put uploads local to remote (default: the local base name). Then the
+// server's size is checked against what was sent: a mismatch is a failure.
+// With the temp-upload option the data goes to a temporary name in the
+// same folder and is renamed when complete and checked, so readers never
+// see a half-written file; on failure the temporary file is removed.
+func (s *Session) Put(ctx context.Context, local, remote string) error {
+	lp := s.localPath(local)
+	f, err := os.Open(lp)
+	if err != nil {
+		return fmt.Errorf("local file: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return fmt.Errorf("local file: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return fmt.Errorf("local file %s is not a regular file", local)
+	}
+	if remote == "" {
+		remote = filepath.Base(local)
+	}
+	if err := ftp.CheckArg(remote); err != nil {
+		return err
+	}
+	wire := remote
+	if s.tempUpload {
+		wire = tempName(remote)
+	}
+	start := time.Now()
+	dc, err := s.startFile(ctx, "STOR", local, remote, wire)
+	if err != nil {
+		return err
+	}
+	var r io.Reader = f
+	if s.ascii {
+		r = newLFToCRLF(f)
+	}
+	n, cerr := dc.CopyFrom(ctx, r)
+	rerr := s.check(dc.Close())
+	switch {
+	case cerr != nil:
+		err = fmt.Errorf("upload %s: %w", local, cerr)
+	case rerr != nil:
+		err = rerr
+	default:
+		err = s.verifySize(ctx, wire, n)
+	}
+	if err == nil && wire != remote {
+		err = s.Rename(wire, remote)
+	}
+	if err != nil {
+		if wire != remote && s.Connected() {
+			s.quietly(func() { s.conn.Cmd("DELE " + wire) }) // best effort
+		}
+		return err
+	}
+	s.stats(n, "sent", start)
+	return nil
+}
+
+// tempName is where a temp-upload writes: a hidden name beside the target.
+func tempName(remote string) string {
+	return path.Join(path.Dir(remote), "."+path.Base(remote)+".gftp-part")
+}
+
+// SizeMismatchError is an upload whose size on the server differs from
+// what was sent.
+type SizeMismatchError struct {
+	Remote         string
+	Sent, OnServer int64
+}
+
+func (e *SizeMismatchError) Error() string {
+	return fmt.Sprintf("upload check failed: the server has %d bytes of %s, %d were sent", e.OnServer, e.Remote, e.Sent)
+}
+
+// verifySize compares the remote file's size with sent: SIZE where the
+// server has it, else the listing. In ASCII mode sizes legitimately differ
+// (line ends), and a server that tells neither way is taken at its 226.
+func (s *Session) verifySize(ctx context.Context, remote string, sent int64) error {
+	if s.ascii {
+		return nil
+	}
+	size, err := s.remoteSize(ctx, remote)
+	if err != nil || size < 0 {
+		return err
+	}
+	if size != sent {
+		return &SizeMismatchError{Remote: remote, Sent: sent, OnServer: size}
+	}
+	return nil
+}
+
+// remoteSize is a file's size by SIZE, else from its folder's listing; -1
+// when neither tells. Its replies are shown only when debugging.
+func (s *Session) remoteSize(ctx context.Context, remote string) (int64, error) {
+	var r *ftp.Reply
+	var err error
+	s.quietly(func() { r, err = s.conn.Cmd("SIZE " + remote) })
+	if err == nil && r.Code == 213 {
+		if n, perr := strconv.ParseInt(strings.TrimSpace(r.Message()), 10, 64); perr == nil {
+			return n, nil
+		}
+	}
+	var re *ftp.ReplyError
+	if err != nil && !errors.As(err, &re) {
+		return -1, s.check(err)
+	}
+	var ents []ftp.Entry
+	s.quietly(func() { ents, err = s.entries(ctx, path.Dir(remote)) })
+	if err != nil {
+		return -1, err
+	}
+	for _, e := range ents {
+		if path.Base(e.Name) == path.Base(remote) {
+			return e.Size, nil
+		}
+	}
+	return -1, nil
+}
+
+// quietly runs fn with gftp's own probing replies hidden unless debugging.
+func (s *Session) quietly(fn func()) {
+	was := s.quiet
+	s.quiet = true
+	defer func() { s.quiet = was }()
+	fn()
+}
