@@ -55,6 +55,15 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		defer f.Close()
 		in, name = f, cfg.Script
 	}
+	var logw io.Writer
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return &commands.UsageError{Msg: fmt.Sprintf("log: %v", err)}
+		}
+		defer f.Close()
+		logw = f
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("current directory: %w", err)
@@ -64,7 +73,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		Verbose: cfg.Verbose, Debug: cfg.Debug, Prompt: cfg.Prompt, AutoLogin: cfg.AutoLogin,
 		Mode: cfg.Mode, LocalDir: wd, LocalUser: localUser(),
 		ConnectTimeout: cfg.ConnectTimeout, ReplyTimeout: cfg.ReplyTimeout, DataTimeout: cfg.DataTimeout,
-		StallTimeout: cfg.StallTimeout, TempUpload: cfg.TempUpload,
+		StallTimeout: cfg.StallTimeout, TempUpload: cfg.TempUpload, Log: logw,
 		NoEPSV: !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
 		Password: os.Getenv("GFTP_PASSWORD"),
 	})
@@ -92,7 +101,14 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 			return err
 		}
 	}
-	if err := r.Run(ctx, bytes.NewReader(src)); err != nil {
+	s.Logf("start: script %s", name)
+	err = r.Run(ctx, bytes.NewReader(src))
+	summary := scriptSummary(s.Totals(), r.Failures)
+	s.Logf("summary: %s", summary)
+	if cfg.Verbose {
+		fmt.Fprintf(st.Out, "gftp: %s\n", summary)
+	}
+	if err != nil {
 		return err
 	}
 	return s.Close()
@@ -159,4 +175,10 @@ func runProbe(ctx context.Context, cfg config, s *session.Session) error {
 		return err
 	}
 	return s.Close()
+}
+
+// scriptSummary is the one line a script run ends with.
+func scriptSummary(t session.Totals, failures int) string {
+	return fmt.Sprintf("%d files sent (%d bytes), %d received (%d bytes), %d failed commands",
+		t.FilesSent, t.BytesSent, t.FilesReceived, t.BytesReceived, failures)
 }

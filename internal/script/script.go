@@ -51,6 +51,8 @@ type Runner struct {
 	Err       io.Writer
 	Name      string
 	KeepGoing bool
+	// Failures counts failed lines, ignored ones included.
+	Failures int
 }
 
 // maxLine bounds one script line.
@@ -95,6 +97,8 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 		}
 		le := &LineError{Name: r.Name, Line: n, Cmd: r.Table.Display(words), Err: err}
 		fmt.Fprintf(r.Err, "gftp: %v\n", le)
+		r.Failures++
+		r.Session.Logf("error: %v", le)
 		if ignore && !interrupted {
 			continue
 		}

@@ -65,6 +65,9 @@ type Config struct {
 	// Password answers the server's request for one when a login gives
 	// none (GFTP_PASSWORD), before asking the terminal.
 	Password string
+	// Log, when set, receives timestamped lines: commands sent (PASS
+	// masked), replies and transfers.
+	Log io.Writer
 	// TempUpload uploads to a temporary name, renamed when complete.
 	TempUpload bool
 	// NoEPSV starts with the extended commands (EPSV, EPRT) off.
@@ -88,6 +91,8 @@ type Session struct {
 	mode       Mode
 	extended   bool // EPSV and EPRT in use (the epsv toggle)
 	tempUpload bool
+	log        io.Writer
+	totals     Totals
 	// fellBack records that auto mode gave up on passive this session.
 	fellBack bool
 	ascii    bool
@@ -118,7 +123,7 @@ func New(cfg Config) *Session {
 	return &Session{
 		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
-		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
+		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
 		timeouts: ftp.Options{
 			ConnectTimeout: cfg.ConnectTimeout,
 			ReplyTimeout:   cfg.ReplyTimeout,
@@ -143,12 +148,16 @@ func (s *Session) Warnf(format string, args ...any) {
 }
 
 func (s *Session) onSend(line string) {
+	s.logf("---> %s", line) // line comes masked from the engine
 	if s.debug {
 		s.printf("---> %s\n", line)
 	}
 }
 
 func (s *Session) onReply(r *ftp.Reply) {
+	for _, l := range r.Lines {
+		s.logf("<--- %s", l)
+	}
 	if s.verbose && (!s.quiet || s.debug) {
 		s.printf("%s\n", r.String())
 	}
@@ -313,3 +322,22 @@ func (s *Session) SetAsk(a Asker) { s.ask = a }
 
 // Verbose reports whether server replies are shown.
 func (s *Session) Verbose() bool { return s.verbose }
+
+// Totals counts what a session moved.
+type Totals struct {
+	FilesSent, FilesReceived int
+	BytesSent, BytesReceived int64
+}
+
+// Totals reports what the session moved so far.
+func (s *Session) Totals() Totals { return s.totals }
+
+// logf appends a timestamped line to the log, if there is one.
+func (s *Session) logf(format string, args ...any) {
+	if s.log != nil {
+		fmt.Fprintf(s.log, "%s %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
+	}
+}
+
+// Logf writes to the log (for the runners' start and summary lines).
+func (s *Session) Logf(format string, args ...any) { s.logf(format, args...) }

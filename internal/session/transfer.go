@@ -65,18 +65,26 @@ func (s *Session) openData(ctx context.Context, cmd string, offset int64) (*ftp.
 	return dc, s.check(err)
 }
 
-// stats prints ftp(1)'s transfer summary line.
-func (s *Session) stats(n int64, verb string, start time.Time) {
-	if !s.verbose {
-		return
+// stats counts a finished transfer of name, prints ftp(1)'s summary line
+// (verbose) and logs it.
+func (s *Session) stats(n int64, verb, name string, start time.Time) {
+	if verb == "sent" {
+		s.totals.FilesSent++
+		s.totals.BytesSent += n
+	} else {
+		s.totals.FilesReceived++
+		s.totals.BytesReceived += n
 	}
-	d := time.Since(start)
-	secs := d.Seconds()
+	secs := time.Since(start).Seconds()
 	rate := "-"
 	if secs > 0 {
 		rate = humanRate(float64(n) / secs)
 	}
-	s.printf("%d bytes %s in %.2f secs (%s)\n", n, verb, secs, rate)
+	line := fmt.Sprintf("%d bytes %s in %.2f secs (%s)", n, verb, secs, rate)
+	s.logf("transfer: %s: %s", name, line)
+	if s.verbose {
+		s.printf("%s\n", line)
+	}
 }
 
 func humanRate(bps float64) string {
@@ -145,7 +153,7 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("save local file: %w", err)
 	}
-	s.stats(n, "received", start)
+	s.stats(n, "received", remote, start)
 	return nil
 }
 

@@ -70,7 +70,7 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		}
 		return err
 	}
-	s.stats(n, "sent", start)
+	s.stats(n, "sent", remote, start)
 	return nil
 }
 
