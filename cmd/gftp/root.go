@@ -42,7 +42,7 @@ type config struct {
 	ActiveAddr                    netip.Addr
 	Probe                         bool   // gftp probe host [port]
 	User                          string // probe's login name
-	LogFile                       string
+	LogFile, Netrc                string
 }
 
 // newRootCmd builds the cobra command for the process's own flags; run
@@ -96,6 +96,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
 	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
 	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
+	f.StringP("netrc", "N", "", "use `FILE` for auto-login instead of $NETRC or ~/.netrc")
 	f.String("log", "", "append timestamped lines (commands with PASS masked, replies, transfers, a summary) to `FILE`")
 	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -189,6 +190,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	cfg.EPSV = v.GetBool("epsv")
 	cfg.TempUpload = v.GetBool("temp-upload")
 	cfg.LogFile = v.GetString("log")
+	cfg.Netrc = v.GetString("netrc")
 	if r := v.GetString("active-ports"); r != "" {
 		if cfg.ActivePortLow, cfg.ActivePortHigh, err = parsePortRange(r); err != nil {
 			return config{}, &commands.UsageError{Msg: "active-ports: " + err.Error()}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"os/user"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/netrc"
 	"github.com/gftp/gftp/internal/script"
 	"github.com/gftp/gftp/internal/session"
 )
@@ -76,6 +78,15 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		StallTimeout: cfg.StallTimeout, TempUpload: cfg.TempUpload, Log: logw,
 		NoEPSV: !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
 		Password: os.Getenv("GFTP_PASSWORD"),
+		Netrc:    netrcLoader(cfg.Netrc),
+	})
+	s.SetMacroRunner(func(ctx context.Context, name string, lines []string) error {
+		for i, line := range lines {
+			if err := table.ExecLine(ctx, s, line); err != nil {
+				return fmt.Errorf(".netrc macro %s, line %d: %w", name, i+1, err)
+			}
+		}
+		return nil
 	})
 	defer s.Close()
 
@@ -181,4 +192,30 @@ func runProbe(ctx context.Context, cfg config, s *session.Session) error {
 func scriptSummary(t session.Totals, failures int) string {
 	return fmt.Sprintf("%d files sent (%d bytes), %d received (%d bytes), %d failed commands",
 		t.FilesSent, t.BytesSent, t.FilesReceived, t.BytesReceived, failures)
+}
+
+// netrcLoader finds the .netrc: -N/--netrc, else $NETRC, else ~/.netrc.
+// It is read only when auto-login needs it, so an unsafe file stops only
+// the runs that would use it.
+func netrcLoader(path string) func() (*netrc.File, error) {
+	return func() (*netrc.File, error) {
+		p := path
+		if p == "" {
+			p = os.Getenv("NETRC")
+		}
+		explicit := p != ""
+		if !explicit {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return nil, fs.ErrNotExist
+			}
+			p = filepath.Join(home, ".netrc")
+		}
+		f, err := netrc.ReadFile(p)
+		if explicit && errors.Is(err, fs.ErrNotExist) {
+			// Named but missing is a mistake, not "no .netrc".
+			return nil, fmt.Errorf(".netrc file %s does not exist", p)
+		}
+		return f, err
+	}
 }

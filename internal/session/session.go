@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/netrc"
 )
 
 // ErrNotConnected is returned by commands that need a connection.
@@ -65,6 +67,9 @@ type Config struct {
 	// Password answers the server's request for one when a login gives
 	// none (GFTP_PASSWORD), before asking the terminal.
 	Password string
+	// Netrc loads the .netrc that auto-login consults (nil: none). Its
+	// error wrapping fs.ErrNotExist means there is none.
+	Netrc func() (*netrc.File, error)
 	// Log, when set, receives timestamped lines: commands sent (PASS
 	// masked), replies and transfers.
 	Log io.Writer
@@ -93,6 +98,8 @@ type Session struct {
 	tempUpload bool
 	log        io.Writer
 	totals     Totals
+	netrc      func() (*netrc.File, error)
+	runMacro   func(ctx context.Context, name string, lines []string) error
 	// fellBack records that auto mode gave up on passive this session.
 	fellBack bool
 	ascii    bool
@@ -123,7 +130,8 @@ func New(cfg Config) *Session {
 	return &Session{
 		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
-		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
+		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log,
+		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
 		timeouts: ftp.Options{
 			ConnectTimeout: cfg.ConnectTimeout,
 			ReplyTimeout:   cfg.ReplyTimeout,
@@ -202,12 +210,41 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	s.conn, s.host, s.loggedIn, s.sentType, s.fellBack = c, host, false, "", false
 	c.SetExtended(s.extended)
 	if s.autoLogin {
-		return s.autoLoginNow()
+		return s.autoLoginNow(ctx)
 	}
 	return nil
 }
 
-func (s *Session) autoLoginNow() error {
+// netrcLogin logs in with the .netrc entry for the host, if there is one
+// with a login, and runs its init macro. done reports whether it applied.
+func (s *Session) netrcLogin(ctx context.Context) (done bool, err error) {
+	if s.netrc == nil {
+		return false, nil
+	}
+	f, err := s.netrc()
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return true, &LoginError{Err: err}
+	}
+	e, ok := f.Lookup(s.host)
+	if !ok || e.Login == "" {
+		return false, nil
+	}
+	if err := s.Login(e.Login, e.Password, e.HasPassword); err != nil {
+		return true, err
+	}
+	if lines, ok := f.Macro(s.host, "init"); ok && s.runMacro != nil {
+		return true, s.runMacro(ctx, "init", lines)
+	}
+	return true, nil
+}
+
+func (s *Session) autoLoginNow(ctx context.Context) error {
+	if done, err := s.netrcLogin(ctx); done {
+		return err
+	}
 	// Without a terminal (cron), a script logs in with its own user line;
 	// its input is never read as the answer.
 	noTTY := func() error {
@@ -341,3 +378,9 @@ func (s *Session) logf(format string, args ...any) {
 
 // Logf writes to the log (for the runners' start and summary lines).
 func (s *Session) Logf(format string, args ...any) { s.logf(format, args...) }
+
+// SetMacroRunner sets who runs .netrc macros (the dispatcher, which
+// depends on this package and so cannot be called from here directly).
+func (s *Session) SetMacroRunner(fn func(ctx context.Context, name string, lines []string) error) {
+	s.runMacro = fn
+}
