@@ -15,7 +15,7 @@ const (
 	exitOK          = 0   // every command succeeded
 	exitFailure     = 1   // a command failed on this side (a local file, a bad reply)
 	exitUsage       = 2   // bad flags, unknown or ambiguous command, wrong arguments
-	exitConnect     = 3   // could not connect, connection lost or timed out, data connection failed, not connected
+	exitConnect     = 3   // could not connect, connection lost or timed out, data connection failed or stalled, not connected
 	exitLogin       = 4   // login refused
 	exitRefused     = 5   // the server refused a command (4xx or 5xx reply)
 	exitInterrupted = 130 // interrupted (SIGINT)
@@ -25,7 +25,7 @@ const exitCodesHelp = `Exit status:
   0    every command succeeded
   1    a command failed on this side (local file, unexpected reply)
   2    usage: bad flags, unknown or ambiguous command, wrong arguments
-  3    connection: could not connect, lost, timed out, data connection failed
+  3    connection: could not connect, lost, timed out, data connection failed or stalled
   4    login refused
   5    the server refused a command (4xx or 5xx reply)
   130  interrupted
@@ -51,7 +51,7 @@ func exitCode(err error) int {
 	case errors.As(err, &login):
 		return exitLogin
 	case errors.As(err, &conn), errors.As(err, &data), errors.Is(err, session.ErrNotConnected),
-		errors.Is(err, ftp.ErrClosed), errors.As(err, &nerr):
+		errors.Is(err, ftp.ErrClosed), errors.Is(err, ftp.ErrStalled), errors.As(err, &nerr):
 		return exitConnect
 	case errors.As(err, &reply):
 		return exitRefused

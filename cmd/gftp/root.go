@@ -43,6 +43,8 @@ type config struct {
 	Probe                         bool   // gftp probe host [port]
 	User                          string // probe's login name
 	LogFile, Netrc                string
+	Retries                       int
+	RetryWait                     time.Duration
 }
 
 // newRootCmd builds the cobra command for the process's own flags; run
@@ -94,6 +96,8 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("stall-timeout", ftp.DefaultStallTimeout, "a transfer that moves no data for this long fails")
 	f.String("active-ports", "", "active mode listens only on ports `LO-HI` (for a narrow client firewall rule)")
 	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
+	f.Int("retries", 3, "try a transient failure (4xx, lost connection, stall) again up to `N` times; 0: never")
+	f.Duration("retry-wait", 2*time.Second, "wait this long before the first retry, doubling each time (at most 30s)")
 	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
 	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
 	f.StringP("netrc", "N", "", "use `FILE` for auto-login instead of $NETRC or ~/.netrc")
@@ -189,6 +193,13 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	}
 	cfg.EPSV = v.GetBool("epsv")
 	cfg.TempUpload = v.GetBool("temp-upload")
+	cfg.Retries, cfg.RetryWait = v.GetInt("retries"), v.GetDuration("retry-wait")
+	if cfg.Retries < 0 || cfg.Retries > 100 {
+		return config{}, &commands.UsageError{Msg: fmt.Sprintf("retries must be 0 to 100, not %d", cfg.Retries)}
+	}
+	if cfg.RetryWait < 0 {
+		return config{}, &commands.UsageError{Msg: "retry-wait must not be negative"}
+	}
 	cfg.LogFile = v.GetString("log")
 	cfg.Netrc = v.GetString("netrc")
 	if r := v.GetString("active-ports"); r != "" {

@@ -79,7 +79,7 @@ func server(ts *testscript.TestScript) *testserver.Server {
 	return s.srv
 }
 
-// ftpserver [-refuse VERB,...] [-answer VERB=REPLY]... [-pasvhost IP] [-banner LINE]... [-ipv6] [-root DIR]
+// ftpserver [-refuse VERB,...] [-answer VERB=REPLY]... [-once VERB=REPLY]... [-pasvhost IP] [-banner LINE]... [-ipv6] [-root DIR]
 // starts the embedded server on $WORK/srv (or -root) and sets $HOST, $PORT
 // and $SRV.
 func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
@@ -94,6 +94,8 @@ func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
 	var banner, answer multiFlag
 	fs.Var(&banner, "banner", "a banner line (repeat for a multi-line banner)")
 	fs.Var(&answer, "answer", "VERB=REPLY: the proxy answers VERB itself (repeatable)")
+	var once multiFlag
+	fs.Var(&once, "once", "VERB=REPLY: the proxy answers the first VERB itself (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		ts.Fatalf("ftpserver: %v", err)
 	}
@@ -105,16 +107,8 @@ func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
 	if *refuse != "" {
 		opts.Refuse = strings.Split(*refuse, ",")
 	}
-	for _, a := range answer {
-		verb, reply, ok := strings.Cut(a, "=")
-		if !ok {
-			ts.Fatalf("ftpserver: -answer %q: want VERB=REPLY", a)
-		}
-		if opts.Answer == nil {
-			opts.Answer = map[string]string{}
-		}
-		opts.Answer[verb] = reply
-	}
+	opts.Answer = verbReplies(ts, "answer", answer)
+	opts.AnswerOnce = verbReplies(ts, "once", once)
 	if *ipv6 {
 		opts.Listen = "[::1]:0"
 	}
@@ -127,6 +121,19 @@ func cmdFTPServer(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("HOST", srv.Host())
 	ts.Setenv("PORT", strconv.Itoa(srv.Port()))
 	ts.Setenv("SRV", dir)
+}
+
+// verbReplies reads VERB=REPLY flags.
+func verbReplies(ts *testscript.TestScript, flag string, vals []string) map[string]string {
+	m := map[string]string{}
+	for _, a := range vals {
+		verb, reply, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("ftpserver: -%s %q: want VERB=REPLY", flag, a)
+		}
+		m[verb] = reply
+	}
+	return m
 }
 
 type multiFlag []string

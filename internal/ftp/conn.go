@@ -186,7 +186,7 @@ func (c *Conn) Cmd(line string) (*Reply, error) {
 	if r.Class() >= 4 {
 		err := &ReplyError{Command: verbOf(line), Reply: r}
 		if r.Code == 421 {
-			return r, fmt.Errorf("%w: %w", err, ErrClosed)
+			return r, closingReply{err}
 		}
 		return r, err
 	}

@@ -91,6 +91,9 @@ type DataConn struct {
 	verb  string
 	final *Reply // set when the server already sent the final reply
 	done  bool
+	// failed: the copy broke off, so the final reply may never come (a
+	// stuck server); Close waits for it only the data timeout.
+	failed bool
 }
 
 // Close closes the data connection and reads the command's final reply.
@@ -103,8 +106,12 @@ func (d *DataConn) Close() error {
 	d.Conn.Close()
 	r := d.final
 	if r == nil {
+		wait := d.c.opts.ReplyTimeout
+		if d.failed {
+			wait = min(wait, d.c.opts.DataTimeout)
+		}
 		var err error
-		if r, err = d.c.Read(); err != nil {
+		if r, err = d.c.readWithin(wait); err != nil {
 			return err
 		}
 	}
@@ -575,13 +582,16 @@ func (g stallGuard) Write(p []byte) (int, error) {
 // cause names why a copy failed: ctx's end, or a stall.
 func (d *DataConn) cause(ctx context.Context, err error) error {
 	var ne net.Error
+	if err != nil {
+		d.failed = true
+	}
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.As(err, &ne) && ne.Timeout():
-		return fmt.Errorf("the transfer stalled: no data moved for %s", d.c.opts.StallTimeout)
+		return fmt.Errorf("%w: no data moved for %s", ErrStalled, d.c.opts.StallTimeout)
 	}
 	return err
 }

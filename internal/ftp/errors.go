@@ -10,6 +10,9 @@ import (
 // broke; the session must reconnect before it can go on.
 var ErrClosed = errors.New("connection closed")
 
+// ErrStalled reports a transfer that moved no data for the stall timeout.
+var ErrStalled = errors.New("the transfer stalled")
+
 // ReplyError is a server reply that refused a command (class 4 or 5).
 type ReplyError struct {
 	Command string // the verb of the refused command, e.g. "CWD"
@@ -25,6 +28,13 @@ func (e *ReplyError) Error() string {
 
 // Temporary reports a transient refusal (4xx) that may succeed if retried.
 func (e *ReplyError) Temporary() bool { return e.Reply.Class() == 4 }
+
+// closingReply is a 421: a refusal that also ends the connection. It reads
+// as the reply and is ErrClosed.
+type closingReply struct{ *ReplyError }
+
+func (e closingReply) Is(target error) bool { return target == ErrClosed }
+func (e closingReply) Unwrap() error        { return e.ReplyError }
 
 // CheckArg rejects text that would let an argument smuggle a second command
 // onto the control connection (CR or LF) or end it early (NUL).

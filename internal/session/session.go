@@ -75,6 +75,10 @@ type Config struct {
 	Log io.Writer
 	// TempUpload uploads to a temporary name, renamed when complete.
 	TempUpload bool
+	// Retries is how many times a transient failure is tried again, the
+	// first after RetryWait, then twice as long each time.
+	Retries   int
+	RetryWait time.Duration
 	// NoEPSV starts with the extended commands (EPSV, EPRT) off.
 	NoEPSV bool
 	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.
@@ -105,13 +109,20 @@ type Session struct {
 	ascii    bool
 	sentType string // the TYPE the server has now; "" unknown
 
-	conn      *ftp.Conn
-	host      string
-	loggedIn  bool
-	localDir  string
-	localUser string
-	password  string // from the environment; never printed
-	timeouts  ftp.Options
+	conn *ftp.Conn
+	host string
+	port string
+	// For reconnecting: the login that worked and the directory.
+	loginUser, loginPass string
+	relogin              bool
+	cwd                  string
+	retries              int
+	retryWait            time.Duration
+	loggedIn             bool
+	localDir             string
+	localUser            string
+	password             string // from the environment; never printed
+	timeouts             ftp.Options
 }
 
 // New makes a session from cfg.
@@ -131,6 +142,7 @@ func New(cfg Config) *Session {
 		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
 		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log,
+		retries: cfg.Retries, retryWait: cfg.RetryWait,
 		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
 		timeouts: ftp.Options{
 			ConnectTimeout: cfg.ConnectTimeout,
@@ -180,6 +192,18 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	if port == "" {
 		port = "21"
 	}
+	s.relogin, s.fellBack = false, false
+	if err := s.dial(ctx, host, port); err != nil {
+		return err
+	}
+	if s.autoLogin {
+		return s.autoLoginNow(ctx)
+	}
+	return nil
+}
+
+// dial opens the control connection and reads the greeting.
+func (s *Session) dial(ctx context.Context, host, port string) error {
 	opts := s.timeouts
 	opts.OnSend = s.onSend
 	// The greeting arrives inside Dial; print "Connected to" before it, as
@@ -207,11 +231,8 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	for _, r := range greeting {
 		s.onReply(r)
 	}
-	s.conn, s.host, s.loggedIn, s.sentType, s.fellBack = c, host, false, "", false
+	s.conn, s.host, s.port, s.loggedIn, s.sentType = c, host, port, false, ""
 	c.SetExtended(s.extended)
-	if s.autoLogin {
-		return s.autoLoginNow(ctx)
-	}
 	return nil
 }
 
@@ -278,7 +299,9 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 	if err := ftp.CheckArg(user); err != nil {
 		return err
 	}
-	askPass := func() (string, error) {
+	used := pass
+	askPass := func() (pw string, err error) {
+		defer func() { used = pw }()
 		if hasPass {
 			return pass, nil
 		}
@@ -289,11 +312,11 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 		if s.ask == nil {
 			return "", noTTY
 		}
-		pw, err := s.ask.AskPassword("Password: ")
+		answer, err := s.ask.AskPassword("Password: ")
 		if errors.Is(err, ErrNoTerminal) {
 			return "", noTTY
 		}
-		return pw, err
+		return answer, err
 	}
 	if err := s.conn.Login(user, askPass); err != nil {
 		if errors.Is(err, ftp.ErrClosed) {
@@ -302,6 +325,9 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 		return &LoginError{Err: err}
 	}
 	s.loggedIn = true
+	// Remembered (in memory only) so that a lost connection can be
+	// re-established for a retry.
+	s.loginUser, s.loginPass, s.relogin, s.cwd = user, used, true, ""
 	// Like ftp(1): tell the system type and the transfer type. gftp
 	// always starts in binary, which is what backups need.
 	if r, err := s.conn.Cmd("SYST"); err == nil && s.verbose {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -23,32 +24,51 @@ func (s *Session) show(r *ftp.Reply) {
 }
 
 // Cd changes the remote directory.
-func (s *Session) Cd(dir string) error {
-	_, err := s.cmd("CWD " + dir)
-	return err
+func (s *Session) Cd(ctx context.Context, dir string) error {
+	return s.retrying(ctx, "cd "+dir, func(bool) error {
+		if _, err := s.cmd("CWD " + dir); err != nil {
+			return err
+		}
+		s.trackCwd()
+		return nil
+	})
 }
 
 // Cdup goes to the remote parent directory.
-func (s *Session) Cdup() error {
-	_, err := s.cmd("CDUP")
-	return err
+func (s *Session) Cdup(ctx context.Context) error {
+	return s.retrying(ctx, "cdup", func(bool) error {
+		if _, err := s.cmd("CDUP"); err != nil {
+			return err
+		}
+		s.trackCwd()
+		return nil
+	})
 }
 
 // Pwd prints the remote directory.
-func (s *Session) Pwd() error {
-	r, err := s.cmd("PWD")
+func (s *Session) Pwd(ctx context.Context) error {
+	var r *ftp.Reply
+	err := s.retrying(ctx, "pwd", func(bool) (err error) {
+		r, err = s.cmd("PWD")
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	dir := r.Message()
-	// 257 "dir" is the RFC 959 form; doubled quotes escape a quote.
-	if i, j := strings.Index(dir, `"`), strings.LastIndex(dir, `"`); i >= 0 && j > i {
-		dir = strings.ReplaceAll(dir[i+1:j], `""`, `"`)
-	}
+	dir := pwdPath(r.Message())
 	if !s.verbose {
 		s.printf("Remote directory: %s\n", dir)
 	}
 	return nil
+}
+
+// pwdPath reads the directory out of a 257 reply: `"dir" text` is the
+// RFC 959 form, where a doubled quote stands for a quote.
+func pwdPath(msg string) string {
+	if i, j := strings.Index(msg, `"`), strings.LastIndex(msg, `"`); i >= 0 && j > i {
+		return strings.ReplaceAll(msg[i+1:j], `""`, `"`)
+	}
+	return msg
 }
 
 // Lcd changes the local directory (the session's own, not the process's).
@@ -79,10 +99,13 @@ func (s *Session) Delete(name string) error {
 	return err
 }
 
-// Mkdir makes a remote directory.
-func (s *Session) Mkdir(name string) error {
-	_, err := s.cmd("MKD " + name)
-	return err
+// Mkdir makes a remote directory. (Retried: making a folder twice is
+// refused, not harmful.)
+func (s *Session) Mkdir(ctx context.Context, name string) error {
+	return s.retrying(ctx, "mkdir "+name, func(bool) error {
+		_, err := s.cmd("MKD " + name)
+		return err
+	})
 }
 
 // Rmdir removes a remote directory.
@@ -109,11 +132,15 @@ func (s *Session) Rename(from, to string) error {
 
 // Size prints the size of a remote file. SIZE depends on the type, so the
 // session's type is set first.
-func (s *Session) Size(name string) error {
-	if err := s.ensureType(); err != nil {
+func (s *Session) Size(ctx context.Context, name string) error {
+	var r *ftp.Reply
+	err := s.retrying(ctx, "size "+name, func(bool) (err error) {
+		if err := s.ensureType(); err != nil {
+			return err
+		}
+		r, err = s.cmd("SIZE " + name)
 		return err
-	}
-	r, err := s.cmd("SIZE " + name)
+	})
 	if err != nil {
 		return err
 	}

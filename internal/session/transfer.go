@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -99,49 +100,54 @@ func humanRate(bps float64) string {
 
 // startFile begins a file transfer (verb RETR or STOR) of the remote file
 // wire: the type, ftp(1)'s "local: remote:" line, and the data connection.
-func (s *Session) startFile(ctx context.Context, verb, local, remote, wire string) (*ftp.DataConn, error) {
+func (s *Session) startFile(ctx context.Context, verb, local, remote, wire string, offset int64) (*ftp.DataConn, error) {
 	if err := s.ensureType(); err != nil {
 		return nil, err
 	}
 	if s.verbose {
-		s.printf("local: %s remote: %s\n", local, remote)
+		if offset > 0 {
+			s.printf("local: %s remote: %s (resuming at byte %d)\n", local, remote, offset)
+		} else {
+			s.printf("local: %s remote: %s\n", local, remote)
+		}
 	}
-	return s.openData(ctx, verb+" "+wire, 0)
+	return s.openData(ctx, verb+" "+wire, offset)
 }
 
 // Get downloads remote to local (default: the remote base name). The file
 // is written under a temporary name and renamed on success, so a failed
-// download never clobbers an existing local file.
+// download never clobbers an existing local file. A transient failure is
+// retried, resuming where the data stopped when the server has REST STREAM.
 func (s *Session) Get(ctx context.Context, remote, local string) error {
 	if local == "" {
 		local = path.Base(remote)
 	}
 	lp := s.localPath(local)
 	start := time.Now()
-	dc, err := s.startFile(ctx, "RETR", local, remote, remote)
-	if err != nil {
-		return err
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-*")
 	if err != nil {
-		dc.Close()
 		return fmt.Errorf("create local file: %w", err)
 	}
-	var w io.Writer = tmp
-	if s.ascii {
-		w = newCRLFToLF(tmp)
-	}
-	n, cerr := dc.CopyTo(ctx, w)
-	if f, ok := w.(interface{ Flush() error }); ok && cerr == nil {
-		cerr = f.Flush()
-	}
-	rerr := s.check(dc.Close())
-	ferr := tmp.Close()
-	if err := errors.Join(cerr, rerr, ferr); err != nil {
-		os.Remove(tmp.Name())
-		if cerr != nil {
-			return fmt.Errorf("download %s: %w", remote, cerr)
+	defer os.Remove(tmp.Name()) // gone once renamed; removed on failure
+	var n int64
+	err = s.retrying(ctx, "get "+remote, func(retry bool) error {
+		var offset int64
+		if retry && s.canResume() {
+			offset, _ = tmp.Seek(0, io.SeekEnd)
+		} else if err := tmp.Truncate(0); err != nil {
+			return fmt.Errorf("local file: %w", err)
 		}
+		if _, err := tmp.Seek(offset, io.SeekStart); err != nil {
+			return fmt.Errorf("local file: %w", err)
+		}
+		m, err := s.retrieveOnce(ctx, tmp, local, remote, offset)
+		n = offset + m
+		return err
+	})
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("local file: %w", cerr)
+	}
+	if err != nil {
 		return err
 	}
 	mode := fs.FileMode(0o644)
@@ -150,11 +156,33 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 	}
 	os.Chmod(tmp.Name(), mode)
 	if err := os.Rename(tmp.Name(), lp); err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("save local file: %w", err)
 	}
 	s.stats(n, "received", remote, start)
 	return nil
+}
+
+// retrieveOnce runs one RETR (from offset) into f.
+func (s *Session) retrieveOnce(ctx context.Context, f *os.File, local, remote string, offset int64) (int64, error) {
+	dc, err := s.startFile(ctx, "RETR", local, remote, remote, offset)
+	if err != nil {
+		return 0, err
+	}
+	var w io.Writer = f
+	var conv *crlfToLF
+	if s.ascii {
+		conv = newCRLFToLF(f)
+		w = conv
+	}
+	n, cerr := dc.CopyTo(ctx, w)
+	if conv != nil && cerr == nil {
+		cerr = conv.Flush()
+	}
+	rerr := s.check(dc.Close())
+	if cerr != nil {
+		return n, fmt.Errorf("download %s: %w", remote, cerr)
+	}
+	return n, rerr
 }
 
 // List runs LIST or NLST on dir and writes the listing to stdout, or to
@@ -174,22 +202,32 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 	if dir != "" {
 		cmd += " " + dir
 	}
-	dc, err := s.openData(ctx, cmd, 0)
+	// Retried only while nothing has been written out, so a listing never
+	// appears twice.
+	wrote := false
+	err := s.retrying(ctx, strings.ToLower(verb), func(bool) error {
+		if wrote {
+			return nil
+		}
+		dc, err := s.openData(ctx, cmd, 0)
+		if err != nil {
+			return err
+		}
+		wrote = true
+		// Listings travel as ASCII (CR LF); show them with local line ends.
+		conv := newCRLFToLF(w)
+		_, cerr := dc.CopyTo(ctx, conv)
+		if cerr == nil {
+			cerr = conv.Flush()
+		}
+		rerr := s.check(dc.Close())
+		if cerr != nil {
+			return fmt.Errorf("listing: %w", cerr)
+		}
+		return rerr
+	})
 	if err != nil {
 		return err
-	}
-	// Listings travel as ASCII (CR LF); show them with local line ends.
-	conv := newCRLFToLF(w)
-	_, cerr := dc.CopyTo(ctx, conv)
-	if cerr == nil {
-		cerr = conv.Flush()
-	}
-	rerr := s.check(dc.Close())
-	if cerr != nil {
-		return fmt.Errorf("listing: %w", cerr)
-	}
-	if rerr != nil {
-		return rerr
 	}
 	if f != nil {
 		return f.Close()

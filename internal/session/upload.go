@@ -27,11 +27,14 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		return fmt.Errorf("local file: %w", err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		return fmt.Errorf("local file: %w", err)
-	} else if !fi.Mode().IsRegular() {
+	}
+	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("local file %s is not a regular file", local)
 	}
+	size := fi.Size()
 	if remote == "" {
 		remote = filepath.Base(local)
 	}
@@ -43,24 +46,25 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		wire = tempName(remote)
 	}
 	start := time.Now()
-	dc, err := s.startFile(ctx, "STOR", local, remote, wire)
-	if err != nil {
-		return err
-	}
-	var r io.Reader = f
-	if s.ascii {
-		r = newLFToCRLF(f)
-	}
-	n, cerr := dc.CopyFrom(ctx, r)
-	rerr := s.check(dc.Close())
-	switch {
-	case cerr != nil:
-		err = fmt.Errorf("upload %s: %w", local, cerr)
-	case rerr != nil:
-		err = rerr
-	default:
-		err = s.verifySize(ctx, wire, n)
-	}
+	var n int64
+	err = s.retrying(ctx, "put "+local, func(retry bool) error {
+		// Resume from what the server has, when it can tell and take it.
+		var offset int64
+		if retry && s.canResume() {
+			if have, err := s.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
+				offset = have
+			}
+		}
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			return fmt.Errorf("local file: %w", err)
+		}
+		m, err := s.storeOnce(ctx, f, local, remote, wire, offset)
+		n = offset + m
+		if err != nil {
+			return err
+		}
+		return s.verifySize(ctx, wire, n)
+	})
 	if err == nil && wire != remote {
 		err = s.Rename(wire, remote)
 	}
@@ -72,6 +76,24 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 	}
 	s.stats(n, "sent", remote, start)
 	return nil
+}
+
+// storeOnce runs one STOR (from offset) of f.
+func (s *Session) storeOnce(ctx context.Context, f *os.File, local, remote, wire string, offset int64) (int64, error) {
+	dc, err := s.startFile(ctx, "STOR", local, remote, wire, offset)
+	if err != nil {
+		return 0, err
+	}
+	var r io.Reader = f
+	if s.ascii {
+		r = newLFToCRLF(f)
+	}
+	n, cerr := dc.CopyFrom(ctx, r)
+	rerr := s.check(dc.Close())
+	if cerr != nil {
+		return n, fmt.Errorf("upload %s: %w", local, cerr)
+	}
+	return n, rerr
 }
 
 // tempName is where a temp-upload writes: a hidden name beside the target.

@@ -54,7 +54,7 @@ func newDriver(
 		user:     opts.User,
 		password: opts.Password,
 		banner:   strings.Join(opts.Banner, "\n"), // ftpserverlib turns lines into a 220- block
-		fs:       rootFs{afero.NewBasePathFs(afero.NewOsFs(), opts.Root)},
+		fs:       rootFs{Fs: afero.NewBasePathFs(afero.NewOsFs(), opts.Root), writeDelay: opts.WriteDelay},
 		sessions: sessions,
 		data:     newCloserSet(),
 	}
@@ -151,7 +151,10 @@ func (l *realIPListener) Accept() (net.Conn, error) {
 }
 
 // rootFs is the served folder, adjusted to behave like a typical FTP server.
-type rootFs struct{ afero.Fs }
+type rootFs struct {
+	afero.Fs
+	writeDelay time.Duration // before each write to a file, to slow uploads down
+}
 
 // OpenFile drops execute bits: ftpserverlib creates uploads with
 // os.ModePerm, but servers normally create plain files (0666 &^ umask).
@@ -160,7 +163,22 @@ func (f rootFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, e
 		perm &= 0o666
 	}
 
-	return f.Fs.OpenFile(name, flag, perm)
+	file, err := f.Fs.OpenFile(name, flag, perm)
+	if err != nil || f.writeDelay <= 0 || flag&(os.O_WRONLY|os.O_RDWR) == 0 {
+		return file, err
+	}
+	return slowFile{File: file, delay: f.writeDelay}, nil
+}
+
+// slowFile delays each write, so tests can act in the middle of an upload.
+type slowFile struct {
+	afero.File
+	delay time.Duration
+}
+
+func (f slowFile) Write(p []byte) (int, error) {
+	time.Sleep(f.delay)
+	return f.File.Write(p)
 }
 
 // Remove backs DELE, which must not delete directories.

@@ -23,6 +23,7 @@ type proxy struct {
 	ln          net.Listener
 	backendAddr string
 	answers     map[string]string // verb → the reply the proxy gives itself
+	answerOnce  map[string]string // the same, consumed on first use (under mu)
 	logFn       func(format string, args ...any)
 	wg          sync.WaitGroup
 
@@ -44,7 +45,13 @@ func newProxy(ln net.Listener, backendAddr string, opts Options) *proxy {
 		answers[strings.ToUpper(strings.TrimSpace(verb))] = reply + "\r\n"
 	}
 
+	once := make(map[string]string, len(opts.AnswerOnce))
+	for verb, reply := range opts.AnswerOnce {
+		once[strings.ToUpper(strings.TrimSpace(verb))] = reply + "\r\n"
+	}
+
 	return &proxy{
+		answerOnce:  once,
 		ln:          ln,
 		backendAddr: backendAddr,
 		answers:     answers,
@@ -244,7 +251,11 @@ func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
 			p.record(text)
 			p.logf("testserver: C> %s", text)
 
-			if reply, ok := p.answers[verb]; ok {
+			reply, ok := p.answers[verb]
+			if !ok {
+				reply, ok = p.takeOnce(verb)
+			}
+			if ok {
 				p.logf("testserver: S> (proxy) %s", strings.TrimRight(reply, "\r\n"))
 				clientMu.Lock()
 				_, werr := io.WriteString(client, reply)
@@ -260,4 +271,13 @@ func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
 			return
 		}
 	}
+}
+
+// takeOnce returns (and forgets) a one-time answer for verb.
+func (p *proxy) takeOnce(verb string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	reply, ok := p.answerOnce[verb]
+	delete(p.answerOnce, verb)
+	return reply, ok
 }

@@ -44,6 +44,13 @@ type Options struct {
 	// Answer maps verbs to a one-line reply the proxy gives itself, to
 	// script a server's misbehaviour (e.g. "SIZE": "213 1").
 	Answer map[string]string
+	// AnswerOnce is like Answer, but only for the first time the verb
+	// comes (on any connection); later ones reach the server: a fault that
+	// passes.
+	AnswerOnce map[string]string
+	// WriteDelay slows uploads down: it is slept before each write to a
+	// file (ftpserverlib writes what each read of the data connection got).
+	WriteDelay time.Duration
 	// PASVHost, when set (an IPv4 address), is advertised in PASV replies
 	// instead of the real address; the data listener stays on the real one.
 	PASVHost string

@@ -1,0 +1,108 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// maxRetryWait caps the doubling wait between tries.
+const maxRetryWait = 30 * time.Second
+
+// transient reports a failure that may pass if tried again: a 4xx reply
+// (421 included), a lost or reset connection, a stalled transfer. A data
+// connection that cannot be made is not: it is a firewall or mode problem
+// that would fail again, each time after a timeout.
+func transient(err error) bool {
+	var (
+		de *ftp.DataConnError
+		re *ftp.ReplyError
+		ce *ConnectError
+		ne net.Error
+	)
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.As(err, &de):
+		return false
+	case errors.As(err, &re):
+		return re.Temporary()
+	case errors.Is(err, ftp.ErrClosed), errors.As(err, &ce), errors.Is(err, ftp.ErrStalled),
+		errors.As(err, &ne), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	return false
+}
+
+// retrying runs op, and runs it again while it fails transiently, up to
+// the session's retry count, waiting retryWait, then twice that, and so
+// on. A lost connection is re-established first (login and directory
+// restored). op learns whether it is a retry, to resume. Destructive
+// commands (delete, mdelete, rmdir, rename) never come here: whether a
+// lost DELE was done is unknown, and doing it twice is not harmless.
+func (s *Session) retrying(ctx context.Context, what string, op func(retry bool) error) error {
+	wait := s.retryWait
+	err := op(false)
+	for try := 1; try <= s.retries && transient(err) && ctx.Err() == nil; try++ {
+		s.Warnf("%s: %v; trying again in %s (%d of %d)", what, err, wait, try, s.retries)
+		s.logf("retry: %s: %v (%d of %d)", what, err, try, s.retries)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxRetryWait)
+		if !s.Connected() {
+			if err = s.reconnect(ctx); err != nil {
+				continue
+			}
+		}
+		err = op(true)
+	}
+	return err
+}
+
+// reconnect opens a new control connection to the same server and logs
+// in again with the remembered credentials (kept in memory only), back in
+// the remembered directory.
+func (s *Session) reconnect(ctx context.Context) error {
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
+	if s.host == "" || !s.relogin {
+		return ErrNotConnected
+	}
+	s.Warnf("reconnecting to %s", s.host)
+	if err := s.dial(ctx, s.host, s.port); err != nil {
+		return err
+	}
+	if err := s.Login(s.loginUser, s.loginPass, true); err != nil {
+		return err
+	}
+	if s.cwd != "" {
+		if _, err := s.cmd("CWD " + s.cwd); err != nil {
+			return fmt.Errorf("back to %s: %w", s.cwd, err)
+		}
+	}
+	return nil
+}
+
+// trackCwd remembers the remote directory after it changed, for reconnect.
+func (s *Session) trackCwd() {
+	s.cwd = ""
+	s.quietly(func() {
+		if r, err := s.conn.Cmd("PWD"); err == nil {
+			s.cwd = pwdPath(r.Message())
+		}
+	})
+}
+
+// canResume reports whether an interrupted binary transfer can go on from
+// where it stopped (RFC 3659 REST STREAM).
+func (s *Session) canResume() bool {
+	return !s.ascii && s.features()["REST"] == "STREAM"
+}
