@@ -44,6 +44,7 @@ type config struct {
 	User                          string // probe's login name
 	LogFile, Netrc                string
 	Retries                       int
+	Bookmarks                     map[string]session.Bookmark
 	RetryWait                     time.Duration
 }
 
@@ -213,6 +214,9 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		}
 		cfg.ActiveAddr = cfg.ActiveAddr.Unmap()
 	}
+	if cfg.Bookmarks, err = bookmarks(v); err != nil {
+		return config{}, &commands.UsageError{Msg: "config: " + err.Error()}
+	}
 	for name, d := range map[string]time.Duration{"connect-timeout": cfg.ConnectTimeout, "reply-timeout": cfg.ReplyTimeout, "data-timeout": cfg.DataTimeout, "stall-timeout": cfg.StallTimeout} {
 		if d <= 0 {
 			return config{}, &commands.UsageError{Msg: fmt.Sprintf("%s must be a positive duration such as 10s, not %q", name, v.GetString(name))}
@@ -280,4 +284,56 @@ func parsePortRange(r string) (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("%q is not a port range LO-HI within 1-65535", r)
 	}
 	return lo, hi, nil
+}
+
+// bookmarkKeys are the settings a named host may have.
+var bookmarkKeys = map[string]bool{"host": true, "port": true, "user": true, "mode": true,
+	"active-ports": true, "connect-timeout": true, "reply-timeout": true, "data-timeout": true}
+
+// bookmarks reads the config file's named hosts:
+//
+//	hosts:
+//	  backup: {host: 192.0.2.10, port: 21, user: backup, mode: active, active-ports: 50000-50010, data-timeout: 5s}
+func bookmarks(v *viper.Viper) (map[string]session.Bookmark, error) {
+	out := map[string]session.Bookmark{}
+	for name := range v.GetStringMap("hosts") {
+		sub := v.Sub("hosts." + name)
+		if sub == nil {
+			return nil, fmt.Errorf("hosts.%s: want host, port, user, ... settings", name)
+		}
+		for k := range sub.AllSettings() {
+			if !bookmarkKeys[k] {
+				return nil, fmt.Errorf("hosts.%s: unknown setting %q", name, k)
+			}
+		}
+		b := session.Bookmark{Host: sub.GetString("host"), Port: sub.GetString("port"), User: sub.GetString("user")}
+		if b.Host == "" {
+			return nil, fmt.Errorf("hosts.%s: no host", name)
+		}
+		if m := sub.GetString("mode"); m != "" {
+			mode, err := session.ParseMode(m)
+			if err != nil {
+				return nil, fmt.Errorf("hosts.%s: %w", name, err)
+			}
+			b.Mode = &mode
+		}
+		if r := sub.GetString("active-ports"); r != "" {
+			var err error
+			if b.ActivePortLow, b.ActivePortHigh, err = parsePortRange(r); err != nil {
+				return nil, fmt.Errorf("hosts.%s: active-ports: %w", name, err)
+			}
+		}
+		for key, dst := range map[string]*time.Duration{"connect-timeout": &b.ConnectTimeout, "reply-timeout": &b.ReplyTimeout, "data-timeout": &b.DataTimeout} {
+			if !sub.IsSet(key) {
+				continue
+			}
+			d, err := time.ParseDuration(sub.GetString(key))
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("hosts.%s: %s: %q is not a positive duration such as 10s", name, key, sub.GetString(key))
+			}
+			*dst = d
+		}
+		out[name] = b
+	}
+	return out, nil
 }

@@ -79,7 +79,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		NoEPSV: !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
 		Password: os.Getenv("GFTP_PASSWORD"),
 		Netrc:    netrcLoader(cfg.Netrc),
-		Retries:  cfg.Retries, RetryWait: cfg.RetryWait,
+		Retries:  cfg.Retries, RetryWait: cfg.RetryWait, Bookmarks: cfg.Bookmarks,
 	})
 	s.SetMacroRunner(func(ctx context.Context, name string, lines []string) error {
 		for i, line := range lines {

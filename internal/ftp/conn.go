@@ -15,7 +15,7 @@ import (
 // Default timeouts; a cron job must never hang on a dead server.
 const (
 	DefaultConnectTimeout = 15 * time.Second
-	DefaultReplyTimeout   = 60 * time.Second
+	DefaultReplyTimeout   = 30 * time.Second
 	DefaultDataTimeout    = 10 * time.Second
 	DefaultStallTimeout   = 30 * time.Second
 )

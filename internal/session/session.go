@@ -75,6 +75,8 @@ type Config struct {
 	Log io.Writer
 	// TempUpload uploads to a temporary name, renamed when complete.
 	TempUpload bool
+	// Bookmarks are named servers (config file) that open accepts.
+	Bookmarks map[string]Bookmark
 	// Retries is how many times a transient failure is tried again, the
 	// first after RetryWait, then twice as long each time.
 	Retries   int
@@ -117,6 +119,7 @@ type Session struct {
 	relogin              bool
 	cwd                  string
 	retries              int
+	bookmarks            map[string]Bookmark
 	retryWait            time.Duration
 	loggedIn             bool
 	localDir             string
@@ -142,7 +145,7 @@ func New(cfg Config) *Session {
 		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
 		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log,
-		retries: cfg.Retries, retryWait: cfg.RetryWait,
+		retries: cfg.Retries, retryWait: cfg.RetryWait, bookmarks: cfg.Bookmarks,
 		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
 		timeouts: ftp.Options{
 			ConnectTimeout: cfg.ConnectTimeout,
@@ -189,17 +192,24 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	if s.Connected() {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
+	s.relogin, s.fellBack = false, false
+	host, port, bm := s.bookmark(host, port)
 	if port == "" {
 		port = "21"
 	}
-	s.relogin, s.fellBack = false, false
 	if err := s.dial(ctx, host, port); err != nil {
 		return err
 	}
-	if s.autoLogin {
-		return s.autoLoginNow(ctx)
+	if !s.autoLogin {
+		return nil
 	}
-	return nil
+	if done, err := s.netrcLogin(ctx); done {
+		return err
+	}
+	if done, err := s.bookmarkLogin(ctx, bm); done {
+		return err
+	}
+	return s.autoLoginNow(ctx)
 }
 
 // dial opens the control connection and reads the greeting.
@@ -262,10 +272,8 @@ func (s *Session) netrcLogin(ctx context.Context) (done bool, err error) {
 	return true, nil
 }
 
+// autoLoginNow asks the terminal for a user name, as ftp(1) does.
 func (s *Session) autoLoginNow(ctx context.Context) error {
-	if done, err := s.netrcLogin(ctx); done {
-		return err
-	}
 	// Without a terminal (cron), a script logs in with its own user line;
 	// its input is never read as the answer.
 	noTTY := func() error {
