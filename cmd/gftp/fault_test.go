@@ -115,3 +115,63 @@ func TestStalledUploadEnds(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want %d and the stall", code, stderr, exitConnect)
 	}
 }
+
+// The server dies in the middle of an upload and does not come back. With
+// --temp-upload, the file under the final name (last night's) is untouched,
+// and gftp gives up after its retries, within a bounded time, exit 3.
+func TestServerDiesForGood(t *testing.T) {
+	root, local := t.TempDir(), t.TempDir()
+	src := filepath.Join(local, "backup.tgz")
+	if err := os.WriteFile(src, make([]byte, 4<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	previous := []byte("last night's backup")
+	target := filepath.Join(root, "backup.tgz")
+	if err := os.WriteFile(target, previous, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.Start(testserver.Options{Root: root, WriteDelay: 15 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	start := time.Now()
+	go func() {
+		code, _, errs := runGftp(t, login(srv)+"put "+src+" backup.tgz\n", "-in", "--temp-upload",
+			"--retry-wait", "100ms", "--retries", "2", "--connect-timeout", "2s")
+		done <- result{code, errs}
+	}()
+	part := filepath.Join(root, ".backup.tgz.gftp-part")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if fi, err := os.Stat(part); err == nil && fi.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the upload never got going")
+		}
+	}
+	srv.Close()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("gftp still running 20s after the server died")
+	}
+	if r.code != exitConnect {
+		t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitConnect, r.stderr)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("took %s", d)
+	}
+	if got, err := os.ReadFile(target); err != nil || !bytes.Equal(got, previous) {
+		t.Errorf("the file under the final name changed: %q, %v", got, err)
+	}
+	if strings.Count(r.stderr, "trying again") != 2 {
+		t.Errorf("want 2 retries in stderr:\n%s", r.stderr)
+	}
+}
