@@ -173,11 +173,19 @@ type lab struct {
 	home           string // gftp's HOME: empty, so no config file applies
 	log            string // vsftpd's log
 	vsftpdErr      string // vsftpd's stderr (its "500 OOPS" messages)
+	maxRate        int    // vsftpd's local_max_rate in bytes per second (0: unlimited)
 }
 
 func newLab(t *testing.T, refusal string, acct account) *lab {
+	return newThrottledLab(t, refusal, acct, 0)
+}
+
+// newThrottledLab is newLab with vsftpd moving each transfer's data at
+// most maxRate bytes per second (0: unlimited), so a transfer lasts long
+// enough to be cut.
+func newThrottledLab(t *testing.T, refusal string, acct account, maxRate int) *lab {
 	tag := fmt.Sprintf("%s%d-%s", nsPrefix, os.Getpid(), refusal)
-	l := &lab{refusal: refusal, client: tag + "-client", server: tag + "-server", acct: acct}
+	l := &lab{refusal: refusal, client: tag + "-client", server: tag + "-server", acct: acct, maxRate: maxRate}
 
 	// Not t.TempDir: vsftpd's session runs as the test user, who must be
 	// able to reach local_root, and t.TempDir's folders are private.
@@ -270,8 +278,9 @@ func (l *lab) startVsftpd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var conf bytes.Buffer
-	if err := tmpl.Execute(&conf, map[string]string{
+	if err := tmpl.Execute(&conf, map[string]any{
 		"Addr": serverAddr, "Root": l.root, "Empty": filepath.Join(l.dir, "empty"), "Log": l.log,
+		"MaxRate": l.maxRate,
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,13 @@ func (d *DataConn) Close() error {
 		return nil
 	}
 	d.done = true
+	if tc, ok := d.Conn.(*net.TCPConn); ok && d.failed {
+		// Abort, don't close: a graceful close would let the kernel go on
+		// sending what is buffered once the network heals, and the server
+		// would take the truncated upload for a whole one (and, like
+		// vsftpd, hold the file's lock against our retry meanwhile).
+		tc.SetLinger(0)
+	}
 	d.Conn.Close()
 	r := d.final
 	if r == nil {

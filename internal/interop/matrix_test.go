@@ -23,7 +23,7 @@ import (
 // serverKind is one of the real servers and how to start it.
 type serverKind struct {
 	name  string
-	start func(t *testing.T, host string) (*instance, error)
+	start func(t *testing.T, host string, opts ...serverOption) (*instance, error)
 }
 
 var serverKinds = []serverKind{

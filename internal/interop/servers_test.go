@@ -30,6 +30,11 @@ type instance struct {
 	uid, gid   int      // owner of the files the server writes; -1: root
 	banner     []string // lines of the greeting as gftp prints them
 	logs       []string // files shown when a test fails
+
+	// How launch started it, so that a test can kill it (its whole
+	// process group) and start it again on the same port and root.
+	pgid int
+	argv []string // name, dir, binary, arguments...
 }
 
 // banner is the multi-line greeting every server is configured with. The
@@ -99,12 +104,37 @@ type setup struct {
 	Port                   int
 	PassiveLo, PassiveHi   int
 	User                   string
+	// Set by serverOptions; zero: the server's default.
+	Rate        int // bytes per second each transfer may move
+	MaxPerIP    int // control connections from one address
+	MaxTransfer int // uploads (STOR) at once from one address: proftpd only
 }
 
-func newSetup(t *testing.T, host string, uid, gid int, log string) (*setup, error) {
+// RateKB is Rate in the KiB per second that pure-ftpd and proftpd take.
+func (s *setup) RateKB() int { return max(1, s.Rate/1024) }
+
+// serverOption changes a server's configuration, for the fault tests.
+type serverOption func(*setup)
+
+// throttled caps the rate of each transfer at bytesPerSec (pyftpdlib:
+// uploads only).
+func throttled(bytesPerSec int) serverOption { return func(s *setup) { s.Rate = bytesPerSec } }
+
+// maxPerIP caps the control connections from one address (not proftpd,
+// which refuses the extra ones at login, with a permanent 530).
+func maxPerIP(n int) serverOption { return func(s *setup) { s.MaxPerIP = n } }
+
+// maxTransfers caps proftpd's concurrent uploads from one address
+// (MaxTransfersPerHost, answered with 451).
+func maxTransfers(n int) serverOption { return func(s *setup) { s.MaxTransfer = n } }
+
+func newSetup(t *testing.T, host string, uid, gid int, log string, opts []serverOption) (*setup, error) {
 	dir := publicDir(t)
 	s := &setup{Dir: dir, Root: filepath.Join(dir, "root"), Banner: filepath.Join(dir, "banner"),
 		Log: filepath.Join(dir, log), Host: host, IPv6: strings.Contains(host, ":")}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := os.Mkdir(s.Root, 0o755); err != nil {
 		return nil, err
 	}
@@ -145,12 +175,12 @@ func writeTemplate(dir, name string, data any) (string, error) {
 
 // startVsftpd runs vsftpd with our config file as its argument, logging in
 // the system user (vsftpd only knows local users, through PAM).
-func startVsftpd(t *testing.T, host string) (*instance, error) {
+func startVsftpd(t *testing.T, host string, opts ...serverOption) (*instance, error) {
 	a, err := systemAccount()
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSetup(t, host, a.uid, a.gid, "vsftpd.log")
+	s, err := newSetup(t, host, a.uid, a.gid, "vsftpd.log", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -186,12 +216,12 @@ const (
 
 // startPureFTPd runs pure-ftpd (standalone and in the foreground unless -B
 // is given) with a virtual user in a puredb file built by pure-pw.
-func startPureFTPd(t *testing.T, host string) (*instance, error) {
+func startPureFTPd(t *testing.T, host string, opts ...serverOption) (*instance, error) {
 	a, err := systemAccount()
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSetup(t, host, a.uid, a.gid, "pure-ftpd.out")
+	s, err := newSetup(t, host, a.uid, a.gid, "pure-ftpd.out", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +249,12 @@ func startPureFTPd(t *testing.T, host string) (*instance, error) {
 		"-g", filepath.Join(s.Dir, "pure-ftpd.pid"), // not /var/run
 		"-O", "clf:" + xfer,
 	}
+	if s.Rate > 0 {
+		args = append(args, "-T", strconv.Itoa(s.RateKB())) // KiB/s, both ways
+	}
+	if s.MaxPerIP > 0 {
+		args = append(args, "-C", strconv.Itoa(s.MaxPerIP))
+	}
 	banner := []string{"220-" + bannerLines[0], "220-" + bannerLines[1]}
 	inst := s.instance("pure-ftpd", virtualUser, virtualPass, a.uid, a.gid, banner, xfer)
 	return inst, launch(t, inst, "pure-ftpd", s.Dir, filepath.Join(serversDir, pureFTPd), args...)
@@ -226,12 +262,12 @@ func startPureFTPd(t *testing.T, host string) (*instance, error) {
 
 // startProFTPD runs proftpd -n (no daemon) -c our config, with a virtual
 // user from AuthUserFile.
-func startProFTPD(t *testing.T, host string) (*instance, error) {
+func startProFTPD(t *testing.T, host string, opts ...serverOption) (*instance, error) {
 	a, err := systemAccount()
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSetup(t, host, a.uid, a.gid, "proftpd.log")
+	s, err := newSetup(t, host, a.uid, a.gid, "proftpd.log", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -259,23 +295,28 @@ func startProFTPD(t *testing.T, host string) (*instance, error) {
 const pyftpdlibServer = `
 import logging, sys
 from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
 from pyftpdlib.servers import FTPServer
 
-host, port, root, user, password, lo, hi, log, banner = sys.argv[1:]
+host, port, root, user, password, lo, hi, log, banner, rate, per_ip = sys.argv[1:]
 logging.basicConfig(filename=log, level=logging.DEBUG, format="%(asctime)s %(message)s")
 auth = DummyAuthorizer()
 auth.add_user(user, password, root, perm="elradfmwMT")
 FTPHandler.authorizer = auth
 FTPHandler.passive_ports = range(int(lo), int(hi) + 1)
 FTPHandler.banner = banner
+if int(rate):
+    ThrottledDTPHandler.read_limit = int(rate)
+    FTPHandler.dtp_handler = ThrottledDTPHandler
+if int(per_ip):
+    FTPServer.max_cons_per_ip = int(per_ip)
 FTPServer((host, int(port)), FTPHandler).serve_forever()
 `
 
 // startPyftpdlib runs the script above with Debian's python3. It runs as
 // root, so the files it writes belong to root.
-func startPyftpdlib(t *testing.T, host string) (*instance, error) {
-	s, err := newSetup(t, host, -1, -1, "pyftpdlib.log")
+func startPyftpdlib(t *testing.T, host string, opts ...serverOption) (*instance, error) {
+	s, err := newSetup(t, host, -1, -1, "pyftpdlib.log", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +326,8 @@ func startPyftpdlib(t *testing.T, host string) (*instance, error) {
 	inst := s.instance("pyftpdlib", virtualUser, virtualPass, -1, -1, banner, filepath.Join(s.Dir, "pyftpdlib.out"))
 	return inst, launch(t, inst, "pyftpdlib", s.Dir, python, "-c", pyftpdlibServer,
 		s.Host, strconv.Itoa(s.Port), s.Root, virtualUser, virtualPass,
-		strconv.Itoa(s.PassiveLo), strconv.Itoa(s.PassiveHi), s.Log, strings.Join(bannerLines, "\r\n"))
+		strconv.Itoa(s.PassiveLo), strconv.Itoa(s.PassiveHi), s.Log, strings.Join(bannerLines, "\r\n"),
+		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP))
 }
 
 // launch starts a server from its folder with stdout and stderr in
@@ -293,7 +335,8 @@ func startPyftpdlib(t *testing.T, host string) (*instance, error) {
 // until it greets with a 220.
 func launch(t *testing.T, inst *instance, name, dir, bin string, args ...string) error {
 	outPath := filepath.Join(dir, name+".out")
-	out, err := os.Create(outPath)
+	// Appended to: a restarted server (relaunch) keeps the first one's.
+	out, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -314,6 +357,7 @@ func launch(t *testing.T, inst *instance, name, dir, bin string, args ...string)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); out.Close() }()
 	pgid := cmd.Process.Pid
+	inst.pgid, inst.argv = pgid, append([]string{name, dir, bin}, args...)
 	t.Cleanup(func() {
 		syscall.Kill(-pgid, syscall.SIGTERM)
 		select {

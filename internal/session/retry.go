@@ -16,8 +16,17 @@ const maxRetryWait = 30 * time.Second
 
 // transient reports a failure that may pass if tried again: a 4xx reply
 // (421 included), a lost or reset connection, a stalled transfer. A data
-// connection that cannot be made is not: it is a firewall or mode problem
-// that would fail again, each time after a timeout.
+// connection that cannot be made is not, unless data connections worked
+// earlier in this session (a passing network fault): otherwise it is a
+// firewall or mode problem that would fail again, each after a timeout.
+func (s *Session) transient(err error) bool {
+	var de *ftp.DataConnError
+	if errors.As(err, &de) && s.dataWorked && !errors.Is(err, context.Canceled) {
+		return true
+	}
+	return transient(err)
+}
+
 func transient(err error) bool {
 	var (
 		de *ftp.DataConnError
@@ -46,7 +55,7 @@ func transient(err error) bool {
 func (s *Session) retrying(ctx context.Context, what string, op func(retry bool) error) error {
 	wait := s.retryWait
 	err := op(false)
-	for try := 1; try <= s.retries && transient(err) && ctx.Err() == nil; try++ {
+	for try := 1; try <= s.retries && s.transient(err) && ctx.Err() == nil; try++ {
 		s.Warnf("%s: %v; trying again in %s (%d of %d)", what, err, wait, try, s.retries)
 		s.logf("retry: %s: %v (%d of %d)", what, err, try, s.retries)
 		select {

@@ -119,6 +119,7 @@ type Session struct {
 	relogin              bool
 	cwd                  string
 	retries              int
+	dataWorked           bool // a data connection succeeded this session
 	bookmarks            map[string]Bookmark
 	retryWait            time.Duration
 	loggedIn             bool
@@ -192,7 +193,7 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	if s.Connected() {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
-	s.relogin, s.fellBack = false, false
+	s.relogin, s.fellBack, s.dataWorked = false, false, false
 	host, port, bm := s.bookmark(host, port)
 	if port == "" {
 		port = "21"

@@ -63,6 +63,9 @@ func (s *Session) openData(ctx context.Context, cmd string, offset int64) (*ftp.
 		s.Warnf("%v; switching to active mode for the rest of this session", err)
 		dc, err = s.conn.OpenData(ctx, ftp.Active, cmd, offset)
 	}
+	if err == nil {
+		s.dataWorked = true
+	}
 	return dc, s.check(err)
 }
 
