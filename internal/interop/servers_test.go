@@ -105,9 +105,8 @@ type setup struct {
 	PassiveLo, PassiveHi   int
 	User                   string
 	// Set by serverOptions; zero: the server's default.
-	Rate        int // bytes per second each transfer may move
-	MaxPerIP    int // control connections from one address
-	MaxTransfer int // uploads (STOR) at once from one address: proftpd only
+	Rate     int // bytes per second each transfer may move
+	MaxPerIP int // control connections from one address
 }
 
 // RateKB is Rate in the KiB per second that pure-ftpd and proftpd take.
@@ -123,10 +122,6 @@ func throttled(bytesPerSec int) serverOption { return func(s *setup) { s.Rate = 
 // maxPerIP caps the control connections from one address (not proftpd,
 // which refuses the extra ones at login, with a permanent 530).
 func maxPerIP(n int) serverOption { return func(s *setup) { s.MaxPerIP = n } }
-
-// maxTransfers caps proftpd's concurrent uploads from one address
-// (MaxTransfersPerHost, answered with 451).
-func maxTransfers(n int) serverOption { return func(s *setup) { s.MaxTransfer = n } }
 
 func newSetup(t *testing.T, host string, uid, gid int, log string, opts []serverOption) (*setup, error) {
 	dir := publicDir(t)

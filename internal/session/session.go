@@ -198,7 +198,7 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	if port == "" {
 		port = "21"
 	}
-	if err := s.dial(ctx, host, port); err != nil {
+	if err := s.dialBusy(ctx, host, port); err != nil {
 		return err
 	}
 	if !s.autoLogin {
@@ -211,6 +211,26 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		return err
 	}
 	return s.autoLoginNow(ctx)
+}
+
+// dialBusy dials, trying again (as for other transient failures) while
+// the server greets with a 4xx such as 421 "too many connections". A
+// refused or unreachable address is not retried: nothing is there.
+func (s *Session) dialBusy(ctx context.Context, host, port string) error {
+	wait := s.retryWait
+	err := s.dial(ctx, host, port)
+	var re *ftp.ReplyError
+	for try := 1; try <= s.retries && errors.As(err, &re) && re.Temporary() && ctx.Err() == nil; try++ {
+		s.Warnf("open %s: %v; trying again in %s (%d of %d)", host, err, wait, try, s.retries)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxRetryWait)
+		err = s.dial(ctx, host, port)
+	}
+	return err
 }
 
 // dial opens the control connection and reads the greeting.

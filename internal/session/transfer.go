@@ -133,9 +133,10 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 	}
 	defer os.Remove(tmp.Name()) // gone once renamed; removed on failure
 	var n int64
+	resumable := true
 	err = s.retrying(ctx, "get "+remote, func(retry bool) error {
 		var offset int64
-		if retry && s.canResume() {
+		if retry && resumable && s.canResume() {
 			offset, _ = tmp.Seek(0, io.SeekEnd)
 		} else if err := tmp.Truncate(0); err != nil {
 			return fmt.Errorf("local file: %w", err)
@@ -145,6 +146,9 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 		}
 		m, err := s.retrieveOnce(ctx, tmp, local, remote, offset)
 		n = offset + m
+		if err != nil {
+			resumable = resumable && !refusedResume(offset, err)
+		}
 		return err
 	})
 	if cerr := tmp.Close(); err == nil && cerr != nil {

@@ -47,10 +47,11 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 	}
 	start := time.Now()
 	var n int64
+	resumable := true
 	err = s.retrying(ctx, "put "+local, func(retry bool) error {
 		// Resume from what the server has, when it can tell and take it.
 		var offset int64
-		if retry && s.canResume() {
+		if retry && resumable && s.canResume() {
 			if have, err := s.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
 				offset = have
 			}
@@ -61,6 +62,7 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		m, err := s.storeOnce(ctx, f, local, remote, wire, offset)
 		n = offset + m
 		if err != nil {
+			resumable = resumable && !refusedResume(offset, err)
 			return err
 		}
 		return s.verifySize(ctx, wire, n)
@@ -94,6 +96,14 @@ func (s *Session) storeOnce(ctx context.Context, f *os.File, local, remote, wire
 		return n, fmt.Errorf("upload %s: %w", local, cerr)
 	}
 	return n, rerr
+}
+
+// refusedResume reports a resumed transfer (offset > 0) that the server
+// refused: it may advertise REST STREAM and still refuse a restarted STOR
+// (proftpd without AllowStoreRestart). The next try starts from byte 0.
+func refusedResume(offset int64, err error) bool {
+	var re *ftp.ReplyError
+	return offset > 0 && errors.As(err, &re)
 }
 
 // tempName is where a temp-upload writes: a hidden name beside the target.
@@ -132,6 +142,9 @@ func (s *Session) verifySize(ctx context.Context, remote string, sent int64) err
 // remoteSize is a file's size by SIZE, else from its folder's listing; -1
 // when neither tells. Its replies are shown only when debugging.
 func (s *Session) remoteSize(ctx context.Context, remote string) (int64, error) {
+	if err := s.ensureType(); err != nil { // SIZE counts in the current type
+		return -1, err
+	}
 	var r *ftp.Reply
 	var err error
 	s.quietly(func() { r, err = s.conn.Cmd("SIZE " + remote) })
