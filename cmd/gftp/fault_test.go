@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,5 +174,33 @@ func TestServerDiesForGood(t *testing.T) {
 	}
 	if strings.Count(r.stderr, "trying again") != 2 {
 		t.Errorf("want 2 retries in stderr:\n%s", r.stderr)
+	}
+}
+
+// A server that accepts the connection and then says nothing: the greeting
+// is waited for only the reply timeout, exit 3, and the message says so.
+func TestSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent, until the test ends
+		}
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	start := time.Now()
+	code, _, stderr := runGftp(t, fmt.Sprintf("open 127.0.0.1 %d\nuser ftpuser secret\n", addr.Port), "-in", "--reply-timeout", "1s")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s with a 1s reply timeout", d)
+	}
+	if code != exitConnect || !strings.Contains(stderr, "no reply from the server within 1s") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
