@@ -281,16 +281,7 @@ type running struct {
 func (l *lab) start(t *testing.T, script string, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cutLimit+10*time.Second)
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.client, gftpBin}, args...)...)
-	cmd.Dir = l.local
-	cmd.Env = []string{
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=" + l.home,
-		"XDG_CONFIG_HOME=" + filepath.Join(l.home, ".config"),
-		"XDG_STATE_HOME=" + filepath.Join(l.home, ".state"),
-		"LC_ALL=C",
-	}
-	cmd.Stdin = strings.NewReader(script)
+	cmd := l.gftpCommand(ctx, script, args)
 	g := &running{cmd: cmd, cancel: cancel, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = g.stdout, g.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}

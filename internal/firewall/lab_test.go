@@ -507,16 +507,7 @@ func (l *lab) launch(t *testing.T, script string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), gftpRunLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.client, gftpBin}, args...)...)
-	cmd.Dir = l.local
-	cmd.Env = []string{
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=" + l.home,
-		"XDG_CONFIG_HOME=" + filepath.Join(l.home, ".config"),
-		"XDG_STATE_HOME=" + filepath.Join(l.home, ".state"),
-		"LC_ALL=C",
-	}
-	cmd.Stdin = strings.NewReader(script)
+	cmd := l.gftpCommand(ctx, script, args)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// A new session has no controlling terminal: gftp cannot prompt.
@@ -568,4 +559,21 @@ func (l *lab) run(t *testing.T, script string, args ...string) result {
 		t.Fatalf("gftp %s hung: killed after %s (stderr so far: %q)", strings.Join(args, " "), gftpRunLimit, r.stderr)
 	}
 	return r
+}
+
+// gftpCommand is the gftp binary in the client namespace with script on
+// stdin, as cron would run it: a clean environment (callers add no
+// terminal).
+func (l *lab) gftpCommand(ctx context.Context, script string, args []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.client, gftpBin}, args...)...)
+	cmd.Dir = l.local
+	cmd.Env = []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=" + l.home,
+		"XDG_CONFIG_HOME=" + filepath.Join(l.home, ".config"),
+		"XDG_STATE_HOME=" + filepath.Join(l.home, ".state"),
+		"LC_ALL=C",
+	}
+	cmd.Stdin = strings.NewReader(script)
+	return cmd
 }

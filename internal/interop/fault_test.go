@@ -396,19 +396,9 @@ func startGftp(t *testing.T, c *cell, local, script string, flags ...string) *gf
 			script,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, gftpBin, r.args...)
-	cmd.Dir = local
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
-		"LANG=C.UTF-8",
-	}
-	cmd.Stdin = strings.NewReader(r.script)
+	cmd := gftpCommand(ctx, local, home, r.script, r.args)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	a := &gftpAsync{r: r, done: make(chan struct{}), cancel: cancel}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -297,20 +297,9 @@ func (c *cell) gftp(t *testing.T, local, script string) *gftpRun {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gftpBin, r.args...)
-	cmd.Dir = local
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
-		"LANG=C.UTF-8",
-	}
-	cmd.Stdin = strings.NewReader(r.script)
+	cmd := gftpCommand(ctx, local, home, r.script, r.args)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// No controlling terminal: gftp must never stop to ask on /dev/tty.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	start := time.Now()
 	err := cmd.Run()
 	r.elapsed = time.Since(start)
@@ -494,4 +483,22 @@ func randomBytes(n int) []byte {
 		b[0], b[n/2] = '\n', '\r'
 	}
 	return b
+}
+
+// gftpCommand is the gftp binary run as cron would: in local, with a
+// clean environment, the script on stdin and no controlling terminal (so
+// it must never stop to ask on /dev/tty).
+func gftpCommand(ctx context.Context, local, home, script string, args []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, gftpBin, args...)
+	cmd.Dir = local
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
+		"LANG=C.UTF-8",
+	}
+	cmd.Stdin = strings.NewReader(script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd
 }
