@@ -30,12 +30,9 @@ func Main(ctx context.Context, args []string, st Streams) int {
 	})
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
+		// Only the process's own flags and arguments fail here.
 		fmt.Fprintf(st.Err, "gftp: %v\n", err)
-		var ue *commands.UsageError
-		if errors.As(err, &ue) {
-			return exitUsage
-		}
-		return exitCode(&commands.UsageError{Msg: err.Error()})
+		return exitUsage
 	}
 	var rep *script.Reported
 	if result != nil && !errors.As(result, &rep) {

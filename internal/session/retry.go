@@ -56,14 +56,9 @@ func (s *Session) retrying(ctx context.Context, what string, op func(retry bool)
 	wait := s.retryWait
 	err := op(false)
 	for try := 1; try <= s.retries && s.transient(err) && ctx.Err() == nil; try++ {
-		s.Warnf("%s: %v; trying again in %s (%d of %d)", what, err, wait, try, s.retries)
-		s.logf("retry: %s: %v (%d of %d)", what, err, try, s.retries)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		if err := s.pause(ctx, what, err, try, &wait); err != nil {
+			return err
 		}
-		wait = min(2*wait, maxRetryWait)
 		if !s.Connected() {
 			if err = s.reconnect(ctx); err != nil {
 				continue
@@ -72,6 +67,20 @@ func (s *Session) retrying(ctx context.Context, what string, op func(retry bool)
 		err = op(true)
 	}
 	return err
+}
+
+// pause says that what failed with err is tried again, logs it, and waits
+// *wait, which then doubles (up to maxRetryWait).
+func (s *Session) pause(ctx context.Context, what string, err error, try int, wait *time.Duration) error {
+	s.Warnf("%s: %v; trying again in %s (%d of %d)", what, err, *wait, try, s.retries)
+	s.logf("retry: %s: %v (%d of %d)", what, err, try, s.retries)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(*wait):
+	}
+	*wait = min(2**wait, maxRetryWait)
+	return nil
 }
 
 // reconnect opens a new control connection to the same server and logs

@@ -48,13 +48,7 @@ type Asker interface {
 
 // Config is what a session starts with.
 type Config struct {
-	Out, Err io.Writer
-	// Ask reaches the terminal for names and passwords; nil when there is
-	// none (cron), and then nothing is asked.
-	Ask Asker
-	// Confirm asks per file in mget/mput/mdelete; nil in scripts.
-	Confirm Asker
-
+	Out, Err       io.Writer
 	Verbose, Debug bool
 	Prompt         bool // ask per file (ftp's "interactive")
 	AutoLogin      bool // log in right after open (ftp without -n)
@@ -143,7 +137,7 @@ func New(cfg Config) *Session {
 		dir, _ = os.Getwd()
 	}
 	return &Session{
-		out: out, errw: errw, ask: cfg.Ask, confirm: cfg.Confirm,
+		out: out, errw: errw,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
 		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log,
 		retries: cfg.Retries, retryWait: cfg.RetryWait, bookmarks: cfg.Bookmarks,
@@ -221,13 +215,9 @@ func (s *Session) dialBusy(ctx context.Context, host, port string) error {
 	err := s.dial(ctx, host, port)
 	var re *ftp.ReplyError
 	for try := 1; try <= s.retries && errors.As(err, &re) && re.Temporary() && ctx.Err() == nil; try++ {
-		s.Warnf("open %s: %v; trying again in %s (%d of %d)", host, err, wait, try, s.retries)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		if err := s.pause(ctx, "open "+host, err, try, &wait); err != nil {
+			return err
 		}
-		wait = min(2*wait, maxRetryWait)
 		err = s.dial(ctx, host, port)
 	}
 	return err
@@ -406,10 +396,12 @@ func (s *Session) Writer() io.Writer { return s.out }
 // LocalDir is the session's local directory (changed by lcd).
 func (s *Session) LocalDir() string { return s.localDir }
 
-// SetConfirm sets who is asked per file in mget/mput/mdelete.
+// SetConfirm sets who is asked per file in mget/mput/mdelete (the REPL's
+// terminal; nobody in scripts).
 func (s *Session) SetConfirm(a Asker) { s.confirm = a }
 
-// SetAsk sets who is asked for names and passwords.
+// SetAsk sets who is asked for names and passwords (the terminal; nil
+// when there is none, as under cron, and then nothing is asked).
 func (s *Session) SetAsk(a Asker) { s.ask = a }
 
 // Verbose reports whether server replies are shown.
