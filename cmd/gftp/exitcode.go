@@ -28,7 +28,8 @@ const exitCodesHelp = `Exit status:
   3    connection: could not connect, lost, timed out, data connection failed or stalled
   4    login refused
   5    the server refused a command (4xx or 5xx reply)
-  130  interrupted
+  130  interrupted (SIGINT, Ctrl-C)
+  143  terminated (SIGTERM)
 `
 
 // exitCode maps an error to the exit status, in this one place.
@@ -40,10 +41,18 @@ func exitCode(err error) int {
 		data  *ftp.DataConnError
 		reply *ftp.ReplyError
 		nerr  net.Error
+		stop  *session.Stopped
 	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &stop):
+		// 128 + the signal, as a shell reports it; the time limit is a
+		// connection-class failure (a server too slow or stuck).
+		if stop.Signal != 0 {
+			return 128 + int(stop.Signal)
+		}
+		return exitConnect
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.As(err, &usage):

@@ -416,3 +416,33 @@ func TestREPLPromptsPerFile(t *testing.T) {
 		t.Errorf("a.2 on the server: %q, %v", b, err)
 	}
 }
+
+// Ctrl-C during a command the server never answers returns to the prompt
+// within about a second; the next command opens the connection again.
+func TestREPLInterruptHungCommand(t *testing.T) {
+	h, err := testserver.StartHostile(testserver.HostileOptions{Hang: []string{"CWD", "DELE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	r := startREPL(t, "-n", "--reply-timeout", "60s", h.Host(), strconv.Itoa(h.Port()))
+	r.prompt()
+	r.run("user u p", "230 Logged in")
+	for _, c := range []struct{ line, verb string }{{"cd x", "CWD x"}, {"delete f", "DELE f"}} {
+		r.send(c.line + "\r")
+		waitFor(t, c.verb, received(h, c.verb))
+		start := time.Now()
+		r.send("\x03")
+		r.expect("interrupted")
+		r.prompt()
+		if d := time.Since(start); d > 1500*time.Millisecond {
+			t.Errorf("%s: back at the prompt %s after Ctrl-C", c.line, d)
+		}
+		r.run("pwd", `257 "/"`)
+	}
+	r.send("bye\r")
+	r.wait()
+	if n := strings.Count(strings.Join(h.Commands(), "\n"), "USER u"); n != 3 {
+		t.Errorf("logged in %d times, want 3 (once, then again after each interruption)", n)
+	}
+}

@@ -44,6 +44,7 @@ type config struct {
 	User                          string // probe's login name
 	LogFile, Netrc                string
 	Retries                       int
+	MaxTime                       time.Duration // bound on a whole script or probe run; 0 none
 	Bookmarks                     map[string]session.Bookmark
 	RetryWait                     time.Duration
 }
@@ -97,6 +98,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("stall-timeout", ftp.DefaultStallTimeout, "a transfer that moves no data for this long fails")
 	f.String("active-ports", "", "active mode listens only on ports `LO-HI` (for a narrow client firewall rule)")
 	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
+	f.Duration("max-time", 0, "stop a script or probe that runs longer than this (temp files removed, exit 3); 0: no limit")
 	f.Int("retries", 3, "try a transient failure (4xx, lost connection, stall) again up to `N` times; 0: never")
 	f.Duration("retry-wait", 2*time.Second, "wait this long before the first retry, doubling each time (at most 30s)")
 	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
@@ -197,6 +199,9 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	cfg.Retries, cfg.RetryWait = v.GetInt("retries"), v.GetDuration("retry-wait")
 	if cfg.Retries < 0 || cfg.Retries > 100 {
 		return config{}, &commands.UsageError{Msg: fmt.Sprintf("retries must be 0 to 100, not %d", cfg.Retries)}
+	}
+	if cfg.MaxTime = v.GetDuration("max-time"); cfg.MaxTime < 0 {
+		return config{}, &commands.UsageError{Msg: "max-time must not be negative"}
 	}
 	if cfg.RetryWait < 0 {
 		return config{}, &commands.UsageError{Msg: "retry-wait must not be negative"}

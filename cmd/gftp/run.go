@@ -12,6 +12,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/gftp/gftp/internal/commands"
 	"github.com/gftp/gftp/internal/netrc"
@@ -86,12 +87,12 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		}
 		return nil
 	})
-	defer s.Close()
 
 	if cfg.Probe {
 		return runProbe(ctx, cfg, s)
 	}
 	if interactive {
+		defer s.Close(ctx)
 		return runInteractive(ctx, cfg, table, st, s)
 	}
 	r := &script.Runner{Table: table, Session: s, Err: st.Err, Name: name, KeepGoing: cfg.KeepGoing}
@@ -103,11 +104,12 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	}
 	// A script asks only the terminal, if there is one, never its input.
 	s.SetAsk(ttyAsker{})
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withLimits(ctx, cfg.MaxTime)
 	defer stop()
+	defer s.Close(ctx)
 	if cfg.Host != "" {
 		if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
-			return err
+			return session.WhyStopped(ctx, err)
 		}
 	}
 	s.Logf("start: script %s", name)
@@ -120,7 +122,38 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	if err != nil {
 		return err
 	}
-	return s.Close()
+	return s.Close(ctx)
+}
+
+// withLimits returns the context of a run that nobody watches at a
+// prompt: it ends on SIGINT or SIGTERM, and after maxTime (0: never), with
+// a *session.Stopped as its cause. After the first signal the default
+// handling is back, so a second one ends gftp at once.
+func withLimits(ctx context.Context, maxTime time.Duration) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stopTimer := func() bool { return false }
+	if maxTime > 0 {
+		t := time.AfterFunc(maxTime, func() {
+			cancel(&session.Stopped{Reason: fmt.Sprintf("stopped: the run took longer than --max-time %s", maxTime)})
+		})
+		stopTimer = t.Stop
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case got := <-sig:
+			signal.Stop(sig)
+			n, _ := got.(syscall.Signal)
+			cancel(session.StoppedBy(n))
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		stopTimer()
+		cancel(nil)
+	}
 }
 
 func runInteractive(ctx context.Context, cfg config, table *commands.Table, st Streams, s *session.Session) error {
@@ -149,7 +182,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 		}
 	}
 	err = repl.Run(ctx, s)
-	if cerr := s.Close(); err == nil {
+	if cerr := s.Close(ctx); err == nil {
 		err = cerr
 	}
 	return err
@@ -170,20 +203,20 @@ func runProbe(ctx context.Context, cfg config, s *session.Session) error {
 		return &commands.UsageError{Msg: "usage: gftp probe [--user NAME] host [port]"}
 	}
 	s.SetAsk(ttyAsker{})
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withLimits(ctx, cfg.MaxTime)
 	defer stop()
-	if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
-		return err
+	defer s.Close(ctx)
+	err := s.Open(ctx, cfg.Host, cfg.Port)
+	if err == nil && cfg.User != "" {
+		err = s.Login(ctx, cfg.User, "", false)
 	}
-	if cfg.User != "" {
-		if err := s.Login(cfg.User, "", false); err != nil {
-			return err
-		}
+	if err == nil {
+		err = s.Probe(ctx)
 	}
-	if err := s.Probe(ctx); err != nil {
-		return err
+	if err != nil {
+		return session.WhyStopped(ctx, err)
 	}
-	return s.Close()
+	return s.Close(ctx)
 }
 
 // scriptSummary is the one line a script run ends with.

@@ -27,10 +27,10 @@ func Default() *Table {
 		{Name: "user", Usage: "user-name [password]", Help: "send new user information",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Secret: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
-				return s.Login(a[0], arg(a, 1), len(a) == 2)
+				return s.Login(ctx, a[0], arg(a, 1), len(a) == 2)
 			}},
-		{Name: "close", Aliases: []string{"disconnect"}, Help: "terminate ftp session", MaxArgs: 0, NeedConn: true,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Close() }},
+		{Name: "close", Aliases: []string{"disconnect"}, Help: "terminate ftp session", MaxArgs: 0,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Disconnect(ctx) }},
 		{Name: "bye", Aliases: []string{"quit", "exit"}, Help: "terminate ftp session and exit", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return ErrQuit }},
 		{Name: "passive", Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", MaxArgs: 1,
@@ -40,9 +40,9 @@ func Default() *Table {
 		{Name: "probe", Help: "try EPSV, PASV, EPRT and PORT; recommend a mode and firewall rules", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Probe(ctx) }},
 		{Name: "binary", Aliases: []string{"image"}, Help: "set binary transfer type", MaxArgs: 0,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(false) }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, false) }},
 		{Name: "ascii", Help: "set ascii transfer type", MaxArgs: 0,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(true) }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, true) }},
 		{Name: "type", Usage: "[ascii | binary | image]", Help: "set file transfer type", MaxArgs: 1, Run: runType},
 		{Name: "cd", Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
@@ -74,7 +74,7 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mput(ctx, a) }},
 		{Name: "delete", Usage: "remote-file", Help: "delete remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Delete(a[0]) }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Delete(ctx, a[0]) }},
 		{Name: "mdelete", Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mdelete(ctx, a) }},
@@ -83,10 +83,10 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mkdir(ctx, a[0]) }},
 		{Name: "rmdir", Usage: "directory-name", Help: "remove directory on the remote machine",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rmdir(a[0]) }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rmdir(ctx, a[0]) }},
 		{Name: "rename", Usage: "from-name to-name", Help: "rename file",
 			MinArgs: 2, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rename(a[0], a[1]) }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rename(ctx, a[0], a[1]) }},
 		{Name: "size", Usage: "remote-file", Help: "show size of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Size(ctx, a[0]) }},
@@ -100,14 +100,16 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status() }},
 		{Name: "quote", Usage: "command [arguments...]", Help: "send arbitrary ftp command",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Quote(strings.Join(a, " ")) }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				return s.Quote(ctx, strings.Join(a, " "))
+			}},
 		{Name: "site", Usage: "arguments...", Help: "send site specific command to remote server",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
-				return s.Quote("SITE " + strings.Join(a, " "))
+				return s.Quote(ctx, "SITE "+strings.Join(a, " "))
 			}},
 		{Name: "system", Help: "show remote system type", NeedConn: true,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.System() }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.System(ctx) }},
 		{Name: "help", Aliases: []string{"?"}, Usage: "[command]", Help: "print local help information",
 			MaxArgs: 1, Args: []ArgKind{ArgCommand},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return t.help(s, arg(a, 0)) }},
@@ -128,9 +130,9 @@ func runType(ctx context.Context, s *session.Session, a []string) error {
 		s.Printf("Using %s mode to transfer files.\n", s.Type())
 		return nil
 	case "ascii", "a":
-		return s.SetASCII(true)
+		return s.SetASCII(ctx, true)
 	case "binary", "image", "i":
-		return s.SetASCII(false)
+		return s.SetASCII(ctx, false)
 	}
 	return usageErrorf("type: unknown type %q (want ascii or binary)", a[0])
 }

@@ -166,8 +166,10 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 	if err != nil {
 		return err
 	}
-	if c.NeedConn && !s.Connected() {
-		return session.ErrNotConnected
+	if c.NeedConn {
+		if err := s.EnsureConnected(ctx); err != nil {
+			return err
+		}
 	}
 	return c.Run(ctx, s, words[1:])
 }

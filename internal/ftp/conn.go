@@ -15,9 +15,9 @@ import (
 // Default timeouts; a cron job must never hang on a dead server.
 const (
 	DefaultConnectTimeout = 15 * time.Second
-	DefaultReplyTimeout   = 30 * time.Second
+	DefaultReplyTimeout   = 20 * time.Second
 	DefaultDataTimeout    = 10 * time.Second
-	DefaultStallTimeout   = 30 * time.Second
+	DefaultStallTimeout   = 20 * time.Second
 )
 
 // Options configures a Conn. Zero fields take the defaults above.
@@ -36,6 +36,9 @@ type Options struct {
 	OnSend func(line string)
 	// OnReply sees every reply read.
 	OnReply func(r *Reply)
+	// OnStray sees a reply that came unasked, before a command was sent
+	// (after OnReply): it was read and set aside, answering nothing.
+	OnStray func(r *Reply)
 }
 
 func (o Options) withDefaults() Options {
@@ -69,32 +72,67 @@ type Conn struct {
 	closed         bool
 }
 
-// Dial connects to addr ("host:port") and reads the greeting.
+// Dial connects to addr ("host:port") and reads the greeting. Both end
+// at once when ctx does.
 func Dial(ctx context.Context, addr string, opts Options) (*Conn, *Reply, error) {
 	opts = opts.withDefaults()
 	d := net.Dialer{Timeout: opts.ConnectTimeout}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to %s: %w", addr, err)
+		if ctx.Err() != nil {
+			return nil, nil, interruptedError{ctx.Err()}
+		}
+		return nil, nil, &DialError{Addr: addr, Err: dialCause(err, opts.ConnectTimeout)}
 	}
 	c := &Conn{ctrl: nc, br: bufio.NewReader(nc), opts: opts}
-	greeting, err := c.Read()
+	greeting, err := c.Read(ctx)
+	// 120 means "ready in a few minutes"; the real greeting follows.
+	for n := 0; err == nil && greeting.Code == 120 && n < maxPreliminary; n++ {
+		greeting, err = c.Read(ctx)
+	}
 	if err != nil {
 		nc.Close()
 		return nil, nil, fmt.Errorf("greeting from %s: %w", addr, err)
 	}
-	// 120 means "ready in a few minutes"; the real greeting follows.
-	for greeting.Code == 120 {
-		if greeting, err = c.Read(); err != nil {
-			nc.Close()
-			return nil, nil, fmt.Errorf("greeting from %s: %w", addr, err)
-		}
-	}
 	if greeting.Code != 220 {
 		nc.Close()
-		return nil, greeting, &ReplyError{Command: "connect", Reply: greeting}
+		return nil, greeting, replyErr("connect", greeting)
 	}
 	return c, greeting, nil
+}
+
+// DialError is a control connection that could not be made.
+type DialError struct {
+	Addr string // host:port as dialed
+	Err  error  // why, in words: "connection refused", "no such host"
+}
+
+func (e *DialError) Error() string {
+	host, port, err := net.SplitHostPort(e.Addr)
+	if err != nil {
+		return fmt.Sprintf("cannot connect to %s: %v", e.Addr, e.Err)
+	}
+	return fmt.Sprintf("cannot connect to %s port %s: %v", host, port, e.Err)
+}
+
+func (e *DialError) Unwrap() error { return e.Err }
+
+// dialCause strips what net adds around the reason a dial failed ("dial
+// tcp 127.0.0.1:21: connect: ", "lookup h on 10.0.0.1:53: "), since the
+// message names the host and port itself.
+func dialCause(err error, timeout time.Duration) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no answer within %s: %w", timeout, ErrTimeout)
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		if de.IsNotFound {
+			return errors.New("no such host")
+		}
+		return fmt.Errorf("cannot look the host up: %s", de.Err)
+	}
+	return unwrapNetError(err)
 }
 
 // RemoteAddr is the server's address on the control connection.
@@ -111,45 +149,140 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 	return ap
 }
 
-// Send writes one command line.
-func (c *Conn) Send(line string) error {
+// Send writes one command line. A reply that the server sent unasked,
+// before this command, is read and handed to OnStray first, so that it
+// can never be taken for this command's answer.
+func (c *Conn) Send(ctx context.Context, line string) error {
 	if c.closed {
 		return ErrClosed
 	}
 	if err := CheckArg(line); err != nil {
 		return fmt.Errorf("%s: %w", verbOf(line), err)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.drainStray(ctx); err != nil {
+		return err
+	}
 	if c.opts.OnSend != nil {
-		c.opts.OnSend(maskCommand(line))
+		c.opts.OnSend(MaskCommand(line))
 	}
 	c.ctrl.SetWriteDeadline(time.Now().Add(c.opts.ReplyTimeout))
-	if _, err := io.WriteString(c.ctrl, line+"\r\n"); err != nil {
+	stop := context.AfterFunc(ctx, func() { c.ctrl.SetWriteDeadline(time.Unix(1, 0)) })
+	_, err := io.WriteString(c.ctrl, line+"\r\n")
+	stop()
+	if err != nil {
 		c.markClosed()
+		if ctx.Err() != nil {
+			return interruptedError{ctx.Err()}
+		}
 		return fmt.Errorf("send %s: %w: %w", verbOf(line), ErrClosed, err)
 	}
 	return nil
 }
 
-// Read reads one whole reply. 421 (service closing) marks the connection
-// closed, as does any read error.
-func (c *Conn) Read() (*Reply, error) {
-	return c.readWithin(c.opts.ReplyTimeout)
+// drainStray reads replies that are already waiting before a command is
+// sent: nothing is owed at that point, so they answer no command of ours
+// (a server that replied twice to one command). Left there, each would be
+// read as the answer to the next command, and every later reply with it.
+func (c *Conn) drainStray(ctx context.Context) error {
+	for range maxPreliminary {
+		if c.br.Buffered() == 0 {
+			// Look without waiting: a deadline in the past makes the read
+			// return at once when nothing has arrived.
+			c.ctrl.SetReadDeadline(time.Unix(1, 0))
+			_, err := c.br.Peek(1)
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					return nil
+				}
+				// EOF or a reset: the next read reports it properly.
+				return nil
+			}
+		}
+		r, err := c.readUntil(ctx, waitFor(c.opts.ReplyTimeout))
+		if err != nil {
+			return err
+		}
+		if c.opts.OnStray != nil {
+			c.opts.OnStray(r)
+		}
+		if c.closed {
+			return ErrClosed // the stray reply was a 421
+		}
+	}
+	c.markClosed()
+	return fmt.Errorf("the server keeps sending replies nobody asked for: %w", ErrClosed)
 }
 
-// readWithin reads one reply, waiting at most d.
-func (c *Conn) readWithin(d time.Duration) (*Reply, error) {
+// maxPreliminary bounds the 1xx replies taken before a final one, and the
+// unasked replies drained before a command, so a hostile server cannot
+// keep us reading for ever.
+const maxPreliminary = 16
+
+// Read reads one whole reply, waiting at most the reply timeout. 421
+// (service closing) marks the connection closed, as does any read error.
+// When ctx ends first, the wait ends at once: the reply still owed would
+// put the stream out of step, so the connection is closed.
+func (c *Conn) Read(ctx context.Context) (*Reply, error) {
+	return c.readUntil(ctx, waitFor(c.opts.ReplyTimeout))
+}
+
+// ReadFinal reads replies up to the first that is not preliminary: a 1yz
+// reply only announces the real answer (RFC 959 §4.2).
+func (c *Conn) ReadFinal(ctx context.Context) (*Reply, error) {
+	return c.readFinal(ctx, waitFor(c.opts.ReplyTimeout))
+}
+
+func (c *Conn) readFinal(ctx context.Context, w wait) (*Reply, error) {
+	for range maxPreliminary {
+		r, err := c.readUntil(ctx, w)
+		if err != nil || r.Class() != 1 {
+			return r, err
+		}
+	}
+	c.markClosed()
+	return nil, fmt.Errorf("the server sent %d preliminary replies and no final one: %w", maxPreliminary, ErrClosed)
+}
+
+// wait is how long a read may take: d from when it began.
+type wait struct {
+	d     time.Duration
+	until time.Time
+}
+
+func waitFor(d time.Duration) wait { return wait{d, time.Now().Add(d)} }
+
+// readUntil reads one reply, waiting until w runs out or ctx ends.
+func (c *Conn) readUntil(ctx context.Context, w wait) (*Reply, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
-	c.ctrl.SetReadDeadline(time.Now().Add(d))
+	if err := ctx.Err(); err != nil {
+		c.markClosed() // a reply is owed and will not be read
+		return nil, interruptedError{err}
+	}
+	c.ctrl.SetReadDeadline(w.until)
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.ctrl.SetReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
 	r, err := ReadReply(c.br)
+	if !stop() {
+		<-fired // so that it cannot move a later read's deadline
+	}
 	if err != nil {
 		c.markClosed()
 		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return nil, fmt.Errorf("no reply from the server within %s: %w", d, ErrClosed)
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		switch {
+		case ctx.Err() != nil:
+			return nil, interruptedError{ctx.Err()}
+		case errors.As(err, &ne) && ne.Timeout():
+			return nil, fmt.Errorf("no reply from the server within %s: %w: %w", w.d, ErrTimeout, ErrClosed)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			return nil, fmt.Errorf("server closed the connection: %w", ErrClosed)
 		}
 		return nil, fmt.Errorf("read reply: %w: %w", ErrClosed, err)
@@ -173,30 +306,36 @@ func (c *Conn) markClosed() {
 // Closed reports whether the control connection is gone.
 func (c *Conn) Closed() bool { return c.closed }
 
-// Cmd sends a command and reads its reply. A 4xx or 5xx reply is returned
-// as a *ReplyError along with the reply.
-func (c *Conn) Cmd(line string) (*Reply, error) {
-	if err := c.Send(line); err != nil {
+// Cmd sends a command and reads its final reply, past any preliminary
+// (1xx) ones. A 4xx or 5xx reply is returned as a *ReplyError along with
+// the reply.
+func (c *Conn) Cmd(ctx context.Context, line string) (*Reply, error) {
+	if err := c.Send(ctx, line); err != nil {
 		return nil, err
 	}
-	r, err := c.Read()
+	r, err := c.ReadFinal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if r.Class() >= 4 {
-		err := &ReplyError{Command: verbOf(line), Reply: r}
-		if r.Code == 421 {
-			return r, closingReply{err}
-		}
-		return r, err
+	return r, replyErr(verbOf(line), r)
+}
+
+// replyErr is the error for a refusing reply (4xx, 5xx), nil otherwise.
+func replyErr(verb string, r *Reply) error {
+	if r.Class() < 4 {
+		return nil
 	}
-	return r, nil
+	err := &ReplyError{Command: verb, Reply: r}
+	if r.Code == 421 {
+		return closingReply{err}
+	}
+	return err
 }
 
 // Login runs USER and, when asked for one, PASS. pass is called only when
 // the server wants a password, so that a terminal prompt appears only then.
-func (c *Conn) Login(user string, pass func() (string, error)) error {
-	r, err := c.Cmd("USER " + user)
+func (c *Conn) Login(ctx context.Context, user string, pass func() (string, error)) error {
+	r, err := c.Cmd(ctx, "USER "+user)
 	if err != nil {
 		return err
 	}
@@ -205,7 +344,7 @@ func (c *Conn) Login(user string, pass func() (string, error)) error {
 		if err != nil {
 			return err
 		}
-		if r, err = c.Cmd("PASS " + pw); err != nil {
+		if r, err = c.Cmd(ctx, "PASS "+pw); err != nil {
 			return err
 		}
 	}
@@ -213,21 +352,25 @@ func (c *Conn) Login(user string, pass func() (string, error)) error {
 	case 230, 202:
 		return nil
 	case 332:
-		return fmt.Errorf("the server asks for an account (ACCT), which gftp does not support: %d %s", r.Code, r.Message())
+		return fmt.Errorf("the server asks for an account (ACCT), which is not supported: %d %s", r.Code, r.Message())
 	}
 	return &ReplyError{Command: "PASS", Reply: r}
 }
 
 // Features asks FEAT once and caches the answer (RFC 2389): upper-cased
-// feature name to its parameters. A server without FEAT has none.
-func (c *Conn) Features() map[string]string {
+// feature name to its parameters. A server without FEAT has none. The
+// error is only for a lost connection or an interruption.
+func (c *Conn) Features(ctx context.Context) (map[string]string, error) {
 	if c.features != nil {
-		return c.features
+		return c.features, nil
+	}
+	r, err := c.Cmd(ctx, "FEAT")
+	if errors.Is(err, ErrClosed) || ctx.Err() != nil {
+		return map[string]string{}, err
 	}
 	c.features = map[string]string{}
-	r, err := c.Cmd("FEAT")
 	if err != nil || r.Code != 211 {
-		return c.features
+		return c.features, nil
 	}
 	for _, l := range r.Lines[1:] {
 		if !strings.HasPrefix(l, " ") {
@@ -236,15 +379,21 @@ func (c *Conn) Features() map[string]string {
 		name, params, _ := strings.Cut(strings.TrimSpace(l), " ")
 		c.features[strings.ToUpper(name)] = params
 	}
-	return c.features
+	return c.features, nil
 }
 
+// quitWait bounds the wait for QUIT's reply: a goodbye must not hold up
+// the end of a run.
+const quitWait = time.Second
+
 // Quit says goodbye and closes the connection; the reply is best effort.
-func (c *Conn) Quit() error {
+func (c *Conn) Quit(ctx context.Context) error {
 	if c.closed {
 		return nil
 	}
-	_, err := c.Cmd("QUIT")
+	ctx, cancel := context.WithTimeout(ctx, quitWait)
+	defer cancel()
+	_, err := c.Cmd(ctx, "QUIT")
 	c.markClosed()
 	if errors.Is(err, ErrClosed) {
 		return nil

@@ -91,19 +91,32 @@ type DataConn struct {
 	verb  string
 	final *Reply // set when the server already sent the final reply
 	done  bool
-	// failed: the copy broke off, so the final reply may never come (a
-	// stuck server); Close waits for it only the data timeout.
+	// failed: the copy broke off (a stall, a reset, an interruption), so
+	// the final reply may never come; Finish waits for it only briefly.
 	failed bool
 }
 
-// Close closes the data connection and reads the command's final reply.
-// Closing twice is harmless.
-func (d *DataConn) Close() error {
+// abortGrace is how long the final reply of a transfer that broke off is
+// awaited. A server that is alive answers the aborted data connection at
+// once (426); one that does not is stuck, and waiting longer only delays
+// the retry or the exit. After an interruption the wait is shorter still:
+// someone is waiting for the prompt or for the program to end.
+const (
+	abortGrace     = time.Second
+	interruptGrace = 500 * time.Millisecond
+)
+
+// Finish closes the data connection and reads the command's final reply.
+// When the copy broke off or ctx has ended, the reply is awaited only
+// abortGrace; if it does not come, the control connection is closed, as
+// its stream is out of step. Finishing twice is harmless.
+func (d *DataConn) Finish(ctx context.Context) error {
 	if d.done {
 		return nil
 	}
 	d.done = true
-	if tc, ok := d.Conn.(*net.TCPConn); ok && d.failed {
+	broke := d.failed || ctx.Err() != nil
+	if tc, ok := d.Conn.(*net.TCPConn); ok && broke {
 		// Abort, don't close: a graceful close would let the kernel go on
 		// sending what is buffered once the network heals, and the server
 		// would take the truncated upload for a whole one (and, like
@@ -113,20 +126,27 @@ func (d *DataConn) Close() error {
 	d.Conn.Close()
 	r := d.final
 	if r == nil {
-		wait := d.c.opts.ReplyTimeout
-		if d.failed {
-			wait = min(wait, d.c.opts.DataTimeout)
+		w := waitFor(d.c.opts.ReplyTimeout)
+		rctx := ctx
+		switch {
+		case ctx.Err() != nil:
+			w, rctx = waitFor(min(interruptGrace, d.c.opts.ReplyTimeout)), context.WithoutCancel(ctx)
+		case d.failed:
+			w = waitFor(min(abortGrace, d.c.opts.ReplyTimeout))
 		}
 		var err error
-		if r, err = d.c.readWithin(wait); err != nil {
+		if r, err = d.c.readFinal(rctx, w); err != nil {
+			if ctx.Err() != nil {
+				return interruptedError{ctx.Err()}
+			}
 			return err
 		}
 	}
-	if r.Class() >= 4 {
-		return &ReplyError{Command: d.verb, Reply: r}
-	}
-	return nil
+	return replyErr(d.verb, r)
 }
+
+// Close is Finish with a context that never ends.
+func (d *DataConn) Close() error { return d.Finish(context.Background()) }
 
 // OpenData opens a data connection in mode and sends cmd over the control
 // connection (preceded by REST when offset > 0). The caller reads or writes
@@ -162,18 +182,18 @@ func (c *Conn) Probe(ctx context.Context, m Method, cmd string) (time.Duration, 
 		return time.Since(start), err
 	}
 	_, cerr := dc.CopyTo(ctx, io.Discard)
-	err = dc.Close()
+	err = dc.Finish(ctx)
 	if cerr != nil {
 		err = cerr
 	}
 	return time.Since(start), err
 }
 
-func (c *Conn) sendRest(offset int64) error {
+func (c *Conn) sendRest(ctx context.Context, offset int64) error {
 	if offset <= 0 {
 		return nil
 	}
-	r, err := c.Cmd(fmt.Sprintf("REST %d", offset))
+	r, err := c.Cmd(ctx, fmt.Sprintf("REST %d", offset))
 	if err != nil {
 		return err
 	}
@@ -185,11 +205,11 @@ func (c *Conn) sendRest(offset int64) error {
 
 // startTransfer sends the transfer command and reads its preliminary reply.
 // final is non-nil when the server skipped the 1xx reply.
-func (c *Conn) startTransfer(cmd string) (final *Reply, err error) {
-	if err := c.Send(cmd); err != nil {
+func (c *Conn) startTransfer(ctx context.Context, cmd string) (final *Reply, err error) {
+	if err := c.Send(ctx, cmd); err != nil {
 		return nil, err
 	}
-	r, err := c.Read()
+	r, err := c.Read(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,11 +224,11 @@ func (c *Conn) startTransfer(cmd string) (final *Reply, err error) {
 
 // passiveAddr asks the server for a port to connect to: EPSV, then PASV
 // (only: just that one).
-func (c *Conn) passiveAddr(only Method) (netip.AddrPort, error) {
+func (c *Conn) passiveAddr(ctx context.Context, only Method) (netip.AddrPort, error) {
 	peer := c.RemoteAddr()
 	var refusal error
 	if only == EPSV || (only == 0 && !c.noEPSV && !c.noExtended) {
-		r, err := c.Cmd("EPSV")
+		r, err := c.Cmd(ctx, "EPSV")
 		var re *ReplyError
 		switch {
 		case err == nil && r.Code == 229:
@@ -236,7 +256,7 @@ func (c *Conn) passiveAddr(only Method) (netip.AddrPort, error) {
 		}
 		return netip.AddrPort{}, fmt.Errorf("the server refused EPSV%s and PASV cannot reach an IPv6 server", because(refusal))
 	}
-	r, err := c.Cmd("PASV")
+	r, err := c.Cmd(ctx, "PASV")
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -253,7 +273,7 @@ func (c *Conn) passiveAddr(only Method) (netip.AddrPort, error) {
 }
 
 func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
-	ap, err := c.passiveAddr(only)
+	ap, err := c.passiveAddr(ctx, only)
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
 			return nil, err
@@ -271,11 +291,11 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 		}
 		return nil, &DataConnError{Mode: Passive, Addr: ap.String(), Err: err}
 	}
-	if err := c.sendRest(offset); err != nil {
+	if err := c.sendRest(ctx, offset); err != nil {
 		nc.Close()
 		return nil, err
 	}
-	final, err := c.startTransfer(cmd)
+	final, err := c.startTransfer(ctx, cmd)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -285,10 +305,10 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 
 // announceActive tells the server where to connect: EPRT, then PORT
 // (only: just that one).
-func (c *Conn) announceActive(only Method, ap netip.AddrPort) error {
+func (c *Conn) announceActive(ctx context.Context, only Method, ap netip.AddrPort) error {
 	var refusal error
 	if only == EPRT || (only == 0 && !c.noEPRT && !c.noExtended) {
-		_, err := c.Cmd("EPRT " + FormatEPRT(ap))
+		_, err := c.Cmd(ctx, "EPRT "+FormatEPRT(ap))
 		var re *ReplyError
 		switch {
 		case err == nil, only == EPRT:
@@ -309,7 +329,7 @@ func (c *Conn) announceActive(only Method, ap netip.AddrPort) error {
 		}
 		return fmt.Errorf("the server refused EPRT%s and PORT cannot carry an IPv6 address", because(refusal))
 	}
-	_, err = c.Cmd("PORT " + arg)
+	_, err = c.Cmd(ctx, "PORT "+arg)
 	return err
 }
 
@@ -348,16 +368,16 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 		// which the NAT forwards to this listener.
 		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
 	}
-	if err := c.announceActive(only, ap); err != nil {
+	if err := c.announceActive(ctx, only, ap); err != nil {
 		if errors.Is(err, ErrClosed) {
 			return nil, err
 		}
 		return nil, &DataConnError{Mode: Active, Err: err}
 	}
-	if err := c.sendRest(offset); err != nil {
+	if err := c.sendRest(ctx, offset); err != nil {
 		return nil, err
 	}
-	if err := c.Send(cmd); err != nil {
+	if err := c.Send(ctx, cmd); err != nil {
 		return nil, err
 	}
 	// Accept while waiting for the preliminary reply: some servers (vsftpd)
@@ -365,7 +385,7 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 	// that drops that connection must not hold us for the reply timeout.
 	replies := make(chan replyResult, 1)
 	go func() {
-		r, err := c.Read()
+		r, err := c.Read(ctx)
 		replies <- replyResult{r, err}
 	}()
 	accepted := make(chan acceptResult, 1)
@@ -435,7 +455,7 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 		if final == nil {
 			// The server still owes a final reply; read it so the control
 			// stream stays in step.
-			if _, rerr := c.readWithin(c.opts.DataTimeout); rerr != nil {
+			if _, rerr := c.readFinal(ctx, waitFor(c.opts.DataTimeout)); rerr != nil {
 				c.markClosed()
 			}
 		}
@@ -532,7 +552,7 @@ func (c *Conn) download(ctx context.Context, mode DataMode, cmd string, offset i
 		return 0, err
 	}
 	n, cerr := dc.CopyTo(ctx, w)
-	err = dc.Close()
+	err = dc.Finish(ctx)
 	if cerr != nil {
 		return n, fmt.Errorf("%s: %w", verbOf(cmd), cerr)
 	}
@@ -546,7 +566,7 @@ func (c *Conn) Store(ctx context.Context, mode DataMode, path string, r io.Reade
 		return 0, err
 	}
 	n, cerr := dc.CopyFrom(ctx, r)
-	err = dc.Close()
+	err = dc.Finish(ctx)
 	if cerr != nil {
 		return n, fmt.Errorf("STOR: %w", cerr)
 	}

@@ -10,6 +10,17 @@ import (
 // broke; the session must reconnect before it can go on.
 var ErrClosed = errors.New("connection closed")
 
+// ErrTimeout marks a wait that ran out: no reply, no answer to a dial.
+var ErrTimeout = errors.New("timed out")
+
+// interruptedError is a wait cut short because its context ended. When a
+// reply was owed, the connection is closed with it (the stream would be
+// out of step), so it is ErrClosed too.
+type interruptedError struct{ cause error }
+
+func (e interruptedError) Error() string   { return "interrupted" }
+func (e interruptedError) Unwrap() []error { return []error{e.cause, ErrClosed} }
+
 // ErrStalled reports a transfer that moved no data for the stall timeout.
 var ErrStalled = errors.New("the transfer stalled")
 
@@ -46,21 +57,34 @@ func CheckArg(s string) error {
 	return nil
 }
 
-// maskCommand hides the argument of commands that carry secrets, so that
-// traces and error messages never show a password.
-func maskCommand(line string) string {
-	verb, _, found := strings.Cut(line, " ")
+// MaskCommand hides the argument of a command that carries a secret
+// (PASS, ACCT). It is the one masking rule for traces, logs, error lines
+// and history, so it finds the verb as a server would: after leading
+// blanks, in any case, ended by a space or a tab.
+func MaskCommand(line string) string {
+	verb, rest := splitVerb(line)
 	switch strings.ToUpper(verb) {
 	case "PASS", "ACCT":
-		if found {
-			return verb + " ****"
+		if rest != "" {
+			return line[:len(line)-len(rest)] + "****"
 		}
 	}
 	return line
 }
 
+// splitVerb returns the first word of a command line and what follows
+// the blanks after it.
+func splitVerb(line string) (verb, rest string) {
+	s := strings.TrimLeft(line, " \t")
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimLeft(s[i:], " \t")
+}
+
 // verbOf returns the upper-cased command verb of a command line.
 func verbOf(line string) string {
-	verb, _, _ := strings.Cut(line, " ")
+	verb, _ := splitVerb(line)
 	return strings.ToUpper(verb)
 }

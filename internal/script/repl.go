@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/chzyer/readline"
 
@@ -133,17 +134,17 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 
 // exec runs one command; ^C during it cancels that command only.
 func (r *REPL) exec(ctx context.Context, s *session.Session, words []string) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
 	go func() {
 		select {
 		case <-sig:
-			cancel()
+			cancel(session.StoppedBy(syscall.SIGINT))
 		case <-ctx.Done():
 		}
 	}()
-	return r.cfg.Table.Exec(ctx, s, words)
+	return session.WhyStopped(ctx, r.cfg.Table.Exec(ctx, s, words))
 }

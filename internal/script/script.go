@@ -69,7 +69,7 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 	for sc.Scan() {
 		n++
 		if ctx.Err() != nil {
-			return r.fail(first, &LineError{Name: r.Name, Line: n, Err: ctx.Err()})
+			return r.fail(first, &LineError{Name: r.Name, Line: n, Err: session.WhyStopped(ctx, ctx.Err())})
 		}
 		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
 		ignore := strings.HasPrefix(line, "-")
@@ -93,7 +93,7 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 		interrupted := ctx.Err() != nil
 		if interrupted {
 			// The failure is the interruption's doing: say so, and stop.
-			err = fmt.Errorf("interrupted: %w", ctx.Err())
+			err = session.WhyStopped(ctx, err)
 		}
 		le := &LineError{Name: r.Name, Line: n, Cmd: r.Table.Display(words), Err: err}
 		fmt.Fprintf(r.Err, "gftp: %v\n", le)

@@ -43,7 +43,7 @@ func newRig(t *testing.T) *rig {
 	r.sess = session.New(session.Config{
 		Out: &r.out, Err: &r.errw, Mode: session.ModeAuto, LocalDir: t.TempDir(),
 	})
-	t.Cleanup(func() { _ = r.sess.Close() }) // runs before the server's Close
+	t.Cleanup(func() { _ = r.sess.Close(context.Background()) }) // runs before the server's Close
 	r.runner = &script.Runner{Table: commands.Default(), Session: r.sess, Err: &r.errw, Name: "test.ftp"}
 	return r
 }
@@ -433,8 +433,8 @@ func TestRunCancelled(t *testing.T) {
 	cancel()
 	err := r.runner.Run(ctx, strings.NewReader("# a\n"+r.open+"\nmkdir a\n"))
 	lineError(t, err, 1)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("error = %v, want context.Canceled", err)
+	if !errors.Is(err, context.Canceled) || !strings.HasSuffix(err.Error(), ": interrupted") {
+		t.Errorf("error = %v, want context.Canceled, shown as interrupted", err)
 	}
 	if len(r.srv.Commands()) != 0 {
 		t.Errorf("server got %q after cancellation", r.srv.Commands())

@@ -39,8 +39,8 @@ func BenchmarkTransfer(b *testing.B) {
 				if err := s.Open(ctx, srv.Host(), strconv.Itoa(srv.Port())); err != nil {
 					b.Fatal(err)
 				}
-				defer s.Close()
-				if err := s.Login(testserver.DefaultUser, testserver.DefaultPassword, true); err != nil {
+				defer s.Close(context.Background())
+				if err := s.Login(ctx, testserver.DefaultUser, testserver.DefaultPassword, true); err != nil {
 					b.Fatal(err)
 				}
 				b.SetBytes(size)

@@ -48,7 +48,7 @@ func (s *Session) bookmarkLogin(ctx context.Context, bm *Bookmark) (done bool, e
 	if bm == nil || bm.User == "" {
 		return false, nil
 	}
-	if err := s.Login(bm.User, "", false); err != nil {
+	if err := s.Login(ctx, bm.User, "", false); err != nil {
 		return true, fmt.Errorf("bookmark login as %s: %w", bm.User, err)
 	}
 	return true, nil

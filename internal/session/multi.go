@@ -108,7 +108,7 @@ func (s *Session) Mdelete(ctx context.Context, patterns []string) error {
 		return err
 	}
 	return s.each(ctx, "mdelete", files, func(f string) error {
-		return s.Delete(f)
+		return s.Delete(ctx, f)
 	})
 }
 

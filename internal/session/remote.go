@@ -20,7 +20,10 @@ func (s *Session) entries(ctx context.Context, dir string) ([]ftp.Entry, error) 
 	verb := "LIST"
 	// RFC 3659 §7.8: a server lists MLST in FEAT when it has MLSD; some
 	// (pure-ftpd) also list MLSD itself.
-	feat := s.features()
+	feat, err := s.features(ctx)
+	if err != nil {
+		return nil, err
+	}
 	_, mlst := feat["MLST"]
 	_, mlsd := feat["MLSD"]
 	if mlst || mlsd {

@@ -53,9 +53,32 @@ func transient(err error) bool {
 // commands (delete, mdelete, rmdir, rename) never come here: whether a
 // lost DELE was done is unknown, and doing it twice is not harmless.
 func (s *Session) retrying(ctx context.Context, what string, op func(retry bool) error) error {
+	return s.retryingMoving(ctx, what, nil, op)
+}
+
+// retryingMoving is retrying for a transfer: moved tells how many bytes
+// it has so far. A failure that is a timeout (no reply, a stall) right
+// after another timeout, with no byte moved in between, ends the retries:
+// the server is stuck, not glitching, and each further try would cost a
+// whole timeout. A network that drops out now and then still moves bytes
+// between its drops, and is tried again up to the retry count.
+func (s *Session) retryingMoving(ctx context.Context, what string, moved func() int64, op func(retry bool) error) error {
+	if moved == nil {
+		moved = func() int64 { return 0 }
+	}
 	wait := s.retryWait
 	err := op(false)
+	lastTimeout := int64(-1) // bytes moved at the previous timeout; -1: none
 	for try := 1; try <= s.retries && s.transient(err) && ctx.Err() == nil; try++ {
+		if timedOut(err) {
+			m := moved()
+			if lastTimeout >= 0 && m <= lastTimeout {
+				break
+			}
+			lastTimeout = m
+		} else {
+			lastTimeout = -1
+		}
 		if err := s.pause(ctx, what, err, try, &wait); err != nil {
 			return err
 		}
@@ -67,6 +90,12 @@ func (s *Session) retrying(ctx context.Context, what string, op func(retry bool)
 		err = op(true)
 	}
 	return err
+}
+
+// timedOut reports a failure that is a wait running out: no reply, no
+// answer to a connection attempt, a transfer that stopped moving.
+func timedOut(err error) bool {
+	return errors.Is(err, ftp.ErrTimeout) || errors.Is(err, ftp.ErrStalled)
 }
 
 // pause says that what failed with err is tried again, logs it, and waits
@@ -98,11 +127,11 @@ func (s *Session) reconnect(ctx context.Context) error {
 	if err := s.dial(ctx, s.host, s.port); err != nil {
 		return err
 	}
-	if err := s.Login(s.loginUser, s.loginPass, true); err != nil {
+	if err := s.Login(ctx, s.loginUser, s.loginPass, true); err != nil {
 		return err
 	}
 	if s.cwd != "" {
-		if _, err := s.cmd("CWD " + s.cwd); err != nil {
+		if _, err := s.cmd(ctx, "CWD "+s.cwd); err != nil {
 			return fmt.Errorf("back to %s: %w", s.cwd, err)
 		}
 	}
@@ -110,10 +139,10 @@ func (s *Session) reconnect(ctx context.Context) error {
 }
 
 // trackCwd remembers the remote directory after it changed, for reconnect.
-func (s *Session) trackCwd() {
+func (s *Session) trackCwd(ctx context.Context) {
 	s.cwd = ""
 	s.quietly(func() {
-		if r, err := s.conn.Cmd("PWD"); err == nil {
+		if r, err := s.conn.Cmd(ctx, "PWD"); err == nil {
 			s.cwd = pwdPath(r.Message())
 		}
 	})
@@ -121,6 +150,7 @@ func (s *Session) trackCwd() {
 
 // canResume reports whether an interrupted binary transfer can go on from
 // where it stopped (RFC 3659 REST STREAM).
-func (s *Session) canResume() bool {
-	return !s.ascii && s.features()["REST"] == "STREAM"
+func (s *Session) canResume(ctx context.Context) bool {
+	f, _ := s.features(ctx)
+	return !s.ascii && f["REST"] == "STREAM"
 }

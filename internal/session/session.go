@@ -114,6 +114,7 @@ type Session struct {
 	cwd                  string
 	retries              int
 	dataWorked           bool // a data connection succeeded this session
+	cutByStop            bool // the connection was closed by an interruption
 	bookmarks            map[string]Bookmark
 	retryWait            time.Duration
 	loggedIn             bool
@@ -157,6 +158,21 @@ func New(cfg Config) *Session {
 // Connected reports whether a control connection is open.
 func (s *Session) Connected() bool { return s.conn != nil && !s.conn.Closed() }
 
+// EnsureConnected is for a command that needs a connection. A connection
+// that an interruption closed (Ctrl-C while the server owed a reply) is
+// opened again, logged in and back in its directory; otherwise a missing
+// connection is ErrNotConnected.
+func (s *Session) EnsureConnected(ctx context.Context) error {
+	if s.Connected() {
+		return nil
+	}
+	if !s.cutByStop || !s.relogin {
+		return ErrNotConnected
+	}
+	s.cutByStop = false
+	return s.reconnect(ctx)
+}
+
 // printf writes to the transcript.
 func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
 
@@ -187,7 +203,7 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	if s.Connected() {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
-	s.relogin, s.fellBack, s.dataWorked = false, false, false
+	s.relogin, s.fellBack, s.dataWorked, s.cutByStop = false, false, false, false
 	host, port, bm := s.bookmark(host, port)
 	if port == "" {
 		port = "21"
@@ -238,6 +254,9 @@ func (s *Session) dial(ctx context.Context, host, port string) error {
 		}
 		s.onReply(r)
 	}
+	opts.OnStray = func(r *ftp.Reply) {
+		s.Warnf("ignored a reply the server sent unasked: %s", strings.Join(strings.Fields(r.String()), " "))
+	}
 	c, _, err := ftp.Dial(ctx, net.JoinHostPort(host, port), opts)
 	held = false
 	if err != nil {
@@ -274,7 +293,7 @@ func (s *Session) netrcLogin(ctx context.Context) (done bool, err error) {
 	if !ok || e.Login == "" {
 		return false, nil
 	}
-	if err := s.Login(e.Login, e.Password, e.HasPassword); err != nil {
+	if err := s.Login(ctx, e.Login, e.Password, e.HasPassword); err != nil {
 		return true, err
 	}
 	if lines, ok := f.Macro(s.host, "init"); ok && s.runMacro != nil {
@@ -306,12 +325,12 @@ func (s *Session) autoLoginNow(ctx context.Context) error {
 	if name = strings.TrimSpace(name); name == "" {
 		name = s.localUser
 	}
-	return s.Login(name, "", false)
+	return s.Login(ctx, name, "", false)
 }
 
 // Login logs in as user. Without a password (hasPass false) one is asked
 // on the terminal if the server wants it.
-func (s *Session) Login(user, pass string, hasPass bool) error {
+func (s *Session) Login(ctx context.Context, user, pass string, hasPass bool) error {
 	if !s.Connected() {
 		return ErrNotConnected
 	}
@@ -337,7 +356,7 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 		}
 		return answer, err
 	}
-	if err := s.conn.Login(user, askPass); err != nil {
+	if err := s.conn.Login(ctx, user, askPass); err != nil {
 		if errors.Is(err, ftp.ErrClosed) {
 			return &ConnectError{Err: err}
 		}
@@ -349,7 +368,7 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 	s.loginUser, s.loginPass, s.relogin, s.cwd = user, used, true, ""
 	// Like ftp(1): tell the system type and the transfer type. gftp
 	// always starts in binary, which is what backups need.
-	if r, err := s.conn.Cmd("SYST"); err == nil && s.verbose {
+	if r, err := s.conn.Cmd(ctx, "SYST"); err == nil && s.verbose {
 		s.printf("Remote system type is %s.\n", strings.Fields(r.Message() + " ?")[0])
 	}
 	if s.verbose && !s.ascii {
@@ -358,12 +377,22 @@ func (s *Session) Login(user, pass string, hasPass bool) error {
 	return nil
 }
 
+// Disconnect is the close command: Close, and ErrNotConnected when there
+// is nothing to close, not even a connection an interruption cut.
+func (s *Session) Disconnect(ctx context.Context) error {
+	if s.conn == nil && !s.cutByStop {
+		return ErrNotConnected
+	}
+	return s.Close(ctx)
+}
+
 // Close ends the connection with QUIT.
-func (s *Session) Close() error {
+func (s *Session) Close(ctx context.Context) error {
+	s.cutByStop = false
 	if s.conn == nil {
 		return nil
 	}
-	err := s.conn.Quit()
+	err := s.conn.Quit(ctx)
 	s.conn, s.loggedIn = nil, false
 	if err != nil {
 		return fmt.Errorf("close: %w", err)
@@ -381,10 +410,10 @@ func (s *Session) localPath(name string) string {
 }
 
 // features asks the server's FEAT list (cached), without printing it.
-func (s *Session) features() map[string]string {
-	var f map[string]string
-	s.quietly(func() { f = s.conn.Features() })
-	return f
+// The error is a lost connection or an interruption.
+func (s *Session) features(ctx context.Context) (f map[string]string, err error) {
+	s.quietly(func() { f, err = s.conn.Features(ctx) })
+	return f, s.check(err)
 }
 
 // Printf writes to the session's transcript (stdout).

@@ -10,8 +10,8 @@ import (
 )
 
 // cmd runs one control-connection command and checks for a lost connection.
-func (s *Session) cmd(line string) (*ftp.Reply, error) {
-	r, err := s.conn.Cmd(line)
+func (s *Session) cmd(ctx context.Context, line string) (*ftp.Reply, error) {
+	r, err := s.conn.Cmd(ctx, line)
 	return r, s.check(err)
 }
 
@@ -26,10 +26,10 @@ func (s *Session) show(r *ftp.Reply) {
 // Cd changes the remote directory.
 func (s *Session) Cd(ctx context.Context, dir string) error {
 	return s.retrying(ctx, "cd "+dir, func(bool) error {
-		if _, err := s.cmd("CWD " + dir); err != nil {
+		if _, err := s.cmd(ctx, "CWD "+dir); err != nil {
 			return err
 		}
-		s.trackCwd()
+		s.trackCwd(ctx)
 		return nil
 	})
 }
@@ -37,10 +37,10 @@ func (s *Session) Cd(ctx context.Context, dir string) error {
 // Cdup goes to the remote parent directory.
 func (s *Session) Cdup(ctx context.Context) error {
 	return s.retrying(ctx, "cdup", func(bool) error {
-		if _, err := s.cmd("CDUP"); err != nil {
+		if _, err := s.cmd(ctx, "CDUP"); err != nil {
 			return err
 		}
-		s.trackCwd()
+		s.trackCwd(ctx)
 		return nil
 	})
 }
@@ -49,7 +49,7 @@ func (s *Session) Cdup(ctx context.Context) error {
 func (s *Session) Pwd(ctx context.Context) error {
 	var r *ftp.Reply
 	err := s.retrying(ctx, "pwd", func(bool) (err error) {
-		r, err = s.cmd("PWD")
+		r, err = s.cmd(ctx, "PWD")
 		return err
 	})
 	if err != nil {
@@ -94,8 +94,8 @@ func (s *Session) Lcd(dir string) error {
 }
 
 // Delete deletes a remote file.
-func (s *Session) Delete(name string) error {
-	_, err := s.cmd("DELE " + name)
+func (s *Session) Delete(ctx context.Context, name string) error {
+	_, err := s.cmd(ctx, "DELE "+name)
 	return err
 }
 
@@ -103,30 +103,30 @@ func (s *Session) Delete(name string) error {
 // refused, not harmful.)
 func (s *Session) Mkdir(ctx context.Context, name string) error {
 	return s.retrying(ctx, "mkdir "+name, func(bool) error {
-		_, err := s.cmd("MKD " + name)
+		_, err := s.cmd(ctx, "MKD "+name)
 		return err
 	})
 }
 
 // Rmdir removes a remote directory.
-func (s *Session) Rmdir(name string) error {
-	_, err := s.cmd("RMD " + name)
+func (s *Session) Rmdir(ctx context.Context, name string) error {
+	_, err := s.cmd(ctx, "RMD "+name)
 	return err
 }
 
 // Rename renames a remote file (RNFR then RNTO).
-func (s *Session) Rename(from, to string) error {
+func (s *Session) Rename(ctx context.Context, from, to string) error {
 	if err := ftp.CheckArg(to); err != nil {
 		return err // before RNFR, so nothing is left half done
 	}
-	r, err := s.cmd("RNFR " + from)
+	r, err := s.cmd(ctx, "RNFR "+from)
 	if err != nil {
 		return err
 	}
 	if r.Code != 350 {
 		return &ftp.ReplyError{Command: "RNFR", Reply: r}
 	}
-	_, err = s.cmd("RNTO " + to)
+	_, err = s.cmd(ctx, "RNTO "+to)
 	return err
 }
 
@@ -135,10 +135,10 @@ func (s *Session) Rename(from, to string) error {
 func (s *Session) Size(ctx context.Context, name string) error {
 	var r *ftp.Reply
 	err := s.retrying(ctx, "size "+name, func(bool) (err error) {
-		if err := s.ensureType(); err != nil {
+		if err := s.ensureType(ctx); err != nil {
 			return err
 		}
-		r, err = s.cmd("SIZE " + name)
+		r, err = s.cmd(ctx, "SIZE "+name)
 		return err
 	})
 	if err != nil {
@@ -148,14 +148,16 @@ func (s *Session) Size(ctx context.Context, name string) error {
 	return nil
 }
 
-// Quote sends a raw command and prints the reply. Preliminary (1xx)
+// Quote sends a raw command and prints the replies. Preliminary (1xx)
 // replies are followed to the final one so the stream stays in step.
-func (s *Session) Quote(line string) error {
-	if err := s.conn.Send(line); err != nil {
+func (s *Session) Quote(ctx context.Context, line string) error {
+	line = strings.Trim(line, " \t")
+	verb := strings.ToUpper(strings.Fields(line + " ?")[0])
+	if err := s.conn.Send(ctx, line); err != nil {
 		return s.check(err)
 	}
-	for {
-		r, err := s.conn.Read()
+	for range maxQuoteReplies {
+		r, err := s.conn.Read(ctx)
 		if err != nil {
 			return s.check(err)
 		}
@@ -164,18 +166,23 @@ func (s *Session) Quote(line string) error {
 			continue
 		}
 		if r.Class() >= 4 {
-			return s.check(&ftp.ReplyError{Command: strings.ToUpper(strings.Fields(line)[0]), Reply: r})
+			return s.check(&ftp.ReplyError{Command: verb, Reply: r})
 		}
-		if strings.EqualFold(strings.Fields(line)[0], "TYPE") {
+		if verb == "TYPE" {
 			s.sentType = "" // the server's type is no longer known
 		}
 		return nil
 	}
+	s.conn.Close()
+	return s.check(fmt.Errorf("%s: the server sent only preliminary replies: %w", verb, ftp.ErrClosed))
 }
 
+// maxQuoteReplies bounds the replies one quoted command may bring.
+const maxQuoteReplies = 16
+
 // System prints the server's system type.
-func (s *Session) System() error {
-	r, err := s.cmd("SYST")
+func (s *Session) System(ctx context.Context) error {
+	r, err := s.cmd(ctx, "SYST")
 	if err != nil {
 		return err
 	}
@@ -185,10 +192,10 @@ func (s *Session) System() error {
 
 // SetASCII chooses ASCII (true) or binary transfers, telling the server at
 // once when connected, as ftp(1) does.
-func (s *Session) SetASCII(ascii bool) error {
+func (s *Session) SetASCII(ctx context.Context, ascii bool) error {
 	s.ascii = ascii
 	if s.Connected() {
-		return s.ensureType()
+		return s.ensureType(ctx)
 	}
 	return nil
 }

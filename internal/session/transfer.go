@@ -23,6 +23,9 @@ func (s *Session) check(err error) error {
 	}
 	if errors.Is(err, ftp.ErrClosed) {
 		s.conn, s.loggedIn = nil, false
+		// A connection given up because a wait was interrupted is opened
+		// again by the next command (EnsureConnected).
+		s.cutByStop = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 		var ce *ConnectError
 		if !errors.As(err, &ce) {
 			return &ConnectError{Err: fmt.Errorf("connection lost: %w", err)}
@@ -32,7 +35,7 @@ func (s *Session) check(err error) error {
 }
 
 // ensureType sends TYPE when the server's type differs from the session's.
-func (s *Session) ensureType() error {
+func (s *Session) ensureType(ctx context.Context) error {
 	want := "I"
 	if s.ascii {
 		want = "A"
@@ -40,7 +43,7 @@ func (s *Session) ensureType() error {
 	if s.sentType == want {
 		return nil
 	}
-	if _, err := s.conn.Cmd("TYPE " + want); err != nil {
+	if _, err := s.conn.Cmd(ctx, "TYPE "+want); err != nil {
 		return s.check(err)
 	}
 	s.sentType = want
@@ -104,7 +107,7 @@ func humanRate(bps float64) string {
 // startFile begins a file transfer (verb RETR or STOR) of the remote file
 // wire: the type, ftp(1)'s "local: remote:" line, and the data connection.
 func (s *Session) startFile(ctx context.Context, verb, local, remote, wire string, offset int64) (*ftp.DataConn, error) {
-	if err := s.ensureType(); err != nil {
+	if err := s.ensureType(ctx); err != nil {
 		return nil, err
 	}
 	if s.verbose {
@@ -134,9 +137,9 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 	defer os.Remove(tmp.Name()) // gone once renamed; removed on failure
 	var n int64
 	resumable := true
-	err = s.retrying(ctx, "get "+remote, func(retry bool) error {
+	err = s.retryingMoving(ctx, "get "+remote, func() int64 { return n }, func(retry bool) error {
 		var offset int64
-		if retry && resumable && s.canResume() {
+		if retry && resumable && s.canResume(ctx) {
 			offset, _ = tmp.Seek(0, io.SeekEnd)
 		} else if err := tmp.Truncate(0); err != nil {
 			return fmt.Errorf("local file: %w", err)
@@ -185,7 +188,7 @@ func (s *Session) retrieveOnce(ctx context.Context, f *os.File, local, remote st
 	if conv != nil && cerr == nil {
 		cerr = conv.Flush()
 	}
-	rerr := s.check(dc.Close())
+	rerr := s.check(dc.Finish(ctx))
 	if cerr != nil {
 		return n, fmt.Errorf("download %s: %w", remote, cerr)
 	}
@@ -227,7 +230,7 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 		if cerr == nil {
 			cerr = conv.Flush()
 		}
-		rerr := s.check(dc.Close())
+		rerr := s.check(dc.Finish(ctx))
 		if cerr != nil {
 			return fmt.Errorf("listing: %w", cerr)
 		}

@@ -48,10 +48,10 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 	start := time.Now()
 	var n int64
 	resumable := true
-	err = s.retrying(ctx, "put "+local, func(retry bool) error {
+	err = s.retryingMoving(ctx, "put "+local, func() int64 { return n }, func(retry bool) error {
 		// Resume from what the server has, when it can tell and take it.
 		var offset int64
-		if retry && resumable && s.canResume() {
+		if retry && resumable && s.canResume(ctx) {
 			if have, err := s.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
 				offset = have
 			}
@@ -68,11 +68,11 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		return s.verifySize(ctx, wire, n)
 	})
 	if err == nil && wire != remote {
-		err = s.Rename(wire, remote)
+		err = s.Rename(ctx, wire, remote)
 	}
 	if err != nil {
 		if wire != remote && s.Connected() {
-			s.quietly(func() { s.conn.Cmd("DELE " + wire) }) // best effort
+			s.quietly(func() { s.conn.Cmd(ctx, "DELE "+wire) }) // best effort
 		}
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Session) storeOnce(ctx context.Context, f *os.File, local, remote, wire
 		r = newLFToCRLF(f)
 	}
 	n, cerr := dc.CopyFrom(ctx, r)
-	rerr := s.check(dc.Close())
+	rerr := s.check(dc.Finish(ctx))
 	if cerr != nil {
 		return n, fmt.Errorf("upload %s: %w", local, cerr)
 	}
@@ -142,12 +142,12 @@ func (s *Session) verifySize(ctx context.Context, remote string, sent int64) err
 // remoteSize is a file's size by SIZE, else from its folder's listing; -1
 // when neither tells. Its replies are shown only when debugging.
 func (s *Session) remoteSize(ctx context.Context, remote string) (int64, error) {
-	if err := s.ensureType(); err != nil { // SIZE counts in the current type
+	if err := s.ensureType(ctx); err != nil { // SIZE counts in the current type
 		return -1, err
 	}
 	var r *ftp.Reply
 	var err error
-	s.quietly(func() { r, err = s.conn.Cmd("SIZE " + remote) })
+	s.quietly(func() { r, err = s.conn.Cmd(ctx, "SIZE "+remote) })
 	if err == nil && r.Code == 213 {
 		if n, perr := strconv.ParseInt(strings.TrimSpace(r.Message()), 10, 64); perr == nil {
 			return n, nil

@@ -1,0 +1,269 @@
+package ftp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Servers that break the protocol's step (RFC 959 §4.2: one final reply
+// per command, 1yz only announcing it) and waits that an interruption must
+// cut short.
+
+// A 150 to CWD, then the 250: the 150 is preliminary, so CWD's answer is
+// the 250, and the 550 that follows belongs to DELE, not to the next
+// command.
+func TestCmdReadsPastPreliminaryReplies(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("CWD x")
+		s.send("150 Here it comes", "250 Directory changed")
+		s.expect("DELE important")
+		s.send("550 Permission denied")
+		s.expect("PWD")
+		s.send(`257 "/x"`)
+		s.expectEOF()
+	})
+	c := dialFake(t, srv, fakeOpts())
+	r, err := c.Cmd(bg, "CWD x")
+	if err != nil || r.Code != 250 {
+		t.Fatalf("CWD: reply %v, err %v; want the 250 after the 150", r, err)
+	}
+	_, err = c.Cmd(bg, "DELE important")
+	wantReplyError(t, err, 550, "DELE")
+	if r, err := c.Cmd(bg, "PWD"); err != nil || r.Code != 257 {
+		t.Fatalf("PWD: reply %v, err %v; want its own 257", r, err)
+	}
+	c.Close()
+	srv.wait()
+}
+
+// Preliminary replies without end are not read for ever.
+func TestCmdEndlessPreliminaryReplies(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("CWD x")
+		for range 100 {
+			s.c.SetWriteDeadline(time.Now().Add(fakeWait))
+			if _, err := s.c.Write([]byte("150 Wait\r\n")); err != nil {
+				return // the client gave up and closed
+			}
+		}
+	})
+	c := dialFake(t, srv, fakeOpts())
+	_, err := c.Cmd(bg, "CWD x")
+	if !errors.Is(err, ErrClosed) || !strings.Contains(err.Error(), "preliminary replies and no final one") {
+		t.Fatalf("err = %v, want the connection closed for endless 1xx replies", err)
+	}
+	srv.wait()
+}
+
+// A server that answers one command twice: the second reply is waiting
+// before the next command goes out, so it is set aside (OnStray) rather
+// than taken as that command's answer.
+func TestStrayReplyIsNotTheNextAnswer(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("CWD x")
+		s.send("250 Directory changed", "550 And another thing")
+		s.expect("DELE important")
+		s.send("550 Permission denied")
+		s.expectEOF()
+	})
+	var stray []string
+	opts := fakeOpts()
+	opts.OnStray = func(r *Reply) { stray = append(stray, r.String()) }
+	c := dialFake(t, srv, opts)
+	if _, err := c.Cmd(bg, "CWD x"); err != nil {
+		t.Fatal(err)
+	}
+	// The extra reply has arrived by now; give it time on a slow machine.
+	time.Sleep(50 * time.Millisecond)
+	_, err := c.Cmd(bg, "DELE important")
+	re := wantReplyError(t, err, 550, "DELE")
+	if got := re.Reply.Message(); got != "Permission denied" {
+		t.Errorf("DELE's reply is %q, want its own %q", got, "Permission denied")
+	}
+	if len(stray) != 1 || stray[0] != "550 And another thing" {
+		t.Errorf("OnStray saw %q, want the one extra reply", stray)
+	}
+	c.Close()
+	srv.wait()
+}
+
+// cancelAfter returns a context cancelled d from now.
+func cancelAfter(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(d, cancel)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// wantPromptInterrupt checks that a wait cut by ctx ended soon after it
+// and says so: context.Canceled, and the connection given up (ErrClosed)
+// because the reply it owed would put the stream out of step.
+func wantPromptInterrupt(t *testing.T, err error, took, cancelledAt time.Duration) {
+	t.Helper()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if late := took - cancelledAt; late > time.Second+200*time.Millisecond {
+		t.Errorf("ended %s after the cancellation, want within about 1s", late)
+	}
+}
+
+// A server that never answers CWD: cancelling ends the wait at once,
+// although the reply timeout is long.
+func TestCmdInterrupted(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("CWD hung")
+		s.expectEOF() // closed by the client: the stream is out of step
+	})
+	opts := fakeOpts()
+	opts.ReplyTimeout = time.Minute
+	c := dialFake(t, srv, opts)
+	start := time.Now()
+	_, err := c.Cmd(cancelAfter(t, 200*time.Millisecond), "CWD hung")
+	wantPromptInterrupt(t, err, time.Since(start), 200*time.Millisecond)
+	if !errors.Is(err, ErrClosed) || !c.Closed() {
+		t.Errorf("err = %v, closed %v: want the connection given up", err, c.Closed())
+	}
+	srv.wait()
+}
+
+// No greeting: Dial ends when its context does, not at the reply timeout.
+func TestDialInterruptedBeforeGreeting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+			c.Read(make([]byte, 1)) // silent until the client goes
+		}
+	}()
+	start := time.Now()
+	_, _, err = Dial(cancelAfter(t, 200*time.Millisecond), ln.Addr().String(), Options{ReplyTimeout: time.Minute})
+	wantPromptInterrupt(t, err, time.Since(start), 200*time.Millisecond)
+}
+
+// A download whose data stops and whose 226 never comes: cancelling ends
+// the copy and the wait for the final reply within about a second
+// (abortGrace), not the data or reply timeout.
+func TestRetrieveInterruptedServerStuck(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("EPSV")
+		ln := s.listenData()
+		s.epsv(ln)
+		s.expect("RETR big")
+		dc := s.accept(ln)
+		s.send("150 Opening")
+		dc.Write([]byte("some"))
+		s.waitClosedByClient(dc)
+		s.expectEOF() // no 426: the client gives up on the connection
+	})
+	opts := fakeOpts()
+	opts.ReplyTimeout, opts.DataTimeout, opts.StallTimeout = time.Minute, time.Minute, time.Minute
+	c := dialFake(t, srv, opts)
+	start := time.Now()
+	var buf bytes.Buffer
+	_, err := c.Retrieve(cancelAfter(t, 300*time.Millisecond), Passive, "big", 0, &buf)
+	wantPromptInterrupt(t, err, time.Since(start), 300*time.Millisecond)
+	if !c.Closed() {
+		t.Error("the connection is still open although its final reply never came")
+	}
+	srv.wait()
+}
+
+// An interrupted download from a live server: the server answers the
+// aborted data connection at once (426), so the control connection stays
+// in step and usable.
+func TestRetrieveInterruptedKeepsConnection(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("EPSV")
+		ln := s.listenData()
+		s.epsv(ln)
+		s.expect("RETR big")
+		dc := s.accept(ln)
+		s.send("150 Opening")
+		dc.Write([]byte("some"))
+		s.waitClosedByClient(dc)
+		s.send("426 Connection closed; transfer aborted")
+		s.expect("NOOP")
+		s.send("200 Ok")
+		s.expectEOF()
+	})
+	opts := fakeOpts()
+	opts.StallTimeout = time.Minute
+	c := dialFake(t, srv, opts)
+	var buf bytes.Buffer
+	_, err := c.Retrieve(cancelAfter(t, 300*time.Millisecond), Passive, "big", 0, &buf)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	wantNOOP(t, c)
+	c.Close()
+	srv.wait()
+}
+
+// Active mode: cancelling while waiting for the server to connect back
+// ends within about a second.
+func TestActiveAcceptInterrupted(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expectEPRT("1")
+		s.send("200 EPRT ok")
+		s.expect("RETR x")
+		s.expectEOF() // never connects, never answers
+	})
+	opts := fakeOpts()
+	opts.ReplyTimeout, opts.DataTimeout = time.Minute, time.Minute
+	c := dialFake(t, srv, opts)
+	start := time.Now()
+	_, err := c.Retrieve(cancelAfter(t, 300*time.Millisecond), Active, "x", 0, &bytes.Buffer{})
+	wantPromptInterrupt(t, err, time.Since(start), 300*time.Millisecond)
+	srv.wait()
+}
+
+// After a stall the final reply is awaited only briefly: a server that
+// neither sends data nor answers is stuck, and the data timeout is not
+// waited out again.
+func TestStalledTransferStuckServer(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("EPSV")
+		ln := s.listenData()
+		s.epsv(ln)
+		s.expect("RETR slow")
+		dc := s.accept(ln)
+		s.send("150 Opening")
+		s.waitClosedByClient(dc)
+		s.expectEOF()
+	})
+	opts := fakeOpts()
+	opts.StallTimeout = 300 * time.Millisecond
+	opts.ReplyTimeout, opts.DataTimeout = time.Minute, time.Minute
+	c := dialFake(t, srv, opts)
+	start := time.Now()
+	_, err := c.Retrieve(bg, Passive, "slow", 0, &bytes.Buffer{})
+	if !errors.Is(err, ErrStalled) {
+		t.Errorf("err = %v, want a stall", err)
+	}
+	if d := time.Since(start); d > 300*time.Millisecond+abortGrace+500*time.Millisecond {
+		t.Errorf("took %s: the stall timeout, then more than %s for a final reply that never came", d, abortGrace)
+	}
+	if !c.Closed() {
+		t.Error("connection still open although its final reply never came")
+	}
+	srv.wait()
+}
