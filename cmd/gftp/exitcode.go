@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
 
 	"github.com/gftp/gftp/internal/commands"
@@ -40,7 +41,8 @@ func exitCode(err error) int {
 		conn  *session.ConnectError
 		data  *ftp.DataConnError
 		reply *ftp.ReplyError
-		nerr  net.Error
+		nerr  *net.OpError
+		local *fs.PathError
 		stop  *session.Stopped
 	)
 	switch {
@@ -57,6 +59,11 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.As(err, &usage):
 		return exitUsage
+	case errors.As(err, &local):
+		// A local file or directory. Checked before the network errors:
+		// syscall.Errno looks like a net.Error (it has Timeout), so only
+		// the network's own error type counts as one below.
+		return exitFailure
 	case errors.As(err, &login):
 		return exitLogin
 	case errors.As(err, &conn), errors.As(err, &data), errors.Is(err, session.ErrNotConnected),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"syscall"
 	"time"
@@ -32,10 +33,12 @@ func transient(err error) bool {
 		de *ftp.DataConnError
 		re *ftp.ReplyError
 		ce *ConnectError
-		ne net.Error
+		ne *net.OpError // the network's; syscall.Errno (a local file's error) also has Timeout
+		pe *fs.PathError
 	)
 	switch {
-	case err == nil, errors.Is(err, context.Canceled), errors.As(err, &de):
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &de), errors.As(err, &pe):
 		return false
 	case errors.As(err, &re):
 		return re.Temporary()

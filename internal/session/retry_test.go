@@ -1,0 +1,67 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// The retry policy: which failures may pass when tried again.
+func TestTransient(t *testing.T) {
+	reply := func(code int) error {
+		return &ftp.ReplyError{Command: "RETR", Reply: &ftp.Reply{Code: code, Lines: []string{fmt.Sprint(code, " x")}}}
+	}
+	netErr := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	localErr := &fs.PathError{Op: "open", Path: "/nonexistent/x", Err: syscall.ENOENT}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"450 busy", reply(450), true},
+		{"421 closing", fmt.Errorf("get: %w", reply(421)), true},
+		{"550 refused", reply(550), false},
+		{"530 not logged in", reply(530), false},
+		{"connection lost", fmt.Errorf("x: %w", ftp.ErrClosed), true},
+		{"no reply in time", fmt.Errorf("no reply: %w: %w", ftp.ErrTimeout, ftp.ErrClosed), true},
+		{"stalled", fmt.Errorf("copy: %w", ftp.ErrStalled), true},
+		{"reset on the data connection", fmt.Errorf("download: %w", netErr), true},
+		{"reconnect failed", &ConnectError{Err: errors.New("refused")}, true},
+		{"interrupted", fmt.Errorf("x: %w", context.Canceled), false},
+		{"stopped by the time limit", &Stopped{Reason: "stopped"}, false},
+		{"interrupted while a reply was owed", fmt.Errorf("%w: %w", context.Canceled, ftp.ErrClosed), false},
+		{"a data connection that cannot be made", &ftp.DataConnError{Mode: ftp.Passive, Err: errors.New("refused")}, false},
+		{"a local file (ENOENT looks like a net.Error)", fmt.Errorf("local file: %w", localErr), false},
+		{"a full local disk", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, false},
+		{"local os.ErrNotExist", os.ErrNotExist, false},
+	} {
+		if got := transient(tc.err); got != tc.want {
+			t.Errorf("transient(%s: %v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}
+
+// A data connection that fails after data connections worked in this
+// session is a passing network fault, and tried again.
+func TestTransientDataConnAfterWorked(t *testing.T) {
+	de := &ftp.DataConnError{Mode: ftp.Passive, Err: errors.New("refused")}
+	s := &Session{}
+	if s.transient(de) {
+		t.Error("a data connection failure counts as transient before any worked")
+	}
+	s.dataWorked = true
+	if !s.transient(de) {
+		t.Error("a data connection failure after one worked is not retried")
+	}
+	if s.transient(fmt.Errorf("%w: %w", de, context.Canceled)) {
+		t.Error("an interrupted data connection is retried")
+	}
+}
