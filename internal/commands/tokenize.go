@@ -9,24 +9,31 @@ import (
 // blanks separate words; "double" and 'single' quotes group (a backslash
 // escapes the next character outside single quotes); a # at the start of a
 // word begins a comment. An unclosed quote is an error.
+//
+// It works on bytes, not runes: every byte that is not a blank, a quote, a
+// backslash or a # is kept as it is, so a name in Latin-1 (invalid UTF-8)
+// reaches the server and the local file system byte for byte. (Ranging
+// over runes would turn each such byte into U+FFFD.) All the special
+// characters are ASCII, which never occurs inside a UTF-8 sequence.
 func Split(line string) ([]string, error) {
 	var (
 		words []string
 		cur   strings.Builder
 		inTok bool
-		quote rune
+		quote byte
 		esc   bool
 	)
-	for _, r := range line {
+	for i := range len(line) {
+		r := line[i]
 		switch {
 		case esc:
-			cur.WriteRune(r)
+			cur.WriteByte(r)
 			esc = false
 		case quote == '\'':
 			if r == '\'' {
 				quote = 0
 			} else {
-				cur.WriteRune(r)
+				cur.WriteByte(r)
 			}
 		case r == '\\':
 			esc, inTok = true, true
@@ -34,7 +41,7 @@ func Split(line string) ([]string, error) {
 			if r == '"' {
 				quote = 0
 			} else {
-				cur.WriteRune(r)
+				cur.WriteByte(r)
 			}
 		case r == '"' || r == '\'':
 			quote, inTok = r, true
@@ -47,7 +54,7 @@ func Split(line string) ([]string, error) {
 		case r == '#' && !inTok:
 			return words, nil
 		default:
-			cur.WriteRune(r)
+			cur.WriteByte(r)
 			inTok = true
 		}
 	}

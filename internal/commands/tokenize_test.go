@@ -23,6 +23,11 @@ func TestSplit(t *testing.T) {
 		{"tabs separate", "get\ta\t\tb", []string{"get", "a", "b"}},
 		{"newline is not a separator", "a\nb", []string{"a\nb"}},
 
+		// Bytes that are not UTF-8 (a Latin-1 name) are kept as they are.
+		{"latin-1 byte", "get caf\xe9.txt", []string{"get", "caf\xe9.txt"}},
+		{"latin-1 quoted and escaped", "put 'r\xe9mote' \"a\xff\\\xfeb\"", []string{"put", "r\xe9mote", "a\xff\xfeb"}},
+		{"utf-8 kept", "get café.txt", []string{"get", "café.txt"}},
+
 		// Double quotes.
 		{"double quoted blank", `put "my file.txt"`, []string{"put", "my file.txt"}},
 		{"double quoted tab", "\"a\tb\"", []string{"a\tb"}},
@@ -156,6 +161,14 @@ func FuzzSplit(f *testing.F) {
 				t.Errorf("Split(%q) returned words %q with error %v", line, words, err)
 			}
 			return
+		}
+		// Without quotes, escapes or comments, the words are the line's
+		// blank-separated fields, byte for byte.
+		if !strings.ContainsAny(line, `"'\#`) {
+			fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' })
+			if !slices.Equal(words, fields) && !(len(words) == 0 && len(fields) == 0) {
+				t.Errorf("Split(%q) = %q, want its fields %q", line, words, fields)
+			}
 		}
 		again := quoteWords(words)
 		got, err := commands.Split(again)
