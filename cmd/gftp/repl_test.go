@@ -113,6 +113,12 @@ type replSession struct {
 // by the base name of argv[0]) with args, in a new terminal.
 func startREPL(t *testing.T, args ...string) *replSession {
 	t.Helper()
+	return startREPLEnv(t, nil, args...)
+}
+
+// startREPLEnv is startREPL with more environment variables.
+func startREPLEnv(t *testing.T, env []string, args ...string) *replSession {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("find the test binary: %v", err)
@@ -132,6 +138,7 @@ func startREPL(t *testing.T, args ...string) *replSession {
 		"LANG=C.UTF-8",
 		"PATH=/usr/bin:/bin",
 	}
+	cmd.Env = append(cmd.Env, env...)
 	// What the test binary itself needs under go test -race or -cover.
 	for _, k := range []string{"GORACE", "GOCOVERDIR"} {
 		if v, ok := os.LookupEnv(k); ok {
@@ -444,5 +451,33 @@ func TestREPLInterruptHungCommand(t *testing.T) {
 	r.wait()
 	if n := strings.Count(strings.Join(h.Commands(), "\n"), "USER u"); n != 3 {
 		t.Errorf("logged in %d times, want 3 (once, then again after each interruption)", n)
+	}
+}
+
+// A password typed in a quoted PASS, however it is spaced or cased, never
+// reaches the history file, which only its owner can read.
+func TestREPLHistoryMasksQuotedPass(t *testing.T) {
+	h, err := testserver.StartHostile(testserver.HostileOptions{Replies: map[string]string{"PASS": "503 Login with USER first", "ACCT": "202 Not needed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	hist := filepath.Join(t.TempDir(), "state", "history")
+	r := startREPLEnv(t, []string{"GFTP_HISTORY_FILE=" + hist}, "-n", h.Host(), strconv.Itoa(h.Port()))
+	r.prompt()
+	r.run(`quote "   PASS secret1"`, "503 Login with USER first")
+	r.run("quote PaSs secret2", "503")
+	r.run(`quote "  acct  secret3"`, "202")
+	r.send("bye\r")
+	r.wait()
+	b, err := os.ReadFile(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "secret") || strings.Count(string(b), "****") != 3 {
+		t.Errorf("history file holds:\n%s", b)
+	}
+	if fi, err := os.Stat(hist); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
 }

@@ -162,8 +162,11 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 		stdin = io.NopCloser(st.In)
 	}
 	if cfg.HistoryFile != "" {
-		// Best effort: without the folder, history stays in memory.
-		os.MkdirAll(filepath.Dir(cfg.HistoryFile), 0o700)
+		if err := privateFile(cfg.HistoryFile); err != nil {
+			// History stays in memory: better than a file others can read.
+			fmt.Fprintf(st.Err, "gftp: history not saved: %v\n", err)
+			cfg.HistoryFile = ""
+		}
 	}
 	repl, err := script.NewREPL(script.REPLConfig{
 		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err,
@@ -186,6 +189,21 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 		err = cerr
 	}
 	return err
+}
+
+// privateFile makes sure path exists and only its owner can read it
+// (0600), as the history holds hosts, user names and commands; readline
+// would create it 0644.
+func privateFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Chmod(0o600)
 }
 
 // localUser is the name offered by default at the login prompt.

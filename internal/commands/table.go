@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gftp/gftp/internal/ftp"
 	"github.com/gftp/gftp/internal/session"
@@ -100,6 +101,9 @@ func (t *Table) Names() []string {
 	return names
 }
 
+// maxName bounds an unknown command's name quoted in an error.
+const maxName = 32
+
 // Find looks a command up by name, alias or unique prefix, as ftp(1) does.
 // A prefix of several names of the same command is not ambiguous.
 func (t *Table) Find(name string) (*Command, error) {
@@ -116,7 +120,7 @@ func (t *Table) Find(name string) (*Command, error) {
 		}
 	}
 	if found == nil {
-		return nil, usageErrorf("unknown command %q (try: help)", name)
+		return nil, usageErrorf("unknown command %q (try: help)", cut(name, maxName))
 	}
 	return found, nil
 }
@@ -175,7 +179,9 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 }
 
 // Display is a command line for messages and history, with secrets
-// masked: the password of user, and the argument of quote PASS/ACCT.
+// masked: the password of user, and the argument of a quoted PASS or ACCT
+// (by the engine's rule, the one the -d trace and the log use). Words with
+// control characters are shown quoted, and a very long line is cut.
 func (t *Table) Display(words []string) string {
 	if len(words) == 0 {
 		return ""
@@ -185,11 +191,9 @@ func (t *Table) Display(words []string) string {
 		if c.Secret > 0 && c.Secret < len(out) {
 			out[c.Secret] = "****"
 		}
-		if c.Name == "quote" && len(out) > 2 {
-			switch strings.ToUpper(out[1]) {
-			case "PASS", "ACCT":
-				out = append(out[:2], "****")
-			}
+		if c.Name == "quote" && len(out) > 1 {
+			// Masked as the line the server gets: the words joined.
+			out = []string{out[0], ftp.MaskCommand(strings.Join(out[1:], " "))}
 		}
 	}
 	for i, w := range out {
@@ -197,7 +201,21 @@ func (t *Table) Display(words []string) string {
 			out[i] = strconv.Quote(w) // never print raw control characters
 		}
 	}
-	return strings.Join(out, " ")
+	return cut(strings.Join(out, " "), maxDisplay)
+}
+
+// maxDisplay bounds a command line quoted in a message or kept in history.
+const maxDisplay = 256
+
+// cut shortens s to at most n bytes, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n-- // not inside a character
+	}
+	return s[:n] + "..."
 }
 
 // ExecLine tokenizes and runs one line; a blank or comment line does

@@ -70,6 +70,9 @@ type Conn struct {
 	noEPSV, noEPRT bool
 	noExtended     bool // the user turned EPSV/EPRT off
 	closed         bool
+	// secret is the password or account of the command in flight, hidden
+	// in its replies too: servers echo what they did not understand.
+	secret string
 }
 
 // Dial connects to addr ("host:port") and reads the greeting. Both end
@@ -165,8 +168,13 @@ func (c *Conn) Send(ctx context.Context, line string) error {
 	if err := c.drainStray(ctx); err != nil {
 		return err
 	}
+	masked := MaskCommand(line)
+	c.secret = ""
+	if masked != line {
+		c.secret = line[len(masked)-len("****"):]
+	}
 	if c.opts.OnSend != nil {
-		c.opts.OnSend(MaskCommand(line))
+		c.opts.OnSend(masked)
 	}
 	c.ctrl.SetWriteDeadline(time.Now().Add(c.opts.ReplyTimeout))
 	stop := context.AfterFunc(ctx, func() { c.ctrl.SetWriteDeadline(time.Unix(1, 0)) })
@@ -286,6 +294,11 @@ func (c *Conn) readUntil(ctx context.Context, w wait) (*Reply, error) {
 			return nil, fmt.Errorf("server closed the connection: %w", ErrClosed)
 		}
 		return nil, fmt.Errorf("read reply: %w: %w", ErrClosed, err)
+	}
+	if c.secret != "" {
+		for i, l := range r.Lines {
+			r.Lines[i] = redact(l, c.secret)
+		}
 	}
 	if c.opts.OnReply != nil {
 		c.opts.OnReply(r)

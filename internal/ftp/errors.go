@@ -72,6 +72,30 @@ func MaskCommand(line string) string {
 	return line
 }
 
+// redact replaces each occurrence of secret in line, in any case, with
+// "****". Secrets shorter than 3 bytes are left: hiding every "a" of a
+// reply would garble it and hide nothing.
+func redact(line, secret string) string {
+	if len(secret) < 3 {
+		return line
+	}
+	lower, ls := strings.ToLower(line), strings.ToLower(secret)
+	if len(lower) != len(line) || !strings.Contains(lower, ls) {
+		return line
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, ls)
+		if i < 0 {
+			b.WriteString(line)
+			return b.String()
+		}
+		b.WriteString(line[:i])
+		b.WriteString("****")
+		line, lower = line[i+len(ls):], lower[i+len(ls):]
+	}
+}
+
 // splitVerb returns the first word of a command line and what follows
 // the blanks after it.
 func splitVerb(line string) (verb, rest string) {

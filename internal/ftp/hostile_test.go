@@ -267,3 +267,49 @@ func TestStalledTransferStuckServer(t *testing.T) {
 	}
 	srv.wait()
 }
+
+// One masking rule for every place a command line shows.
+func TestMaskCommand(t *testing.T) {
+	for in, want := range map[string]string{
+		"PASS secret":        "PASS ****",
+		"pass secret":        "pass ****",
+		"   PASS secret":     "   PASS ****",
+		"PASS\tsecret":       "PASS\t****",
+		"  AcCt  my account": "  AcCt  ****",
+		"PASS":               "PASS",
+		"USER anna":          "USER anna",
+		"PASSWORD x":         "PASSWORD x",
+		"SITE PASS x":        "SITE PASS x",
+	} {
+		if got := MaskCommand(in); got != want {
+			t.Errorf("MaskCommand(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A server that echoes the password in its reply: the reply, as everyone
+// above the engine sees it, has it masked, in any case.
+func TestPasswordEchoedInReplyIsMasked(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("USER anna")
+		s.send("331 Password")
+		s.expect("PASS Sesame99")
+		s.send(`530 Password "SESAME99" is wrong (sesame99)`)
+		s.expectEOF()
+	})
+	var seen []string
+	opts := fakeOpts()
+	opts.OnReply = func(r *Reply) { seen = append(seen, r.String()) }
+	c := dialFake(t, srv, opts)
+	err := c.Login(bg, "anna", func() (string, error) { return "Sesame99", nil })
+	re := wantReplyError(t, err, 530, "PASS")
+	if msg := re.Error(); strings.Contains(strings.ToLower(msg), "sesame") || msg != `530 Password "****" is wrong (****)` {
+		t.Errorf("error %q shows the password", msg)
+	}
+	if strings.Contains(strings.ToLower(strings.Join(seen, "\n")), "sesame") {
+		t.Errorf("OnReply saw %q", seen)
+	}
+	c.Close()
+	srv.wait()
+}
