@@ -80,12 +80,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		Retries:  cfg.Retries, RetryWait: cfg.RetryWait, Bookmarks: cfg.Bookmarks,
 	})
 	s.SetMacroRunner(func(ctx context.Context, name string, lines []string) error {
-		for i, line := range lines {
-			if err := table.ExecLine(ctx, s, line); err != nil {
-				return fmt.Errorf(".netrc macro %s, line %d: %w", name, i+1, err)
-			}
-		}
-		return nil
+		return table.RunMacro(ctx, s, name, lines)
 	})
 
 	if cfg.Probe {

@@ -180,14 +180,20 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 
 // Display is a command line for messages and history, with secrets
 // masked: the password of user, and the argument of a quoted PASS or ACCT
-// (by the engine's rule, the one the -d trace and the log use). Words with
+// (by the engine's rule, the one the -d trace and the log use); of an
+// unknown command, only the name. Words with
 // control characters are shown quoted, and a very long line is cut.
 func (t *Table) Display(words []string) string {
 	if len(words) == 0 {
 		return ""
 	}
 	out := append([]string(nil), words...)
-	if c, err := t.Find(words[0]); err == nil {
+	c, err := t.Find(words[0])
+	if err != nil {
+		// Which words are secret is unknown (a mistyped "user name
+		// password"?), so only the name shows.
+		out = out[:1]
+	} else {
 		if c.Secret > 0 && c.Secret < len(out) {
 			out[c.Secret] = "****"
 		}
@@ -216,17 +222,4 @@ func cut(s string, n int) string {
 		n-- // not inside a character
 	}
 	return s[:n] + "..."
-}
-
-// ExecLine tokenizes and runs one line; a blank or comment line does
-// nothing.
-func (t *Table) ExecLine(ctx context.Context, s *session.Session, line string) error {
-	words, err := Split(line)
-	if err != nil {
-		return &UsageError{Msg: err.Error()}
-	}
-	if len(words) == 0 {
-		return nil
-	}
-	return t.Exec(ctx, s, words)
 }

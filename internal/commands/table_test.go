@@ -287,29 +287,64 @@ func TestExec(t *testing.T) {
 	})
 }
 
-func TestExecLine(t *testing.T) {
+func TestParseLine(t *testing.T) {
+	for _, tc := range []struct {
+		text   string
+		words  []string
+		ignore bool
+	}{
+		{"", nil, false},
+		{"   ", nil, false},
+		{"# comment", nil, false},
+		{"\t# x", nil, false},
+		{"pwd\r", []string{"pwd"}, false},
+		{"  -mdelete old.tgz  ", []string{"mdelete", "old.tgz"}, true},
+		{"- cd  x", []string{"cd", "x"}, true},
+		{`local "a b" c # d`, []string{"local", "a b", "c"}, false},
+	} {
+		l, err := commands.ParseLine(tc.text)
+		if err != nil || !slices.Equal(l.Words, tc.words) || l.Ignore != tc.ignore {
+			t.Errorf("ParseLine(%q) = %q ignore %v, %v; want %q ignore %v", tc.text, l.Words, l.Ignore, err, tc.words, tc.ignore)
+		}
+	}
+	var ue *commands.UsageError
+	if _, err := commands.ParseLine(`local "a`); !errors.As(err, &ue) || !strings.Contains(ue.Msg, "unclosed") {
+		t.Errorf("an unclosed quote: %v, want a usage error about it", err)
+	}
+	if _, err := commands.ParseLine(strings.Repeat("x", commands.MaxLine+1)); !errors.As(err, &ue) || len(err.Error()) > 80 {
+		t.Errorf("an overlong line: %v, want a short usage error", err)
+	}
+}
+
+// An unknown command is named, cut to a sane length, not quoted whole.
+func TestUnknownCommandNameCut(t *testing.T) {
+	_, err := commands.Default().CheckLine(strings.Repeat("z", 60000) + " arg")
+	if err == nil || len(err.Error()) > 100 || !strings.Contains(err.Error(), "unknown command") {
+		t.Errorf("error of %d bytes: %.120s", len(err.Error()), err)
+	}
+}
+
+// A macro is checked whole before any of it runs: one that ran on into
+// the next .netrc entry fails at that line, and nothing ran.
+func TestRunMacroChecksFirst(t *testing.T) {
 	ctx := context.Background()
 	s := session.New(session.Config{LocalDir: t.TempDir()})
 	r := &recorder{}
 	tab := r.table()
-	for _, line := range []string{"", "   ", "# comment", "\t# x"} {
-		if err := tab.ExecLine(ctx, s, line); err != nil {
-			t.Errorf("ExecLine(%q) = %v, want nil", line, err)
-		}
+	err := tab.RunMacro(ctx, s, "init", []string{"local a", "", "machine other", "login x"})
+	var me *commands.MacroError
+	var ue *commands.UsageError
+	if !errors.As(err, &me) || me.Line != 3 || !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want a usage error at macro line 3", err)
 	}
 	if len(r.ran) != 0 {
-		t.Errorf("blank and comment lines ran %q", r.ran)
+		t.Errorf("ran %q before the bad line was found", r.ran)
 	}
-	err := tab.ExecLine(ctx, s, `local "a`)
-	var ue *commands.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "unclosed") {
-		t.Errorf("ExecLine with an unclosed quote = %v, want a usage error about it", err)
+	if err := tab.RunMacro(ctx, s, "init", []string{"local a", "# c", "-remote", "local b"}); err != nil {
+		t.Errorf("a macro with an ignored failure: %v", err)
 	}
-	if err := tab.ExecLine(ctx, s, `local "a b" c # d`); err != nil {
-		t.Fatalf("ExecLine: %v", err)
-	}
-	if len(r.args) != 1 || !slices.Equal(r.args[0], []string{"a b", "c"}) {
-		t.Errorf("ExecLine ran with %q, want one run with [a b c]", r.args)
+	if !slices.Equal(r.ran, []string{"local", "local"}) {
+		t.Errorf("ran %q, want local twice (remote needs a connection, its failure ignored)", r.ran)
 	}
 }
 
@@ -333,8 +368,8 @@ func TestDisplay(t *testing.T) {
 		{[]string{"get", "a", "b"}, "get a b"},
 		{[]string{"open", "host", "21"}, "open host 21"},
 		{[]string{"pwd"}, "pwd"},
-		{[]string{"frobnicate", "a", "secret"}, "frobnicate a secret"},
-		{[]string{"m", "x", "y"}, "m x y"},
+		{[]string{"frobnicate", "a", "secret"}, "frobnicate"}, // unknown: its words may be secrets
+		{[]string{"m", "x", "y"}, "m"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.words, " "), func(t *testing.T) {

@@ -110,12 +110,13 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 		if err != nil { // io.EOF: ^D
 			return last
 		}
-		words, err := commands.Split(line)
+		l, err := commands.ParseLine(line)
 		if err != nil {
-			last = &commands.UsageError{Msg: err.Error()}
+			last = err
 			fmt.Fprintf(r.cfg.Stderr, "gftp: %v\n", last)
 			continue
 		}
+		words := l.Words
 		if len(words) == 0 {
 			continue
 		}

@@ -55,15 +55,14 @@ type Runner struct {
 	Failures int
 }
 
-// maxLine bounds one script line.
-const maxLine = 1 << 20
-
 // Run runs the script read from in. It returns nil when every command
 // succeeded (or its failure was ignored with "-"), else a *Reported
 // wrapping the first *LineError.
 func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
+	// Room for one byte more than a line may have, so that ParseLine, not
+	// the scanner, reports an overlong line.
+	sc.Buffer(make([]byte, 64*1024), commands.MaxLine+2)
 	var first error
 	n := 0
 	for sc.Scan() {
@@ -71,17 +70,12 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 		if ctx.Err() != nil {
 			return r.fail(first, &LineError{Name: r.Name, Line: n, Err: session.WhyStopped(ctx, ctx.Err())})
 		}
-		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
-		ignore := strings.HasPrefix(line, "-")
-		if ignore {
-			line = strings.TrimSpace(line[1:])
-		}
-		words, err := commands.Split(line)
-		if err != nil {
-			err = &commands.UsageError{Msg: err.Error()}
-		} else if len(words) == 0 {
-			continue
-		} else {
+		l, err := commands.ParseLine(sc.Text())
+		words, ignore := l.Words, l.Ignore
+		if err == nil {
+			if len(words) == 0 {
+				continue
+			}
 			err = r.Table.Exec(ctx, r.Session, words)
 		}
 		if errors.Is(err, commands.ErrQuit) {
@@ -109,7 +103,9 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 			return &Reported{Err: first}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return r.fail(first, &LineError{Name: r.Name, Line: n + 1, Err: &commands.UsageError{Msg: fmt.Sprintf("line longer than %d bytes", commands.MaxLine)}})
+	} else if err != nil {
 		return r.fail(first, &LineError{Name: r.Name, Line: n + 1, Err: fmt.Errorf("read script: %w", err)})
 	}
 	if first != nil {
@@ -134,16 +130,12 @@ func (r *Runner) ReadChecked(in io.Reader) ([]byte, error) {
 		return nil, r.fail(nil, &LineError{Name: r.Name, Err: &commands.UsageError{Msg: fmt.Sprintf("script is larger than %d MiB", maxScript>>20)}})
 	}
 	var first error
-	for n, line := range strings.Split(string(src), "\n") {
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-		line = strings.TrimSpace(strings.TrimPrefix(line, "-"))
-		words, err := commands.Split(line)
-		if err == nil && len(words) > 0 {
-			_, err = r.Table.Validate(words)
-		}
+	for n, text := range strings.Split(string(src), "\n") {
+		l, err := r.Table.CheckLine(text)
 		if err == nil {
 			continue
 		}
+		words := l.Words
 		var ue *commands.UsageError
 		if !errors.As(err, &ue) {
 			err = &commands.UsageError{Msg: err.Error()}

@@ -1,10 +1,10 @@
 package script_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -328,7 +328,7 @@ func TestRunCRLFScript(t *testing.T) {
 func TestRunLongLines(t *testing.T) {
 	t.Run("just under the limit", func(t *testing.T) {
 		r := newRig(t)
-		long := "# " + strings.Repeat("x", 1<<20-100)
+		long := "# " + strings.Repeat("x", commands.MaxLine-100)
 		if err := r.run(t, "OPEN", long, "user ftpuser secret", "mkdir after"); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
@@ -341,8 +341,9 @@ func TestRunLongLines(t *testing.T) {
 		long := "mkdir " + strings.Repeat("x", 1<<20+1)
 		err := r.run(t, "OPEN", "user ftpuser secret", long, "mkdir after")
 		le := lineError(t, err, 3)
-		if !errors.Is(err, bufio.ErrTooLong) {
-			t.Errorf("error = %v, want bufio.ErrTooLong", err)
+		var ue *commands.UsageError
+		if !errors.As(err, &ue) || !strings.HasSuffix(err.Error(), fmt.Sprintf("line longer than %d bytes", commands.MaxLine)) {
+			t.Errorf("error = %v, want a usage error naming the limit", err)
 		}
 		if len(le.Error()) > 1000 {
 			t.Errorf("the error message is %d bytes long", len(le.Error()))
@@ -355,7 +356,7 @@ func TestRunLongLines(t *testing.T) {
 				t.Errorf("server got %.40q...", c)
 			}
 		}
-		if !strings.Contains(r.errw.String(), "test.ftp:3: read script:") {
+		if !strings.Contains(r.errw.String(), "test.ftp:3: line longer than") {
 			t.Errorf("stderr = %.200q, want the over-long line reported", r.errw.String())
 		}
 	})
