@@ -10,5 +10,5 @@ import (
 func main() {
 	// The only os.Exit: everything below returns an exit code, so tests can
 	// run the whole program in-process.
-	os.Exit(Main(context.Background(), os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	os.Exit(Main(context.Background(), os.Args[1:], StdStreams()))
 }

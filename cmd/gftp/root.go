@@ -20,11 +20,18 @@ import (
 )
 
 // Streams are the process's standard streams, injected so tests can drive
-// everything.
+// everything, and whether each is a terminal (which tests can claim).
 type Streams struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+
+	InTTY, OutTTY bool
+}
+
+// StdStreams are the process's own.
+func StdStreams() Streams {
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout)}
 }
 
 // config is the resolved configuration: plain values, read from viper once.

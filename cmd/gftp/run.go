@@ -16,6 +16,7 @@ import (
 
 	"github.com/gftp/gftp/internal/commands"
 	"github.com/gftp/gftp/internal/netrc"
+	"github.com/gftp/gftp/internal/safe"
 	"github.com/gftp/gftp/internal/script"
 	"github.com/gftp/gftp/internal/session"
 )
@@ -23,7 +24,7 @@ import (
 // Main runs gftp with args and streams and returns the exit status.
 func Main(ctx context.Context, args []string, st Streams) int {
 	table := commands.Default()
-	stdinTTY := isTerminal(st.In)
+	stdinTTY := st.InTTY
 	var result error
 	root := newRootCmd(st, table, stdinTTY, func(cfg config) error {
 		result = run(ctx, cfg, table, st, stdinTTY)
@@ -32,12 +33,13 @@ func Main(ctx context.Context, args []string, st Streams) int {
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		// Only the process's own flags and arguments fail here.
-		fmt.Fprintf(st.Err, "gftp: %v\n", err)
+		fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", err)
 		return exitUsage
 	}
 	var rep *script.Reported
 	if result != nil && !errors.As(result, &rep) {
-		fmt.Fprintf(st.Err, "gftp: %v\n", result)
+		// Through safe: the error may quote the server.
+		fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", result)
 	}
 	return exitCode(result)
 }
@@ -64,12 +66,20 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		defer f.Close()
 		logw = f
 	}
+	// Everything gftp prints may quote the server (a reply, a file name),
+	// so it goes through safe, which makes control characters visible;
+	// only the line editor, and listings that do not go to a terminal,
+	// get the raw streams.
+	out, errw := safe.NewWriter(st.Out), safe.NewWriter(st.Err)
+	if logw != nil {
+		logw = safe.NewWriter(logw)
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("current directory: %w", err)
 	}
 	s := session.New(session.Config{
-		Out: st.Out, Err: st.Err,
+		Out: out, Err: errw, RawOut: st.Out, OutTTY: st.OutTTY,
 		Verbose: cfg.Verbose, Debug: cfg.Debug, Prompt: cfg.Prompt, AutoLogin: cfg.AutoLogin,
 		Mode: cfg.Mode, LocalDir: wd, LocalUser: localUser(),
 		ConnectTimeout: cfg.ConnectTimeout, ReplyTimeout: cfg.ReplyTimeout, DataTimeout: cfg.DataTimeout,
@@ -90,7 +100,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		defer s.Close(ctx)
 		return runInteractive(ctx, cfg, table, st, s)
 	}
-	r := &script.Runner{Table: table, Session: s, Err: st.Err, Name: name, KeepGoing: cfg.KeepGoing}
+	r := &script.Runner{Table: table, Session: s, Err: errw, Name: name, KeepGoing: cfg.KeepGoing}
 	// The whole script is checked before anything connects, so a typo on
 	// its last line cannot strike after the first lines have run.
 	src, err := r.ReadChecked(in)
@@ -112,7 +122,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	summary := scriptSummary(s.Totals(), r.Failures)
 	s.Logf("summary: %s", summary)
 	if cfg.Verbose {
-		fmt.Fprintf(st.Out, "gftp: %s\n", summary)
+		fmt.Fprintf(out, "gftp: %s\n", summary)
 	}
 	if err != nil {
 		return err
@@ -164,7 +174,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 		}
 	}
 	repl, err := script.NewREPL(script.REPLConfig{
-		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err,
+		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err, Errors: safe.NewWriter(st.Err),
 		HistoryFile: cfg.HistoryFile, LocalDir: s.LocalDir,
 	})
 	if err != nil {
@@ -176,7 +186,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	if cfg.Host != "" {
 		// At the prompt a failed open is reported and the session goes on.
 		if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
-			fmt.Fprintf(st.Err, "gftp: %v\n", err)
+			fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", err)
 		}
 	}
 	err = repl.Run(ctx, s)

@@ -18,10 +18,13 @@ import (
 
 // REPLConfig configures the interactive prompt.
 type REPLConfig struct {
-	Table       *commands.Table
-	Stdin       io.ReadCloser
-	Stdout      io.Writer
-	Stderr      io.Writer
+	Table  *commands.Table
+	Stdin  io.ReadCloser
+	Stdout io.Writer
+	Stderr io.Writer
+	// Errors receives the prompt's error lines (Stderr, made safe for
+	// text from the server).
+	Errors      io.Writer
 	HistoryFile string // "" keeps history in memory only
 	// LocalDir is asked at completion time for local file names.
 	LocalDir func() string
@@ -53,6 +56,9 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start line editor: %w", err)
+	}
+	if cfg.Errors == nil {
+		cfg.Errors = cfg.Stderr
 	}
 	return &REPL{cfg: cfg, rl: rl, secret: secret}, nil
 }
@@ -113,7 +119,7 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 		l, err := commands.ParseLine(line)
 		if err != nil {
 			last = err
-			fmt.Fprintf(r.cfg.Stderr, "gftp: %v\n", last)
+			fmt.Fprintf(r.cfg.Errors, "gftp: %v\n", last)
 			continue
 		}
 		words := l.Words
@@ -128,7 +134,7 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 		var re *ftp.ReplyError
 		if last != nil && !(s.Verbose() && errors.As(last, &re) && last == error(re)) {
 			// (A bare refusal was just shown as the server's reply.)
-			fmt.Fprintf(r.cfg.Stderr, "gftp: %v\n", last)
+			fmt.Fprintf(r.cfg.Errors, "gftp: %v\n", last)
 		}
 	}
 }

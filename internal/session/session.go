@@ -48,7 +48,14 @@ type Asker interface {
 
 // Config is what a session starts with.
 type Config struct {
+	// Out and Err take the transcript and the warnings: text that may
+	// quote the server, so they should make control characters visible
+	// (package safe). RawOut is stdout itself, for listings that the
+	// user pipes on: they go there byte for byte unless OutTTY says stdout
+	// is a terminal.
 	Out, Err       io.Writer
+	RawOut         io.Writer
+	OutTTY         bool
 	Verbose, Debug bool
 	Prompt         bool // ask per file (ftp's "interactive")
 	AutoLogin      bool // log in right after open (ftp without -n)
@@ -86,6 +93,8 @@ type Config struct {
 // Session is one FTP session. Not safe for concurrent use.
 type Session struct {
 	out, errw io.Writer
+	rawOut    io.Writer
+	outTTY    bool
 	ask       Asker
 	confirm   Asker
 
@@ -137,8 +146,12 @@ func New(cfg Config) *Session {
 	if dir == "" {
 		dir, _ = os.Getwd()
 	}
+	raw := cfg.RawOut
+	if raw == nil {
+		raw = out
+	}
 	return &Session{
-		out: out, errw: errw,
+		out: out, errw: errw, rawOut: raw, outTTY: cfg.OutTTY,
 		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
 		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log,
 		retries: cfg.Retries, retryWait: cfg.RetryWait, bookmarks: cfg.Bookmarks,

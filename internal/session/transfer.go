@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // check turns a lost control connection into a ConnectError and forgets
@@ -198,7 +199,15 @@ func (s *Session) retrieveOnce(ctx context.Context, f *os.File, local, remote st
 // List runs LIST or NLST on dir and writes the listing to stdout, or to
 // the local file out ("-" is stdout too).
 func (s *Session) List(ctx context.Context, verb, dir, out string) error {
-	var w io.Writer = s.out
+	// The listing is the server's text: at a terminal its control
+	// characters are made visible (as ls(1) does with -q), while a pipe or
+	// a file the user named gets it byte for byte.
+	var w io.Writer = s.rawOut
+	if s.outTTY {
+		stream := safe.NewStream(s.rawOut)
+		defer stream.Flush()
+		w = stream
+	}
 	var f *os.File
 	if out != "" && out != "-" {
 		var err error
