@@ -35,11 +35,12 @@ fmtcheck:
 
 # Short, fixed-time runs of each fuzz target (the seeds run in `go test`).
 fuzz:
-	@set -e; for t in FuzzReadReply FuzzParsePASV FuzzParseEPSV FuzzParseListLine FuzzParseMLSDLine; do \
+	@set -e; for t in FuzzReadReply FuzzParsePASV FuzzParseEPSV FuzzParseListLine FuzzParseMLSDLine FuzzListingWriter; do \
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/ftp/; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./internal/commands/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/netrc/
+	$(GO) test -run '^$$' -fuzz '^FuzzVisible$$' -fuzztime $(FUZZTIME) ./internal/safe/
 
 clean:
 	rm -rf bin

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,5 +165,134 @@ func TestListingToPipeKeepsBytes(t *testing.T) {
 	code, stdout, stderr := runGftp(t, "user u p\nls\n", hostileArgs(h, "-in")...)
 	if code != 0 || !strings.Contains(stdout, "caf\xe9\x1b.txt") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// A listing that names files ".", "..", "a/.." and the like: mget skips
+// them with a warning and creates nothing outside the local directory,
+// not even a temporary file, in LIST and in MLSD form.
+func TestListingNamesOutsideLocalDir(t *testing.T) {
+	bad := []string{".", "..", "a/..", "sub/../..", `x\..\..\evil`, "/"}
+	for _, mlsd := range []bool{false, true} {
+		t.Run(map[bool]string{false: "LIST", true: "MLSD"}[mlsd], func(t *testing.T) {
+			names := append([]string{"good.txt", ".hidden"}, bad...)
+			files := map[string][]byte{}
+			for _, n := range names {
+				files[n] = []byte("payload\n")
+			}
+			listing := unixListing(names...)
+			if mlsd {
+				listing = func(w io.Writer) error {
+					for _, n := range names {
+						fmt.Fprintf(w, "type=file;size=8;modify=20260101000000; %s\r\n", n)
+					}
+					return nil
+				}
+			}
+			h := startHostile(t, testserver.HostileOptions{Listing: listing, Files: files, MLSD: mlsd})
+			top := t.TempDir()
+			local := filepath.Join(top, "a", "b", "c")
+			if err := os.MkdirAll(local, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runGftp(t, "user u p\nlcd "+local+"\nmget * .*\n", hostileArgs(h, "-in")...)
+			if code != 0 {
+				t.Errorf("exit %d; stderr:\n%s", code, stderr)
+			}
+			for _, n := range []string{"..", "a/..", "sub/../.."} {
+				if !strings.Contains(stderr, fmt.Sprintf("skipping %q from the server's listing", n)) {
+					t.Errorf("no warning for %q; stderr:\n%s", n, stderr)
+				}
+			}
+			// Only good.txt and .hidden, in the local directory; nothing
+			// anywhere above it.
+			filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+				rel, _ := filepath.Rel(top, p)
+				switch rel {
+				case ".", "a", "a/b", "a/b/c", "a/b/c/good.txt", "a/b/c/.hidden":
+				default:
+					t.Errorf("created %s", rel)
+				}
+				return nil
+			})
+			for _, c := range h.Commands() {
+				for _, n := range bad {
+					if c == "RETR "+n {
+						t.Errorf("asked for %q", c)
+					}
+				}
+			}
+		})
+	}
+}
+
+// manyLines writes a LIST of n files, generated as it goes.
+func manyLines(n int) func(w io.Writer) error {
+	return func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		for i := range n {
+			fmt.Fprintf(bw, "-rw-r--r--   1 ftp      ftp          1234 Jan 01 12:00 file%08d.dat\r\n", i)
+		}
+		return bw.Flush()
+	}
+}
+
+// peakHeap samples the heap's size until stop is called, and returns the
+// highest it saw.
+func peakHeap() (stop func() uint64) {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-finished
+		return peak.Load()
+	}
+}
+
+// Globbing streams the listing: mget against a listing of a million lines
+// that match nothing, and the upload check of a server without SIZE
+// (which lists the folder), hold only what matches. The bound is the
+// issue's 40 MB; keeping the listing would take hundreds.
+func TestGlobStreamsListing(t *testing.T) {
+	n := 1_000_000
+	if raceBuild {
+		n = 300_000 // still over 100 MB if the listing were kept
+	}
+	h := startHostile(t, testserver.HostileOptions{Listing: manyLines(n), NoSize: true})
+	local := t.TempDir()
+	if err := os.WriteFile(filepath.Join(local, "up.bin"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ script, wantErr string }{
+		{"mget zzz*\n", `no remote files match "zzz*"`},
+		{"put up.bin\n", ""},
+	} {
+		stop := peakHeap()
+		code, _, stderr := runGftp(t, "user u p\nlcd "+local+"\n"+tc.script, hostileArgs(h, "-in")...)
+		peak := stop()
+		if (tc.wantErr == "") != (code == 0) || !strings.Contains(stderr, tc.wantErr) {
+			t.Errorf("%q: exit %d, stderr %q", tc.script, code, stderr)
+		}
+		t.Logf("%q over a %d-line listing: heap peaked at %.1f MB", tc.script, n, float64(peak)/1e6)
+		if peak > 40e6 {
+			t.Errorf("%q: the heap peaked at %.1f MB over a %d-line listing, want under 40 MB", tc.script, float64(peak)/1e6, n)
+		}
 	}
 }

@@ -66,17 +66,26 @@ func ParseListLine(line string, now time.Time) (Entry, error) {
 // stripped. Blank lines, "total N" lines and lines that do not parse are
 // skipped, since servers mix in headers and notes we cannot predict.
 func ParseList(body string, now time.Time) []Entry {
+	return parseBody(body, func(line string) (Entry, bool) { return listLine(line, now) })
+}
+
+// listLine is one line of ParseList: the entry, or false for a line
+// that is skipped.
+func listLine(line string, now time.Time) (Entry, bool) {
+	line = strings.TrimRight(line, "\r")
+	if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "total ") {
+		return Entry{}, false
+	}
+	e, err := ParseListLine(line, now)
+	return e, err == nil
+}
+
+func parseBody(body string, line func(string) (Entry, bool)) []Entry {
 	var entries []Entry
-	for line := range strings.SplitSeq(body, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "total ") {
-			continue
+	for l := range strings.SplitSeq(body, "\n") {
+		if e, ok := line(l); ok {
+			entries = append(entries, e)
 		}
-		e, err := ParseListLine(line, now)
-		if err != nil {
-			continue
-		}
-		entries = append(entries, e)
 	}
 	return entries
 }
@@ -425,20 +434,17 @@ func ParseMLSDLine(line string) (Entry, error) {
 
 // ParseMLSD parses a whole MLSD body, dropping the cdir and pdir entries
 // (the listed directory and its parent) and lines that do not parse.
-func ParseMLSD(body string) []Entry {
-	var entries []Entry
-	for line := range strings.SplitSeq(body, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		e, kind, err := mlsdParse(line)
-		if err != nil || kind == "cdir" || kind == "pdir" {
-			continue
-		}
-		entries = append(entries, e)
+func ParseMLSD(body string) []Entry { return parseBody(body, mlsdLine) }
+
+// mlsdLine is one line of ParseMLSD: the entry, or false for a line
+// that is skipped.
+func mlsdLine(line string) (Entry, bool) {
+	line = strings.TrimRight(line, "\r")
+	if strings.TrimSpace(line) == "" {
+		return Entry{}, false
 	}
-	return entries
+	e, kind, err := mlsdParse(line)
+	return e, err == nil && kind != "cdir" && kind != "pdir"
 }
 
 // mlsdParse does the work of ParseMLSDLine and also returns the lower-cased

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -14,15 +13,17 @@ import (
 // hasGlob reports whether a name has glob characters.
 func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 
-// entries lists dir on the server: MLSD where the server has it (exact
-// types and sizes), else LIST parsed in Unix or Windows form.
-func (s *Session) entries(ctx context.Context, dir string) ([]ftp.Entry, error) {
+// scanEntries lists dir on the server, MLSD where the server has it
+// (exact types and sizes), else LIST parsed in Unix or Windows form, and
+// hands each entry to fn as it arrives: only one line is held at a time,
+// so a listing of millions of lines costs no memory.
+func (s *Session) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) error {
 	verb := "LIST"
 	// RFC 3659 §7.8: a server lists MLST in FEAT when it has MLSD; some
 	// (pure-ftpd) also list MLSD itself.
 	feat, err := s.features(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	_, mlst := feat["MLST"]
 	_, mlsd := feat["MLSD"]
@@ -33,27 +34,26 @@ func (s *Session) entries(ctx context.Context, dir string) ([]ftp.Entry, error) 
 	if dir != "" && dir != "." {
 		cmd += " " + dir
 	}
-	var buf bytes.Buffer
 	dc, err := s.openData(ctx, cmd, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	_, cerr := dc.CopyTo(ctx, &buf)
-	if err := s.check(dc.Close()); err != nil {
-		return nil, err
+	lw := ftp.NewListingWriter(verb == "MLSD", time.Now(), fn)
+	_, cerr := dc.CopyTo(ctx, lw)
+	lw.Close()
+	if err := s.check(dc.Finish(ctx)); err != nil {
+		return err
 	}
 	if cerr != nil {
-		return nil, fmt.Errorf("listing %s: %w", dir, cerr)
+		return fmt.Errorf("listing %s: %w", dir, cerr)
 	}
-	if verb == "MLSD" {
-		return ftp.ParseMLSD(buf.String()), nil
-	}
-	return ftp.ParseList(buf.String(), time.Now()), nil
+	return nil
 }
 
 // expandRemote expands a glob against a listing on the client, so that mget
 // and mdelete don't depend on how (or whether) the server globs NLST. Only
 // files and links match; like a shell, * does not match a leading dot.
+// The listing streams: only the matches are kept.
 func (s *Session) expandRemote(ctx context.Context, pattern string) ([]string, error) {
 	if !hasGlob(pattern) {
 		return []string{pattern}, nil
@@ -65,25 +65,38 @@ func (s *Session) expandRemote(ctx context.Context, pattern string) ([]string, e
 	if _, err := path.Match(base, ""); err != nil {
 		return nil, fmt.Errorf("bad pattern %q: %w", pattern, err)
 	}
-	ents, err := s.entries(ctx, strings.TrimSuffix(dir, "/"))
+	var names []string
+	err := s.scanEntries(ctx, strings.TrimSuffix(dir, "/"), func(e ftp.Entry) {
+		if e.Type == ftp.EntryDir || e.Type == ftp.EntryOther {
+			return
+		}
+		name := path.Base(e.Name)
+		if strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			return
+		}
+		if ok, _ := path.Match(base, name); !ok {
+			return
+		}
+		if !localName(name) {
+			s.Warnf("skipping %q from the server's listing: not a name a local file can have", e.Name)
+			return
+		}
+		names = append(names, dir+name)
+	})
 	if err != nil {
 		return nil, err
-	}
-	var names []string
-	for _, e := range ents {
-		name := path.Base(e.Name)
-		if e.Type == ftp.EntryDir || e.Type == ftp.EntryOther {
-			continue
-		}
-		if strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
-			continue
-		}
-		if ok, _ := path.Match(base, name); ok {
-			names = append(names, dir+name)
-		}
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no remote files match %q", pattern)
 	}
 	return names, nil
+}
+
+// localName reports whether name (a base name from a server's listing)
+// can name a file in the local directory and nothing else: not empty, not
+// "." or "..", no separator of this system's or Windows'. A listing is the
+// server's word, and a hostile server could otherwise have mget write
+// outside the local directory (even a temporary file).
+func localName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\\x00")
 }

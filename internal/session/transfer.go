@@ -127,7 +127,9 @@ func (s *Session) startFile(ctx context.Context, verb, local, remote, wire strin
 // retried, resuming where the data stopped when the server has REST STREAM.
 func (s *Session) Get(ctx context.Context, remote, local string) error {
 	if local == "" {
-		local = path.Base(remote)
+		if local = path.Base(remote); !localName(local) {
+			return fmt.Errorf("%q cannot name a local file; give the local name: get %s LOCAL", local, remote)
+		}
 	}
 	lp := s.localPath(local)
 	start := time.Now()

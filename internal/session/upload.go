@@ -157,17 +157,15 @@ func (s *Session) remoteSize(ctx context.Context, remote string) (int64, error) 
 	if err != nil && !errors.As(err, &re) {
 		return -1, s.check(err)
 	}
-	var ents []ftp.Entry
-	s.quietly(func() { ents, err = s.entries(ctx, path.Dir(remote)) })
-	if err != nil {
-		return -1, err
-	}
-	for _, e := range ents {
-		if path.Base(e.Name) == path.Base(remote) {
-			return e.Size, nil
-		}
-	}
-	return -1, nil
+	size := int64(-1)
+	s.quietly(func() {
+		err = s.scanEntries(ctx, path.Dir(remote), func(e ftp.Entry) {
+			if size < 0 && path.Base(e.Name) == path.Base(remote) {
+				size = e.Size
+			}
+		})
+	})
+	return size, err
 }
 
 // quietly runs fn with gftp's own probing replies hidden unless debugging.
