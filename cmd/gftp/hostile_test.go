@@ -6,10 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -294,5 +296,61 @@ func TestGlobStreamsListing(t *testing.T) {
 		if peak > 40e6 {
 			t.Errorf("%q: the heap peaked at %.1f MB over a %d-line listing, want under 40 MB", tc.script, float64(peak)/1e6, n)
 		}
+	}
+}
+
+// goInternals are pieces of Go's own error texts that a user should never
+// have to read.
+var goInternals = []string{"context canceled", "context deadline", "dial tcp", "read tcp", "write tcp", "i/o timeout", "EOF", "<nil>", "%!", "os.", "syscall"}
+
+// Failures are told in the user's words, without Go's wrapping.
+func TestMessagesInWords(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := strconv.Itoa(closed.Addr().(*net.TCPAddr).Port)
+	closed.Close()
+	for _, tc := range []struct {
+		name   string
+		opts   testserver.HostileOptions
+		script string
+		args   []string
+		code   int
+		want   string
+	}{
+		{"nothing listens", testserver.HostileOptions{}, "open 127.0.0.1 " + closedPort + "\n", nil, exitConnect,
+			"gftp: stdin:1: open 127.0.0.1 " + closedPort + ": cannot connect to 127.0.0.1 port " + closedPort + ": connection refused\n"},
+		{"server hangs up", testserver.HostileOptions{Drop: []string{"USER"}}, "user u p\n", nil, exitConnect,
+			"gftp: stdin:1: user u ****: the server closed the connection\n"},
+		{"no reply", testserver.HostileOptions{Hang: []string{"USER"}}, "user u p\n", []string{"--reply-timeout", "300ms"}, exitConnect,
+			"gftp: stdin:1: user u ****: no reply from the server within 300ms\n"},
+		{"garbled reply", testserver.HostileOptions{Replies: map[string]string{"USER": "hello there"}}, "user u p\n", nil, exitConnect,
+			"gftp: stdin:1: user u ****: the server sent a reply that cannot be read: malformed reply line \"hello there\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"-in"}, tc.args...)
+			if !strings.HasPrefix(tc.script, "open ") {
+				args = hostileArgs(startHostile(t, tc.opts), args...)
+			}
+			code, _, stderr := runGftp(t, tc.script, args...)
+			if code != tc.code || stderr != tc.want {
+				t.Errorf("exit %d, stderr:\n%s\nwant %d and\n%s", code, stderr, tc.code, tc.want)
+			}
+			for _, g := range goInternals {
+				if strings.Contains(stderr, g) {
+					t.Errorf("stderr shows Go's %q", g)
+				}
+			}
+		})
+	}
+}
+
+// open takes "host:port", as lftp and URLs write it.
+func TestOpenHostColonPort(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{})
+	code, _, stderr := runGftp(t, fmt.Sprintf("open 127.0.0.1:%d\nuser u p\npwd\n", h.Port()), "-in")
+	if code != 0 {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
 	}
 }

@@ -481,3 +481,24 @@ func TestREPLHistoryMasksQuotedPass(t *testing.T) {
 		t.Errorf("history file mode %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
 }
+
+// Ctrl-C at the Name: prompt of an auto-login cancels that login, said in
+// words, and the prompt goes on.
+func TestREPLCancelAtNamePrompt(t *testing.T) {
+	h, err := testserver.StartHostile(testserver.HostileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	r := startREPL(t, h.Host(), strconv.Itoa(h.Port()))
+	r.expect("Name (")
+	r.send("\x03")
+	r.expect("gftp: login failed: cancelled at the Name: prompt")
+	r.prompt()
+	r.run("user u p", "230 Logged in")
+	r.send("bye\r")
+	r.wait()
+	if out := r.out.String(); strings.Contains(out, "Interrupt") {
+		t.Errorf("the terminal shows Go's error text:\n%q", out)
+	}
+}

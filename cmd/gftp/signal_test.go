@@ -148,6 +148,11 @@ func TestSignalDuringGet(t *testing.T) {
 			if !strings.HasSuffix(p.stderr.String(), wantStopped) {
 				t.Errorf("stderr %q, want it to end %q", p.stderr.String(), wantStopped)
 			}
+			for _, g := range goInternals {
+				if strings.Contains(p.stderr.String(), g) {
+					t.Errorf("stderr shows Go's %q:\n%s", g, p.stderr.String())
+				}
+			}
 			if b, err := os.ReadFile(old); err != nil || string(b) != "yesterday's" {
 				t.Errorf("the existing local file is now %q (%v)", b, err)
 			}

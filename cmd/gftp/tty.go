@@ -32,7 +32,7 @@ func (a ttyAsker) Ask(prompt string) (string, error) {
 	fmt.Fprint(f, prompt)
 	line, err := bufio.NewReader(f).ReadString('\n')
 	if err != nil {
-		return "", fmt.Errorf("read from terminal: %w", err)
+		return "", &session.AskError{Prompt: prompt, Err: err}
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
@@ -47,7 +47,7 @@ func (a ttyAsker) AskPassword(prompt string) (string, error) {
 	b, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(f)
 	if err != nil {
-		return "", fmt.Errorf("read password from terminal: %w", err)
+		return "", &session.AskError{Prompt: prompt, Err: err}
 	}
 	return string(b), nil
 }

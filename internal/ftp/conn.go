@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -126,7 +127,7 @@ func (e *DialError) Unwrap() error { return e.Err }
 func dialCause(err error, timeout time.Duration) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("no answer within %s: %w", timeout, ErrTimeout)
+		return &timeoutError{fmt.Sprintf("no answer within %s", timeout)}
 	}
 	var de *net.DNSError
 	if errors.As(err, &de) {
@@ -185,7 +186,7 @@ func (c *Conn) Send(ctx context.Context, line string) error {
 		if ctx.Err() != nil {
 			return interruptedError{ctx.Err()}
 		}
-		return fmt.Errorf("send %s: %w: %w", verbOf(line), ErrClosed, err)
+		return lost("the connection broke while sending %s: %v", verbOf(line), err)
 	}
 	return nil
 }
@@ -222,7 +223,7 @@ func (c *Conn) drainStray(ctx context.Context) error {
 		}
 	}
 	c.markClosed()
-	return fmt.Errorf("the server keeps sending replies nobody asked for: %w", ErrClosed)
+	return lost("the server keeps sending replies nobody asked for")
 }
 
 // maxPreliminary bounds the 1xx replies taken before a final one, and the
@@ -252,7 +253,7 @@ func (c *Conn) readFinal(ctx context.Context, w wait) (*Reply, error) {
 		}
 	}
 	c.markClosed()
-	return nil, fmt.Errorf("the server sent %d preliminary replies and no final one: %w", maxPreliminary, ErrClosed)
+	return nil, lost("the server sent %d preliminary replies and no final one", maxPreliminary)
 }
 
 // wait is how long a read may take: d from when it began.
@@ -289,11 +290,19 @@ func (c *Conn) readUntil(ctx context.Context, w wait) (*Reply, error) {
 		case ctx.Err() != nil:
 			return nil, interruptedError{ctx.Err()}
 		case errors.As(err, &ne) && ne.Timeout():
-			return nil, fmt.Errorf("no reply from the server within %s: %w: %w", w.d, ErrTimeout, ErrClosed)
+			return nil, &lostError{msg: fmt.Sprintf("no reply from the server within %s", w.d), timeout: true, err: err}
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, fmt.Errorf("server closed the connection: %w", ErrClosed)
+			return nil, lost("the server closed the connection")
+		case errors.Is(err, syscall.ECONNRESET):
+			return nil, lost("the server reset the connection")
 		}
-		return nil, fmt.Errorf("read reply: %w: %w", ErrClosed, err)
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			return nil, lost("the connection broke while reading a reply: %v", err)
+		}
+		// A reply that breaks the format or our limits: the stream can no
+		// longer be trusted to be in step.
+		return nil, lost("the server sent a reply that cannot be read: %v", err)
 	}
 	if c.secret != "" {
 		for i, l := range r.Lines {

@@ -13,6 +13,41 @@ var ErrClosed = errors.New("connection closed")
 // ErrTimeout marks a wait that ran out: no reply, no answer to a dial.
 var ErrTimeout = errors.New("timed out")
 
+// timeoutError is a wait that ran out, in words; it is ErrTimeout.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string        { return e.msg }
+func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// lostError is a control connection that broke or was given up. It is
+// ErrClosed (and ErrTimeout when a wait ran out) while its message says
+// only what happened, in words: "no reply from the server within 20s",
+// not "...: timed out: connection closed".
+type lostError struct {
+	msg     string
+	timeout bool
+	err     error // the cause underneath, if any
+}
+
+func (e *lostError) Error() string { return e.msg }
+func (e *lostError) Unwrap() error { return e.err }
+func (e *lostError) Is(target error) bool {
+	return target == ErrClosed || (e.timeout && target == ErrTimeout)
+}
+
+// lost is a lostError; a cause given as the last argument with %v is kept
+// for errors.Is/As, its network wrapping stripped from the message.
+func lost(format string, args ...any) error {
+	var cause error
+	if n := len(args); n > 0 {
+		if err, ok := args[n-1].(error); ok {
+			cause = err
+			args[n-1] = unwrapNetError(err)
+		}
+	}
+	return &lostError{msg: fmt.Sprintf(format, args...), err: cause}
+}
+
 // interruptedError is a wait cut short because its context ended. When a
 // reply was owed, the connection is closed with it (the stream would be
 // out of step), so it is ErrClosed too.

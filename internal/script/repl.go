@@ -79,7 +79,7 @@ func (a replAsker) Ask(prompt string) (string, error) {
 	defer a.rl.HistoryEnable()
 	line, err := a.rl.Readline()
 	if err != nil {
-		return "", fmt.Errorf("no answer: %w", err)
+		return "", askError(prompt, err)
 	}
 	return line, nil
 }
@@ -95,9 +95,18 @@ func (a replAsker) AskPassword(prompt string) (string, error) {
 	_, err := a.rl.Readline()
 	pw := a.secret.stop()
 	if err != nil {
-		return "", fmt.Errorf("no password: %w", err)
+		return "", askError(prompt, err)
 	}
 	return pw, nil
+}
+
+// askError names the prompt that got no answer, and says Ctrl-C as
+// "cancelled".
+func askError(prompt string, err error) error {
+	if errors.Is(err, readline.ErrInterrupt) {
+		err = session.ErrCancelled
+	}
+	return &session.AskError{Prompt: prompt, Err: err}
 }
 
 // Close restores the terminal.

@@ -143,6 +143,9 @@ func (s *Session) each(ctx context.Context, verb string, files []string, fn func
 		if err == nil {
 			continue
 		}
+		if ctx.Err() != nil {
+			return err // interrupted: the runner says so, once
+		}
 		// A lost connection or a data connection that cannot be made would
 		// fail every remaining file the same way, each after a timeout.
 		var de *ftp.DataConnError

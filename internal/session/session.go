@@ -28,6 +28,33 @@ var ErrNotConnected = errors.New("Not connected.")
 // script's own input.
 var ErrNoTerminal = errors.New("no terminal to ask")
 
+// ErrCancelled is a question the person at the terminal cancelled
+// (Ctrl-C at the prompt).
+var ErrCancelled = errors.New("cancelled")
+
+// AskError is a question that got no answer; it names the prompt.
+type AskError struct {
+	Prompt string // as shown, e.g. "Name (host:anna): "
+	Err    error  // ErrCancelled, io.EOF, or what reading failed with
+}
+
+func (e *AskError) Error() string {
+	label := e.Prompt
+	if i := strings.IndexAny(label, "(:"); i >= 0 {
+		label = label[:i]
+	}
+	label = strings.TrimSpace(label) + ":"
+	switch {
+	case errors.Is(e.Err, ErrCancelled):
+		return "cancelled at the " + label + " prompt"
+	case errors.Is(e.Err, io.EOF):
+		return "no answer at the " + label + " prompt (end of input)"
+	}
+	return fmt.Sprintf("no answer at the %s prompt: %v", label, e.Err)
+}
+
+func (e *AskError) Unwrap() error { return e.Err }
+
 // LoginError is a failed login.
 type LoginError struct{ Err error }
 
@@ -219,6 +246,15 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	s.relogin, s.fellBack, s.dataWorked, s.cutByStop = false, false, false, false
 	host, port, bm := s.bookmark(host, port)
 	if port == "" {
+		// "host:port" and "[v6addr]:port", as lftp and URLs write them; a
+		// bare IPv6 address has colons too, and is left whole.
+		if h, p, err := net.SplitHostPort(host); err == nil && p != "" {
+			host, port = h, p
+		} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+			host = host[1 : len(host)-1]
+		}
+	}
+	if port == "" {
 		port = "21"
 	}
 	if err := s.dialBusy(ctx, host, port); err != nil {
@@ -333,7 +369,7 @@ func (s *Session) autoLoginNow(ctx context.Context) error {
 		return noTTY()
 	}
 	if err != nil {
-		return &LoginError{Err: fmt.Errorf("ask for the user name: %w", err)}
+		return &LoginError{Err: err}
 	}
 	if name = strings.TrimSpace(name); name == "" {
 		name = s.localUser

@@ -22,6 +22,9 @@ type HostileOptions struct {
 	Replies map[string]string
 	// Hang lists verbs that are read and never answered.
 	Hang []string
+	// Drop lists verbs at which the server closes the connection, saying
+	// nothing.
+	Drop []string
 	// Listing writes the body of LIST, NLST and MLSD; nil lists nothing.
 	Listing func(w io.Writer) error
 	// MLSD makes FEAT list MLST, so that clients list with MLSD.
@@ -169,6 +172,9 @@ func (s *hostileSession) serve() {
 		s.h.mu.Unlock()
 		if hang(s.h.opts.Hang, verb) {
 			continue
+		}
+		if hang(s.h.opts.Drop, verb) {
+			return
 		}
 		if r, ok := s.h.opts.Replies[verb]; ok {
 			if !s.say(r) {
