@@ -144,6 +144,7 @@ type hostileSession struct {
 	c    net.Conn
 	br   *bufio.Reader
 	data net.Listener // from the last EPSV or PASV
+	rest int          // from REST, for the next RETR or STOR
 }
 
 func (s *hostileSession) say(text string) bool {
@@ -222,7 +223,14 @@ func (s *hostileSession) answer(verb, arg string) bool {
 		return s.say("250 Ok")
 	case "MKD":
 		return s.say(`257 "` + arg + `" created`)
-	case "RNFR", "REST":
+	case "REST":
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 {
+			return s.say("501 Bad offset")
+		}
+		s.rest = n
+		return s.say("350 Restarting at " + arg)
+	case "RNFR":
 		return s.say("350 Go on")
 	case "SIZE":
 		if o.NoSize {
@@ -252,6 +260,8 @@ func (s *hostileSession) answer(verb, arg string) bool {
 		if !ok {
 			return s.say("550 No such file")
 		}
+		b = b[min(s.rest, len(b)):]
+		s.rest = 0
 		return s.transfer(func(dc net.Conn) error {
 			if o.DataHang {
 				io.Copy(io.Discard, dc) // open and silent until the client goes
@@ -261,10 +271,13 @@ func (s *hostileSession) answer(verb, arg string) bool {
 			return err
 		})
 	case "STOR":
+		rest := s.rest
+		s.rest = 0
 		return s.transfer(func(dc net.Conn) error {
 			b, err := io.ReadAll(io.LimitReader(dc, maxStored))
 			s.h.mu.Lock()
-			s.h.stored[arg] = b
+			old := s.h.stored[arg]
+			s.h.stored[arg] = append(old[:min(rest, len(old)):min(rest, len(old))], b...)
 			s.h.mu.Unlock()
 			return err
 		})
