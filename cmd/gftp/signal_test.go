@@ -80,6 +80,19 @@ func (p *gftpProcess) waitExit(t *testing.T, d time.Duration) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
+// signal sends sig and returns the exit status, failing when gftp took
+// more than about a second (1.5s, for slow machines) to end.
+func (p *gftpProcess) signal(t *testing.T, sig syscall.Signal) int {
+	t.Helper()
+	start := time.Now()
+	p.cmd.Process.Signal(sig)
+	code := p.waitExit(t, 5*time.Second)
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("exited %s after %v, want within about 1s", d, sig)
+	}
+	return code
+}
+
 // waitFor polls until cond holds, failing after 10s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -135,12 +148,7 @@ func TestSignalDuringGet(t *testing.T) {
 			}
 			waitFor(t, "RETR", received(h, "RETR big"))
 			time.Sleep(100 * time.Millisecond) // into the copy
-			start := time.Now()
-			p.cmd.Process.Signal(sig)
-			code := p.waitExit(t, 5*time.Second)
-			if d := time.Since(start); d > 1500*time.Millisecond {
-				t.Errorf("exited %s after %v, want within about 1s", d, sig)
-			}
+			code := p.signal(t, sig)
 			if code != signalExit[sig] {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, signalExit[sig], p.stderr.String())
 			}
@@ -170,13 +178,7 @@ func TestSignalBeforeGreeting(t *testing.T) {
 	h := startHostile(t, testserver.HostileOptions{Silent: true})
 	p := startGftp(t, "user u p\n", hostileArgs(h, append([]string{"-in"}, patient...)...)...)
 	time.Sleep(300 * time.Millisecond)
-	start := time.Now()
-	p.cmd.Process.Signal(syscall.SIGINT)
-	code := p.waitExit(t, 5*time.Second)
-	if d := time.Since(start); d > 1500*time.Millisecond {
-		t.Errorf("exited %s after SIGINT", d)
-	}
-	if code != 130 || !strings.Contains(p.stderr.String(), "interrupted") {
+	if code := p.signal(t, syscall.SIGINT); code != 130 || !strings.Contains(p.stderr.String(), "interrupted") {
 		t.Errorf("exit %d, stderr %q; want 130 and interrupted", code, p.stderr.String())
 	}
 }
@@ -187,13 +189,7 @@ func TestSignalWaitingForFinalReply(t *testing.T) {
 	p := startGftp(t, "user u p\nget f\n", hostileArgs(h, append([]string{"-in"}, patient...)...)...)
 	waitFor(t, "RETR", received(h, "RETR f"))
 	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	code := p.waitExit(t, 5*time.Second)
-	if d := time.Since(start); d > 1500*time.Millisecond {
-		t.Errorf("exited %s after SIGTERM", d)
-	}
-	if code != 143 {
+	if code := p.signal(t, syscall.SIGTERM); code != 143 {
 		t.Errorf("exit %d, want 143; stderr:\n%s", code, p.stderr.String())
 	}
 	if _, err := os.Stat(filepath.Join(p.dir, "f")); err == nil {

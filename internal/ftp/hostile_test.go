@@ -95,6 +95,19 @@ func TestStrayReplyIsNotTheNextAnswer(t *testing.T) {
 	srv.wait()
 }
 
+// passiveRetr serves the start of a passive RETR of name: EPSV, the data
+// connection, the 150. It returns the data connection.
+func (s *fakeSession) passiveRetr(name string) net.Conn {
+	s.srv.t.Helper()
+	s.expect("EPSV")
+	ln := s.listenData()
+	s.epsv(ln)
+	s.expect("RETR " + name)
+	dc := s.accept(ln)
+	s.send("150 Opening")
+	return dc
+}
+
 // cancelAfter returns a context cancelled d from now.
 func cancelAfter(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -161,12 +174,7 @@ func TestDialInterruptedBeforeGreeting(t *testing.T) {
 func TestRetrieveInterruptedServerStuck(t *testing.T) {
 	srv := startFake(t, func(s *fakeSession) {
 		s.send("220 Ready")
-		s.expect("EPSV")
-		ln := s.listenData()
-		s.epsv(ln)
-		s.expect("RETR big")
-		dc := s.accept(ln)
-		s.send("150 Opening")
+		dc := s.passiveRetr("big")
 		dc.Write([]byte("some"))
 		s.waitClosedByClient(dc)
 		s.expectEOF() // no 426: the client gives up on the connection
@@ -190,12 +198,7 @@ func TestRetrieveInterruptedServerStuck(t *testing.T) {
 func TestRetrieveInterruptedKeepsConnection(t *testing.T) {
 	srv := startFake(t, func(s *fakeSession) {
 		s.send("220 Ready")
-		s.expect("EPSV")
-		ln := s.listenData()
-		s.epsv(ln)
-		s.expect("RETR big")
-		dc := s.accept(ln)
-		s.send("150 Opening")
+		dc := s.passiveRetr("big")
 		dc.Write([]byte("some"))
 		s.waitClosedByClient(dc)
 		s.send("426 Connection closed; transfer aborted")
@@ -241,12 +244,7 @@ func TestActiveAcceptInterrupted(t *testing.T) {
 func TestStalledTransferStuckServer(t *testing.T) {
 	srv := startFake(t, func(s *fakeSession) {
 		s.send("220 Ready")
-		s.expect("EPSV")
-		ln := s.listenData()
-		s.epsv(ln)
-		s.expect("RETR slow")
-		dc := s.accept(ln)
-		s.send("150 Opening")
+		dc := s.passiveRetr("slow")
 		s.waitClosedByClient(dc)
 		s.expectEOF()
 	})
