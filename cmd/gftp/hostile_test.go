@@ -325,6 +325,9 @@ func TestMessagesInWords(t *testing.T) {
 			"gftp: stdin:1: user u ****: the server closed the connection\n"},
 		{"no reply", testserver.HostileOptions{Hang: []string{"USER"}}, "user u p\n", []string{"--reply-timeout", "300ms"}, exitConnect,
 			"gftp: stdin:1: user u ****: no reply from the server within 300ms\n"},
+		{"data connection reset", testserver.HostileOptions{Files: map[string][]byte{"f": make([]byte, 1<<20)}, DataReset: true},
+			"user u p\nget f\n", []string{"--retries", "0"}, exitConnect,
+			"gftp: stdin:2: get f: download f: the data connection broke: connection reset by peer\n"},
 		{"garbled reply", testserver.HostileOptions{Replies: map[string]string{"USER": "hello there"}}, "user u p\n", nil, exitConnect,
 			"gftp: stdin:1: user u ****: the server sent a reply that cannot be read: malformed reply line \"hello there\"\n"},
 	} {

@@ -502,3 +502,35 @@ func TestREPLCancelAtNamePrompt(t *testing.T) {
 		t.Errorf("the terminal shows Go's error text:\n%q", out)
 	}
 }
+
+// SIGTERM at the prompt ends gftp with 143 and gives the terminal back
+// (echo on again); during a command it cancels that command first.
+func TestREPLSIGTERM(t *testing.T) {
+	h, err := testserver.StartHostile(testserver.HostileOptions{Hang: []string{"CWD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	for _, during := range []string{"", "cd x"} {
+		r := startREPL(t, "-n", h.Host(), strconv.Itoa(h.Port()))
+		r.prompt()
+		if during != "" {
+			r.send(during + "\r")
+			waitFor(t, "CWD", received(h, "CWD x"))
+		}
+		r.cmd.Process.Signal(syscall.SIGTERM)
+		if code := r.wait(); code != 143 {
+			t.Errorf("%q: exit %d after SIGTERM, want 143", during, code)
+		}
+		if n := strings.Count(r.out.String(), "gftp: terminated"); n != 1 {
+			t.Errorf("%q: says terminated %d times:\n%q", during, n, r.out.String())
+		}
+		tio, err := unix.IoctlGetTermios(int(r.master.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 || tio.Lflag&unix.ICANON == 0 {
+			t.Errorf("%q: the terminal is left raw (lflag %#x)", during, tio.Lflag)
+		}
+	}
+}

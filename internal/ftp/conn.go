@@ -89,10 +89,12 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, *Reply, error)
 		return nil, nil, &DialError{Addr: addr, Err: dialCause(err, opts.ConnectTimeout)}
 	}
 	c := &Conn{ctrl: nc, br: bufio.NewReader(nc), opts: opts}
-	greeting, err := c.Read(ctx)
-	// 120 means "ready in a few minutes"; the real greeting follows.
+	// 120 means "ready in a few minutes"; the real greeting follows, all
+	// within one reply timeout.
+	w := waitFor(opts.ReplyTimeout)
+	greeting, err := c.readUntil(ctx, w)
 	for n := 0; err == nil && greeting.Code == 120 && n < maxPreliminary; n++ {
-		greeting, err = c.Read(ctx)
+		greeting, err = c.readUntil(ctx, w)
 	}
 	if err != nil {
 		nc.Close()
@@ -100,7 +102,11 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, *Reply, error)
 	}
 	if greeting.Code != 220 {
 		nc.Close()
-		return nil, greeting, replyErr("connect", greeting)
+		if err := replyErr("connect", greeting); err != nil {
+			return nil, greeting, err
+		}
+		// Not a refusal, and not the greeting either.
+		return nil, greeting, &UnexpectedReplyError{Command: "connect", Reply: greeting}
 	}
 	return c, greeting, nil
 }
@@ -164,7 +170,7 @@ func (c *Conn) Send(ctx context.Context, line string) error {
 		return fmt.Errorf("%s: %w", verbOf(line), err)
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return stoppedError{err} // nothing sent, nothing owed: still in step
 	}
 	if err := c.drainStray(ctx); err != nil {
 		return err
@@ -197,29 +203,19 @@ func (c *Conn) Send(ctx context.Context, line string) error {
 // read as the answer to the next command, and every later reply with it.
 func (c *Conn) drainStray(ctx context.Context) error {
 	for range maxPreliminary {
-		if c.br.Buffered() == 0 {
-			// Look without waiting: a deadline in the past makes the read
-			// return at once when nothing has arrived.
-			c.ctrl.SetReadDeadline(time.Unix(1, 0))
-			_, err := c.br.Peek(1)
-			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					return nil
-				}
-				// EOF or a reset: the next read reports it properly.
-				return nil
-			}
+		if c.br.Buffered() == 0 && !pending(c.ctrl) {
+			return nil
 		}
 		r, err := c.readUntil(ctx, waitFor(c.opts.ReplyTimeout))
 		if err != nil {
 			return err
 		}
+		if r.Code == 421 {
+			// Not to be set aside: the server is closing the connection.
+			return replyErr("(unasked)", r)
+		}
 		if c.opts.OnStray != nil {
 			c.opts.OnStray(r)
-		}
-		if c.closed {
-			return ErrClosed // the stray reply was a 421
 		}
 	}
 	c.markClosed()
@@ -417,8 +413,8 @@ func (c *Conn) Quit(ctx context.Context) error {
 	defer cancel()
 	_, err := c.Cmd(ctx, "QUIT")
 	c.markClosed()
-	if errors.Is(err, ErrClosed) {
-		return nil
+	if errors.Is(err, ErrClosed) || ctx.Err() != nil {
+		return nil // gone, or cut short: closed either way
 	}
 	return err
 }

@@ -619,6 +619,17 @@ func (g stallGuard) Write(p []byte) (int, error) {
 	return g.d.Conn.Write(p)
 }
 
+// dataBroke is a data connection that failed mid-copy: its message is the
+// reason alone ("connection reset by peer"), without Go's "read tcp
+// a->b:", while errors.Is/As still reach the network error.
+type dataBroke struct {
+	reason error
+	err    error
+}
+
+func (e *dataBroke) Error() string { return "the data connection broke: " + e.reason.Error() }
+func (e *dataBroke) Unwrap() error { return e.err }
+
 // cause names why a copy failed: ctx's end, or a stall.
 func (d *DataConn) cause(ctx context.Context, err error) error {
 	var ne net.Error
@@ -633,5 +644,9 @@ func (d *DataConn) cause(ctx context.Context, err error) error {
 	case errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("%w: no data moved for %s", ErrStalled, d.c.opts.StallTimeout)
 	}
-	return err
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return &dataBroke{unwrapNetError(err), err}
+	}
+	return err // the local side's (a full disk): its own words
 }

@@ -56,8 +56,26 @@ type interruptedError struct{ cause error }
 func (e interruptedError) Error() string   { return "interrupted" }
 func (e interruptedError) Unwrap() []error { return []error{e.cause, ErrClosed} }
 
+// stoppedError is a call that did not start because its context had
+// ended; unlike interruptedError, the connection is still in step.
+type stoppedError struct{ cause error }
+
+func (e stoppedError) Error() string { return "interrupted" }
+func (e stoppedError) Unwrap() error { return e.cause }
+
 // ErrStalled reports a transfer that moved no data for the stall timeout.
 var ErrStalled = errors.New("the transfer stalled")
+
+// UnexpectedReplyError is a reply that neither refuses a command nor is
+// the answer it should have had (a 200 for a greeting, a 331 to CWD).
+type UnexpectedReplyError struct {
+	Command string
+	Reply   *Reply
+}
+
+func (e *UnexpectedReplyError) Error() string {
+	return fmt.Sprintf("unexpected reply to %s: %d %s", e.Command, e.Reply.Code, strings.Join(strings.Fields(e.Reply.Message()), " "))
+}
 
 // ReplyError is a server reply that refused a command (class 4 or 5).
 type ReplyError struct {
@@ -114,8 +132,10 @@ func redact(line, secret string) string {
 	if len(secret) < 3 {
 		return line
 	}
-	lower, ls := strings.ToLower(line), strings.ToLower(secret)
-	if len(lower) != len(line) || !strings.Contains(lower, ls) {
+	// ASCII case folding, byte for byte: strings.ToLower would turn a byte
+	// that is not UTF-8 into three, and the offsets would no longer match.
+	lower, ls := asciiLower(line), asciiLower(secret)
+	if !strings.Contains(lower, ls) {
 		return line
 	}
 	var b strings.Builder
@@ -129,6 +149,16 @@ func redact(line, secret string) string {
 		b.WriteString("****")
 		line, lower = line[i+len(ls):], lower[i+len(ls):]
 	}
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // splitVerb returns the first word of a command line and what follows

@@ -108,6 +108,55 @@ func (s *fakeSession) passiveRetr(name string) net.Conn {
 	return dc
 }
 
+// The same when the extra reply comes in a write of its own, after the
+// first: it waits in the kernel, not in the client's buffer.
+func TestStrayReplyInItsOwnWrite(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("CWD x")
+		s.send("250 Directory changed")
+		time.Sleep(30 * time.Millisecond)
+		s.send("550 And another thing")
+		s.expect("DELE important")
+		s.send("550 Permission denied")
+		s.expectEOF()
+	})
+	var stray []string
+	opts := fakeOpts()
+	opts.OnStray = func(r *Reply) { stray = append(stray, r.String()) }
+	c := dialFake(t, srv, opts)
+	if _, err := c.Cmd(bg, "CWD x"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	_, err := c.Cmd(bg, "DELE important")
+	if re := wantReplyError(t, err, 550, "DELE"); re.Reply.Message() != "Permission denied" {
+		t.Errorf("DELE's reply is %q, want its own", re.Reply.Message())
+	}
+	if len(stray) != 1 {
+		t.Errorf("OnStray saw %q, want the one extra reply", stray)
+	}
+	c.Close()
+	srv.wait()
+}
+
+// A greeting that is neither 220 nor a refusal is an error, not a
+// connection.
+func TestDialOddGreeting(t *testing.T) {
+	for _, g := range []string{"200 Welcome", "230 Logged in", "331 Password"} {
+		srv := startFake(t, func(s *fakeSession) {
+			s.send(g)
+			s.expectEOF()
+		})
+		c, _, err := Dial(bg, srv.addr, fakeOpts())
+		var ue *UnexpectedReplyError
+		if c != nil || !errors.As(err, &ue) {
+			t.Errorf("greeting %q: conn %v, err %v; want an UnexpectedReplyError", g, c, err)
+		}
+		srv.wait()
+	}
+}
+
 // cancelAfter returns a context cancelled d from now.
 func cancelAfter(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -310,4 +359,18 @@ func TestPasswordEchoedInReplyIsMasked(t *testing.T) {
 	}
 	c.Close()
 	srv.wait()
+}
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ line, secret, want string }{
+		{"530 Bad password hunter2", "hunter2", "530 Bad password ****"},
+		{"530 HUNTER2 and Hunter2", "hunter2", "530 **** and ****"},
+		{"530 Mot de passe refus\xe9: hunter2", "hunter2", "530 Mot de passe refus\xe9: ****"},
+		{"530 no", "ab", "530 no"}, // too short to hide
+		{"230 Logged in", "s3cret", "230 Logged in"},
+	} {
+		if got := redact(tc.line, tc.secret); got != tc.want {
+			t.Errorf("redact(%q, %q) = %q, want %q", tc.line, tc.secret, got, tc.want)
+		}
+	}
 }

@@ -36,11 +36,13 @@ type REPL struct {
 	cfg    REPLConfig
 	rl     *readline.Instance
 	secret *secretInput
+	in     *wakeableInput
 }
 
 // NewREPL sets up readline on the given streams.
 func NewREPL(cfg REPLConfig) (*REPL, error) {
 	secret := &secretInput{}
+	in := newWakeableInput(cfg.Stdin)
 	rl, err := readline.NewEx(&readline.Config{
 		FuncFilterInputRune:    secret.filter,
 		Prompt:                 "gftp> ",
@@ -50,7 +52,7 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 		AutoComplete:           &completer{t: cfg.Table, localDir: cfg.LocalDir},
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "",
-		Stdin:                  cfg.Stdin,
+		Stdin:                  in,
 		Stdout:                 cfg.Stdout,
 		Stderr:                 cfg.Stderr,
 	})
@@ -60,7 +62,7 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 	if cfg.Errors == nil {
 		cfg.Errors = cfg.Stderr
 	}
-	return &REPL{cfg: cfg, rl: rl, secret: secret}, nil
+	return &REPL{cfg: cfg, rl: rl, secret: secret, in: in}, nil
 }
 
 // Asker asks on the REPL's terminal, for names, passwords and per-file
@@ -116,9 +118,28 @@ func (r *REPL) Close() error { return r.rl.Close() }
 // printed and the session goes on; the result is the last command's error,
 // as a shell's status is its last command's.
 func (r *REPL) Run(ctx context.Context, s *session.Session) error {
+	// SIGTERM ends the prompt as it ends a script: the command running is
+	// cancelled (its temporary file removed), the line editor gives the
+	// terminal back, and gftp exits 143.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	defer signal.Stop(term)
+	go func() {
+		select {
+		case <-term:
+			cancel(session.StoppedBy(syscall.SIGTERM))
+			r.in.wake() // ends a Readline that is waiting
+		case <-ctx.Done():
+		}
+	}()
 	var last error
-	for {
+	for ctx.Err() == nil {
 		line, err := r.rl.Readline()
+		if ctx.Err() != nil {
+			return session.WhyStopped(ctx, ctx.Err())
+		}
 		if errors.Is(err, readline.ErrInterrupt) {
 			continue
 		}
@@ -140,12 +161,16 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 		if errors.Is(last, commands.ErrQuit) {
 			return nil
 		}
+		if ctx.Err() != nil {
+			break // SIGTERM: said once, by the caller
+		}
 		var re *ftp.ReplyError
 		if last != nil && !(s.Verbose() && errors.As(last, &re) && last == error(re)) {
 			// (A bare refusal was just shown as the server's reply.)
 			fmt.Fprintf(r.cfg.Errors, "gftp: %v\n", last)
 		}
 	}
+	return session.WhyStopped(ctx, ctx.Err())
 }
 
 // exec runs one command; ^C during it cancels that command only.
@@ -163,4 +188,28 @@ func (r *REPL) exec(ctx context.Context, s *session.Session, words []string) err
 		}
 	}()
 	return session.WhyStopped(ctx, r.cfg.Table.Exec(ctx, s, words))
+}
+
+// wakeableInput is the prompt's input: the terminal's bytes, copied
+// through a pipe so that a key of gftp's own (Ctrl-C) can end a Readline
+// that is waiting, from another goroutine. (The line editor's Close is
+// not safe while it reads.)
+type wakeableInput struct {
+	*io.PipeReader
+	w *io.PipeWriter
+}
+
+func newWakeableInput(in io.Reader) *wakeableInput {
+	r, w := io.Pipe()
+	go func() {
+		_, err := io.Copy(w, in)
+		w.CloseWithError(err) // nil: EOF
+	}()
+	return &wakeableInput{PipeReader: r, w: w}
+}
+
+// wake hands the line editor a Ctrl-C, in a goroutine of its own: the
+// write waits until the editor reads, which it may never do again.
+func (in *wakeableInput) wake() {
+	go in.w.Write([]byte{readline.CharInterrupt})
 }

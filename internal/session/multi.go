@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // confirmer asks per file, ftp(1) style, and remembers "all" and "quit".
@@ -35,7 +36,9 @@ func (c *confirmer) ok(name string) bool {
 		return true
 	}
 	for {
-		ans, err := c.s.confirm.Ask(fmt.Sprintf("%s %s [anqy?]? ", c.verb, name))
+		// The name may be the server's: the line editor prints the prompt
+		// raw.
+		ans, err := c.s.confirm.Ask(fmt.Sprintf("%s %s [anqy?]? ", c.verb, safe.Visible(name)))
 		if err != nil {
 			c.quit = true
 			return false

@@ -41,13 +41,11 @@ func (s *Session) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry
 	lw := ftp.NewListingWriter(verb == "MLSD", time.Now(), fn)
 	_, cerr := dc.CopyTo(ctx, lw)
 	lw.Close()
-	if err := s.check(dc.Finish(ctx)); err != nil {
-		return err
+	ferr := s.check(dc.Finish(ctx))
+	if cerr != nil { // the cause, when the copy broke first
+		return s.check(fmt.Errorf("listing %s: %w", dir, cerr))
 	}
-	if cerr != nil {
-		return fmt.Errorf("listing %s: %w", dir, cerr)
-	}
-	return nil
+	return ferr
 }
 
 // expandRemote expands a glob against a listing on the client, so that mget

@@ -71,16 +71,10 @@ func (s *Session) retryingMoving(ctx context.Context, what string, moved func() 
 	}
 	wait := s.retryWait
 	err := op(false)
-	lastTimeout := int64(-1) // bytes moved at the previous timeout; -1: none
+	stuck := stuckServer{last: -1}
 	for try := 1; try <= s.retries && s.transient(err) && ctx.Err() == nil; try++ {
-		if timedOut(err) {
-			m := moved()
-			if lastTimeout >= 0 && m <= lastTimeout {
-				break
-			}
-			lastTimeout = m
-		} else {
-			lastTimeout = -1
+		if stuck.after(err, moved()) {
+			break
 		}
 		if err := s.pause(ctx, what, err, try, &wait); err != nil {
 			return err
@@ -93,6 +87,26 @@ func (s *Session) retryingMoving(ctx context.Context, what string, moved func() 
 		err = op(true)
 	}
 	return err
+}
+
+// stuckServer tells a stuck server from a network that drops out now and
+// then: two timeouts in a row with no byte moved between them.
+type stuckServer struct {
+	last int64 // bytes moved at the previous timeout; -1: none
+}
+
+// after reports whether the failure err, with moved bytes moved so far,
+// shows the server stuck.
+func (k *stuckServer) after(err error, moved int64) bool {
+	if !timedOut(err) {
+		k.last = -1
+		return false
+	}
+	if k.last >= 0 && moved <= k.last {
+		return true
+	}
+	k.last = moved
+	return false
 }
 
 // timedOut reports a failure that is a wait running out: no reply, no
@@ -147,6 +161,8 @@ func (s *Session) trackCwd(ctx context.Context) {
 	s.quietly(func() {
 		if r, err := s.conn.Cmd(ctx, "PWD"); err == nil {
 			s.cwd = pwdPath(r.Message())
+		} else {
+			s.lostConn(err)
 		}
 	})
 }

@@ -65,3 +65,45 @@ func TestTransientDataConnAfterWorked(t *testing.T) {
 		t.Error("an interrupted data connection is retried")
 	}
 }
+
+// Timeouts that each come after some bytes moved are a network that drops
+// out now and then, and are tried again, even when a try starts over from
+// byte 0 (the count is of bytes moved, not the file's position). Two in a
+// row with nothing moved between them are a stuck server.
+func TestStuckServer(t *testing.T) {
+	stall := fmt.Errorf("copy: %w", ftp.ErrStalled)
+	noReply := fmt.Errorf("x: %w", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded})
+	timeout := fmt.Errorf("no reply: %w", ftp.ErrTimeout)
+	for _, tc := range []struct {
+		name  string
+		steps []struct {
+			err   error
+			moved int64
+		}
+		want []bool
+	}{
+		{"moving between stalls", []struct {
+			err   error
+			moved int64
+		}{{stall, 1000}, {stall, 1800}, {stall, 2400}, {stall, 2401}}, []bool{false, false, false, false}},
+		{"stuck", []struct {
+			err   error
+			moved int64
+		}{{stall, 0}, {stall, 0}}, []bool{false, true}},
+		{"no reply twice", []struct {
+			err   error
+			moved int64
+		}{{timeout, 5}, {timeout, 5}}, []bool{false, true}},
+		{"another failure between", []struct {
+			err   error
+			moved int64
+		}{{timeout, 5}, {noReply, 5}, {timeout, 5}}, []bool{false, false, false}},
+	} {
+		k := stuckServer{last: -1}
+		for i, st := range tc.steps {
+			if got := k.after(st.err, st.moved); got != tc.want[i] {
+				t.Errorf("%s: step %d (%v, %d moved): stuck = %v, want %v", tc.name, i, st.err, st.moved, got, tc.want[i])
+			}
+		}
+	}
+}

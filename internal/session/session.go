@@ -406,7 +406,7 @@ func (s *Session) Login(ctx context.Context, user, pass string, hasPass bool) er
 		return answer, err
 	}
 	if err := s.conn.Login(ctx, user, askPass); err != nil {
-		if errors.Is(err, ftp.ErrClosed) {
+		if s.lostConn(err) {
 			return &ConnectError{Err: err}
 		}
 		return &LoginError{Err: err}

@@ -22,17 +22,26 @@ func (s *Session) check(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ftp.ErrClosed) {
-		s.conn, s.loggedIn = nil, false
-		// A connection given up because a wait was interrupted is opened
-		// again by the next command (EnsureConnected).
-		s.cutByStop = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	if s.lostConn(err) {
 		var ce *ConnectError
 		if !errors.As(err, &ce) {
 			return &ConnectError{Err: fmt.Errorf("connection lost: %w", err)}
 		}
 	}
 	return err
+}
+
+// lostConn forgets the connection when err lost it (or the engine gave it
+// up), and reports whether it did.
+func (s *Session) lostConn(err error) bool {
+	if !errors.Is(err, ftp.ErrClosed) && (s.conn == nil || !s.conn.Closed()) {
+		return false
+	}
+	s.conn, s.loggedIn = nil, false
+	// A connection given up because a wait was interrupted is opened
+	// again by the next command (EnsureConnected).
+	s.cutByStop = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	return true
 }
 
 // ensureType sends TYPE when the server's type differs from the session's.
@@ -138,9 +147,9 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 		return fmt.Errorf("create local file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // gone once renamed; removed on failure
-	var n int64
+	var n, moved int64          // where the file is now; all bytes moved, over every try
 	resumable := true
-	err = s.retryingMoving(ctx, "get "+remote, func() int64 { return n }, func(retry bool) error {
+	err = s.retryingMoving(ctx, "get "+remote, func() int64 { return moved }, func(retry bool) error {
 		var offset int64
 		if retry && resumable && s.canResume(ctx) {
 			offset, _ = tmp.Seek(0, io.SeekEnd)
@@ -151,7 +160,7 @@ func (s *Session) Get(ctx context.Context, remote, local string) error {
 			return fmt.Errorf("local file: %w", err)
 		}
 		m, err := s.retrieveOnce(ctx, tmp, local, remote, offset)
-		n = offset + m
+		n, moved = offset+m, moved+m
 		if err != nil {
 			resumable = resumable && !refusedResume(offset, err)
 		}

@@ -46,9 +46,9 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		wire = tempName(remote)
 	}
 	start := time.Now()
-	var n int64
+	var n, moved int64 // where the file is now; all bytes moved, over every try
 	resumable := true
-	err = s.retryingMoving(ctx, "put "+local, func() int64 { return n }, func(retry bool) error {
+	err = s.retryingMoving(ctx, "put "+local, func() int64 { return moved }, func(retry bool) error {
 		// Resume from what the server has, when it can tell and take it.
 		var offset int64
 		if retry && resumable && s.canResume(ctx) {
@@ -60,7 +60,7 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 			return fmt.Errorf("local file: %w", err)
 		}
 		m, err := s.storeOnce(ctx, f, local, remote, wire, offset)
-		n = offset + m
+		n, moved = offset+m, moved+m
 		if err != nil {
 			resumable = resumable && !refusedResume(offset, err)
 			return err

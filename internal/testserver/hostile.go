@@ -40,6 +40,8 @@ type HostileOptions struct {
 	DataHang bool
 	// NoFinal: the transfer completes but the 226 never comes.
 	NoFinal bool
+	// DataReset: RETR sends a little and then resets the data connection.
+	DataReset bool
 }
 
 // Hostile is a raw FTP server for tests of what a broken or malicious
@@ -266,6 +268,12 @@ func (s *hostileSession) answer(verb, arg string) bool {
 			if o.DataHang {
 				io.Copy(io.Discard, dc) // open and silent until the client goes
 				return errHang
+			}
+			if o.DataReset {
+				dc.Write(b[:len(b)/2])
+				time.Sleep(50 * time.Millisecond) // so the bytes arrive first
+				dc.(*net.TCPConn).SetLinger(0)
+				return errors.New("reset")
 			}
 			_, err := dc.Write(b)
 			return err
