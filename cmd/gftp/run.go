@@ -113,7 +113,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	defer stop()
 	defer s.Close(ctx)
 	if cfg.Host != "" {
-		if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
+		if err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port); err != nil {
 			return session.WhyStopped(ctx, err)
 		}
 	}
@@ -185,7 +185,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	s.SetConfirm(repl.Asker())
 	if cfg.Host != "" {
 		// At the prompt a failed open is reported and the session goes on.
-		if err := s.Open(ctx, cfg.Host, cfg.Port); err != nil {
+		if err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port); err != nil {
 			fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", err)
 		}
 	}
@@ -229,9 +229,9 @@ func runProbe(ctx context.Context, cfg config, s *session.Session) error {
 	ctx, stop := withLimits(ctx, cfg.MaxTime)
 	defer stop()
 	defer s.Close(ctx)
-	err := s.Open(ctx, cfg.Host, cfg.Port)
+	err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port)
 	if err == nil && cfg.User != "" {
-		err = s.Login(ctx, cfg.User, "", false)
+		err = s.Login(s.Shown(ctx), cfg.User, "", false)
 	}
 	if err == nil {
 		err = s.Probe(ctx)

@@ -170,6 +170,7 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 	if err != nil {
 		return err
 	}
+	ctx = s.Shown(ctx) // the user's command: its replies are theirs to see
 	if c.NeedConn {
 		if err := s.EnsureConnected(ctx); err != nil {
 			return err

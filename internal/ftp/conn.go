@@ -74,6 +74,7 @@ type Conn struct {
 	// secret is the password or account of the command in flight, hidden
 	// in its replies too: servers echo what they did not understand.
 	secret string
+	typ    TransferType // the type the server has; TypeUnknown at first
 }
 
 // Dial connects to addr ("host:port") and reads the greeting. Both end
@@ -183,6 +184,9 @@ func (c *Conn) Send(ctx context.Context, line string) error {
 	if c.opts.OnSend != nil {
 		c.opts.OnSend(masked)
 	}
+	if t := traceOf(ctx); t != nil && t.Sent != nil {
+		t.Sent(masked)
+	}
 	c.ctrl.SetWriteDeadline(time.Now().Add(c.opts.ReplyTimeout))
 	stop := context.AfterFunc(ctx, func() { c.ctrl.SetWriteDeadline(time.Unix(1, 0)) })
 	_, err := io.WriteString(c.ctrl, line+"\r\n")
@@ -206,11 +210,12 @@ func (c *Conn) drainStray(ctx context.Context) error {
 		if c.br.Buffered() == 0 && !pending(c.ctrl) {
 			return nil
 		}
-		r, err := c.readUntil(ctx, waitFor(c.opts.ReplyTimeout))
+		// Not traced: it answers nothing the user asked (OnStray tells).
+		r, err := c.readUntil(WithTrace(ctx, nil), waitFor(c.opts.ReplyTimeout))
 		if err != nil {
 			return err
 		}
-		if r.Code == 421 {
+		if r.Code == StatusNotAvailable {
 			// Not to be set aside: the server is closing the connection.
 			return replyErr("(unasked)", r)
 		}
@@ -308,7 +313,10 @@ func (c *Conn) readUntil(ctx context.Context, w wait) (*Reply, error) {
 	if c.opts.OnReply != nil {
 		c.opts.OnReply(r)
 	}
-	if r.Code == 421 {
+	if t := traceOf(ctx); t != nil && t.Reply != nil {
+		t.Reply(r)
+	}
+	if r.Code == StatusNotAvailable {
 		c.markClosed()
 	}
 	return r, nil

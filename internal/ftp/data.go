@@ -252,7 +252,7 @@ func (c *Conn) passiveAddr(ctx context.Context, only Method) (netip.AddrPort, er
 	}
 	if peer.Addr().Unmap().Is6() {
 		if c.noExtended && refusal == nil && only == 0 {
-			return netip.AddrPort{}, errors.New("epsv is off and PASV cannot reach an IPv6 server")
+			return netip.AddrPort{}, fmt.Errorf("%w, and PASV cannot reach an IPv6 server", ErrExtendedOff)
 		}
 		return netip.AddrPort{}, fmt.Errorf("the server refused EPSV%s and PASV cannot reach an IPv6 server", because(refusal))
 	}
@@ -325,7 +325,7 @@ func (c *Conn) announceActive(ctx context.Context, only Method, ap netip.AddrPor
 	arg, err := FormatPORT(ap)
 	if err != nil {
 		if c.noExtended && refusal == nil && only == 0 {
-			return errors.New("epsv is off and PORT cannot carry an IPv6 address")
+			return fmt.Errorf("%w, and PORT cannot carry an IPv6 address", ErrExtendedOff)
 		}
 		return fmt.Errorf("the server refused EPRT%s and PORT cannot carry an IPv6 address", because(refusal))
 	}
@@ -357,11 +357,31 @@ func (c *Conn) listenActive() (*net.TCPListener, error) {
 }
 
 func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
-	ln, err := c.listenActive()
+	ln, ap, err := c.prepareActive(ctx, only)
 	if err != nil {
-		return nil, &DataConnError{Mode: Active, Err: err}
+		return nil, err
 	}
 	defer ln.Close()
+	if err := c.sendRest(ctx, offset); err != nil {
+		return nil, err
+	}
+	if err := c.Send(ctx, cmd); err != nil {
+		return nil, err
+	}
+	out, err := c.awaitActive(ctx, ln, ap)
+	if err != nil {
+		return nil, err
+	}
+	return c.finishActive(ctx, cmd, ln, ap, out)
+}
+
+// prepareActive listens for the server's connection and tells the server
+// where to connect.
+func (c *Conn) prepareActive(ctx context.Context, only Method) (*net.TCPListener, netip.AddrPort, error) {
+	ln, err := c.listenActive()
+	if err != nil {
+		return nil, netip.AddrPort{}, &DataConnError{Mode: Active, Err: err}
+	}
 	ap := ln.Addr().(*net.TCPAddr).AddrPort()
 	if c.opts.ActiveAddr.IsValid() {
 		// Behind NAT: the server must connect to the outside address,
@@ -369,20 +389,29 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
 	}
 	if err := c.announceActive(ctx, only, ap); err != nil {
+		ln.Close()
 		if errors.Is(err, ErrClosed) {
-			return nil, err
+			return nil, ap, err
 		}
-		return nil, &DataConnError{Mode: Active, Err: err}
+		return nil, ap, &DataConnError{Mode: Active, Err: err}
 	}
-	if err := c.sendRest(ctx, offset); err != nil {
-		return nil, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		return nil, err
-	}
-	// Accept while waiting for the preliminary reply: some servers (vsftpd)
-	// send it only once their connection back has worked, so a firewall
-	// that drops that connection must not hold us for the reply timeout.
+	return ln, ap, nil
+}
+
+// activeOutcome is what came of an active-mode transfer command: the
+// server's first reply, and its connection to us or why none came.
+type activeOutcome struct {
+	reply     *Reply
+	conn      net.Conn
+	acceptErr error
+}
+
+// awaitActive accepts while it waits for the preliminary reply: some
+// servers (vsftpd) send it only once their connection back has worked, so
+// a firewall that drops that connection must not hold us for the reply
+// timeout. It returns once both are known. An error means the control
+// stream is lost or out of step.
+func (c *Conn) awaitActive(ctx context.Context, ln *net.TCPListener, ap netip.AddrPort) (activeOutcome, error) {
 	replies := make(chan replyResult, 1)
 	go func() {
 		r, err := c.Read(ctx)
@@ -394,63 +423,71 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 		accepted <- acceptResult{nc, err}
 	}()
 	var rr replyResult
-	var ar *acceptResult
+	var ar acceptResult
 	select {
 	case rr = <-replies:
-	case res := <-accepted:
-		ar = &res
-		if res.err != nil {
-			// No connection within the data timeout. Take a reply that is
-			// already here (a 425, say); else stop waiting for it.
-			select {
-			case rr = <-replies:
-			case <-time.After(100 * time.Millisecond):
-				c.ctrl.SetReadDeadline(time.Now())
-				if rr = <-replies; rr.err != nil {
-					// The server still owes its reply, so the control stream
-					// is out of step: the connection is given up.
-					return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: fmt.Errorf("%w; the connection is closed", res.err)}
-				}
+		if rr.err != nil || rr.r.Class() > 2 {
+			ln.Close() // no transfer is coming: stop accepting
+		}
+		ar = <-accepted
+	case ar = <-accepted:
+		var cut bool
+		if rr, cut = c.replyAfterAccept(ar, replies); cut {
+			if ctx.Err() != nil {
+				return activeOutcome{}, interruptedError{ctx.Err()}
 			}
-		} else {
-			rr = <-replies
+			// The server still owes its reply, so the control stream is
+			// out of step: the connection is given up.
+			return activeOutcome{}, &DataConnError{Mode: Active, Addr: ap.String(), Err: fmt.Errorf("%w; the connection is closed", ar.err)}
 		}
 	}
 	if rr.err != nil {
-		ln.Close()
-		if ar == nil {
-			if res := <-accepted; res.err == nil {
-				res.nc.Close()
-			}
-		} else if ar.err == nil {
+		if ar.err == nil {
 			ar.nc.Close()
 		}
-		return nil, rr.err
+		return activeOutcome{}, rr.err
 	}
-	if ar == nil && rr.r.Class() > 2 {
-		ln.Close() // refused: stop accepting
+	return activeOutcome{reply: rr.r, conn: ar.nc, acceptErr: ar.err}, nil
+}
+
+// replyAfterAccept waits for the reply once the accept is over. After a
+// failed accept (no connection within the data timeout) only a reply
+// that is already here (a 425, say) is taken; the wait for one still owed
+// is cut (cut), which gives up the connection.
+func (c *Conn) replyAfterAccept(ar acceptResult, replies <-chan replyResult) (rr replyResult, cut bool) {
+	if ar.err == nil {
+		return <-replies, false
 	}
-	if ar == nil {
-		res := <-accepted
-		ar = &res
+	select {
+	case rr = <-replies:
+		return rr, false
+	case <-time.After(100 * time.Millisecond):
+		c.ctrl.SetReadDeadline(time.Now())
+		rr = <-replies
+		return rr, rr.err != nil
 	}
+}
+
+// finishActive turns the reply and the accepted connection into a data
+// connection, or into the error that explains why there is none.
+func (c *Conn) finishActive(ctx context.Context, cmd string, ln *net.TCPListener, ap netip.AddrPort, out activeOutcome) (*DataConn, error) {
 	var final *Reply
-	switch r := rr.r; r.Class() {
+	switch r := out.reply; r.Class() {
 	case 1:
 	case 2:
 		final = r
 	default:
-		if ar.err == nil {
-			ar.nc.Close()
+		if out.conn != nil {
+			out.conn.Close()
 		}
 		err := &ReplyError{Command: verbOf(cmd), Reply: r}
-		if r.Code == 425 {
-			// 425: the server could not connect back to us.
+		if r.Code == StatusCannotOpenData {
+			// The server could not connect back to us.
 			return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: fmt.Errorf("%w%s", err, firewallHint)}
 		}
 		return nil, err
 	}
-	if ar.err != nil {
+	if out.acceptErr != nil {
 		ln.Close() // refuse a late connection, so the server gives up
 		if final == nil {
 			// The server still owes a final reply; read it so the control
@@ -459,9 +496,13 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 				c.markClosed()
 			}
 		}
-		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: ar.err}
+		err := out.acceptErr
+		if c.closed && !errors.Is(err, ErrClosed) {
+			err = fmt.Errorf("%w (the connection is closed: %w)", err, ErrClosed)
+		}
+		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: err}
 	}
-	return &DataConn{Conn: ar.nc, c: c, verb: verbOf(cmd), final: final}, nil
+	return &DataConn{Conn: out.conn, c: c, verb: verbOf(cmd), final: final}, nil
 }
 
 type replyResult struct {

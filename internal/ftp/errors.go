@@ -10,6 +10,10 @@ import (
 // broke; the session must reconnect before it can go on.
 var ErrClosed = errors.New("connection closed")
 
+// ErrExtendedOff is a data connection to an IPv6 server while the
+// extended commands are turned off (SetExtended(false)).
+var ErrExtendedOff = errors.New("EPSV and EPRT are not in use")
+
 // ErrTimeout marks a wait that ran out: no reply, no answer to a dial.
 var ErrTimeout = errors.New("timed out")
 

@@ -148,8 +148,8 @@ func (s *Session) reconnect(ctx context.Context) error {
 		return err
 	}
 	if s.cwd != "" {
-		if _, err := s.cmd(ctx, "CWD "+s.cwd); err != nil {
-			return fmt.Errorf("back to %s: %w", s.cwd, err)
+		if err := s.conn.Cwd(own(ctx), s.cwd); err != nil {
+			return fmt.Errorf("back to %s: %w", s.cwd, s.check(err))
 		}
 	}
 	return nil
@@ -157,14 +157,11 @@ func (s *Session) reconnect(ctx context.Context) error {
 
 // trackCwd remembers the remote directory after it changed, for reconnect.
 func (s *Session) trackCwd(ctx context.Context) {
-	s.cwd = ""
-	s.quietly(func() {
-		if r, err := s.conn.Cmd(ctx, "PWD"); err == nil {
-			s.cwd = pwdPath(r.Message())
-		} else {
-			s.lostConn(err)
-		}
-	})
+	dir, err := s.conn.Pwd(own(ctx))
+	if err != nil {
+		s.lostConn(err)
+	}
+	s.cwd = dir
 }
 
 // canResume reports whether an interrupted binary transfer can go on from

@@ -126,8 +126,6 @@ type Session struct {
 	confirm   Asker
 
 	verbose, debug, prompt, autoLogin bool
-	// quiet hides replies to gftp's own probes (FEAT) unless debugging.
-	quiet bool
 
 	mode       Mode
 	extended   bool // EPSV and EPRT in use (the epsv toggle)
@@ -139,7 +137,6 @@ type Session struct {
 	// fellBack records that auto mode gave up on passive this session.
 	fellBack bool
 	ascii    bool
-	sentType string // the TYPE the server has now; "" unknown
 
 	conn *ftp.Conn
 	host string
@@ -221,6 +218,8 @@ func (s *Session) Warnf(format string, args ...any) {
 	fmt.Fprintf(s.errw, "gftp: "+format+"\n", args...)
 }
 
+// onSend and onReply see every exchange on the connection: all go to the
+// log, and with -d to the transcript, gftp's own bookkeeping included.
 func (s *Session) onSend(line string) {
 	s.logf("---> %s", line) // line comes masked from the engine
 	if s.debug {
@@ -232,10 +231,25 @@ func (s *Session) onReply(r *ftp.Reply) {
 	for _, l := range r.Lines {
 		s.logf("<--- %s", l)
 	}
-	if s.verbose && (!s.quiet || s.debug) {
+	if s.debug && s.verbose {
 		s.printf("%s\n", r.String())
 	}
 }
+
+// Shown returns ctx with the transcript's trace: the replies to what runs
+// under it are shown when verbose, as ftp(1) shows the replies to the
+// commands typed. The dispatcher runs every command under it.
+func (s *Session) Shown(ctx context.Context) context.Context {
+	return ftp.WithTrace(ctx, &ftp.Trace{Reply: func(r *ftp.Reply) {
+		if s.verbose && !s.debug { // with -d, onReply showed it
+			s.printf("%s\n", r.String())
+		}
+	}})
+}
+
+// own returns ctx for gftp's own bookkeeping (FEAT, a size check, the PWD
+// after a cd): its replies are not the user's to read, unless debugging.
+func own(ctx context.Context) context.Context { return ftp.WithTrace(ctx, nil) }
 
 // Open connects to host (and port, default 21), then logs in when the
 // session auto-logs in and someone can be asked for the name.
@@ -292,8 +306,11 @@ func (s *Session) dialBusy(ctx context.Context, host, port string) error {
 func (s *Session) dial(ctx context.Context, host, port string) error {
 	opts := s.timeouts
 	opts.OnSend = s.onSend
+	opts.OnStray = func(r *ftp.Reply) {
+		s.Warnf("ignored a reply the server sent unasked: %s", strings.Join(strings.Fields(r.String()), " "))
+	}
 	// The greeting arrives inside Dial; print "Connected to" before it, as
-	// ftp(1) does, by holding replies until the dial is done.
+	// ftp(1) does, by holding its replies until the dial is done.
 	var greeting []*ftp.Reply
 	held := true
 	opts.OnReply = func(r *ftp.Reply) {
@@ -303,24 +320,22 @@ func (s *Session) dial(ctx context.Context, host, port string) error {
 		}
 		s.onReply(r)
 	}
-	opts.OnStray = func(r *ftp.Reply) {
-		s.Warnf("ignored a reply the server sent unasked: %s", strings.Join(strings.Fields(r.String()), " "))
-	}
-	c, _, err := ftp.Dial(ctx, net.JoinHostPort(host, port), opts)
+	shown := ftp.TraceFrom(ctx)
+	c, _, err := ftp.Dial(ftp.WithTrace(ctx, nil), net.JoinHostPort(host, port), opts)
 	held = false
-	if err != nil {
-		for _, r := range greeting {
-			s.onReply(r)
-		}
-		return &ConnectError{Err: err}
-	}
-	if s.verbose {
+	if err == nil && s.verbose {
 		s.printf("Connected to %s.\n", host)
 	}
 	for _, r := range greeting {
 		s.onReply(r)
+		if shown != nil && shown.Reply != nil {
+			shown.Reply(r)
+		}
 	}
-	s.conn, s.host, s.port, s.loggedIn, s.sentType = c, host, port, false, ""
+	if err != nil {
+		return &ConnectError{Err: err}
+	}
+	s.conn, s.host, s.port, s.loggedIn = c, host, port, false
 	c.SetExtended(s.extended)
 	return nil
 }
@@ -417,8 +432,8 @@ func (s *Session) Login(ctx context.Context, user, pass string, hasPass bool) er
 	s.loginUser, s.loginPass, s.relogin, s.cwd = user, used, true, ""
 	// Like ftp(1): tell the system type and the transfer type. gftp
 	// always starts in binary, which is what backups need.
-	if r, err := s.conn.Cmd(ctx, "SYST"); err == nil && s.verbose {
-		s.printf("Remote system type is %s.\n", strings.Fields(r.Message() + " ?")[0])
+	if sys, err := s.conn.Syst(ctx); err == nil && s.verbose {
+		s.printf("Remote system type is %s.\n", sys)
 	}
 	if s.verbose && !s.ascii {
 		s.printf("Using binary mode to transfer files.\n")
@@ -461,7 +476,7 @@ func (s *Session) localPath(name string) string {
 // features asks the server's FEAT list (cached), without printing it.
 // The error is a lost connection or an interruption.
 func (s *Session) features(ctx context.Context) (f map[string]string, err error) {
-	s.quietly(func() { f, err = s.conn.Features(ctx) })
+	f, err = s.conn.Features(own(ctx))
 	return f, s.check(err)
 }
 

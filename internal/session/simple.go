@@ -9,12 +9,6 @@ import (
 	"github.com/gftp/gftp/internal/ftp"
 )
 
-// cmd runs one control-connection command and checks for a lost connection.
-func (s *Session) cmd(ctx context.Context, line string) (*ftp.Reply, error) {
-	r, err := s.conn.Cmd(ctx, line)
-	return r, s.check(err)
-}
-
 // show prints a reply that the user asked for even when not verbose
 // (verbose mode has printed it already).
 func (s *Session) show(r *ftp.Reply) {
@@ -26,7 +20,7 @@ func (s *Session) show(r *ftp.Reply) {
 // Cd changes the remote directory.
 func (s *Session) Cd(ctx context.Context, dir string) error {
 	return s.retrying(ctx, "cd "+dir, func(bool) error {
-		if _, err := s.cmd(ctx, "CWD "+dir); err != nil {
+		if err := s.check(s.conn.Cwd(ctx, dir)); err != nil {
 			return err
 		}
 		s.trackCwd(ctx)
@@ -37,7 +31,7 @@ func (s *Session) Cd(ctx context.Context, dir string) error {
 // Cdup goes to the remote parent directory.
 func (s *Session) Cdup(ctx context.Context) error {
 	return s.retrying(ctx, "cdup", func(bool) error {
-		if _, err := s.cmd(ctx, "CDUP"); err != nil {
+		if err := s.check(s.conn.Cdup(ctx)); err != nil {
 			return err
 		}
 		s.trackCwd(ctx)
@@ -47,28 +41,18 @@ func (s *Session) Cdup(ctx context.Context) error {
 
 // Pwd prints the remote directory.
 func (s *Session) Pwd(ctx context.Context) error {
-	var r *ftp.Reply
+	var dir string
 	err := s.retrying(ctx, "pwd", func(bool) (err error) {
-		r, err = s.cmd(ctx, "PWD")
-		return err
+		dir, err = s.conn.Pwd(ctx)
+		return s.check(err)
 	})
 	if err != nil {
 		return err
 	}
-	dir := pwdPath(r.Message())
 	if !s.verbose {
 		s.printf("Remote directory: %s\n", dir)
 	}
 	return nil
-}
-
-// pwdPath reads the directory out of a 257 reply: `"dir" text` is the
-// RFC 959 form, where a doubled quote stands for a quote.
-func pwdPath(msg string) string {
-	if i, j := strings.Index(msg, `"`), strings.LastIndex(msg, `"`); i >= 0 && j > i {
-		return strings.ReplaceAll(msg[i+1:j], `""`, `"`)
-	}
-	return msg
 }
 
 // Lcd changes the local directory (the session's own, not the process's).
@@ -95,99 +79,61 @@ func (s *Session) Lcd(dir string) error {
 
 // Delete deletes a remote file.
 func (s *Session) Delete(ctx context.Context, name string) error {
-	_, err := s.cmd(ctx, "DELE "+name)
-	return err
+	return s.check(s.conn.Delete(ctx, name))
 }
 
 // Mkdir makes a remote directory. (Retried: making a folder twice is
 // refused, not harmful.)
 func (s *Session) Mkdir(ctx context.Context, name string) error {
 	return s.retrying(ctx, "mkdir "+name, func(bool) error {
-		_, err := s.cmd(ctx, "MKD "+name)
-		return err
+		return s.check(s.conn.Mkdir(ctx, name))
 	})
 }
 
 // Rmdir removes a remote directory.
 func (s *Session) Rmdir(ctx context.Context, name string) error {
-	_, err := s.cmd(ctx, "RMD "+name)
-	return err
+	return s.check(s.conn.Rmdir(ctx, name))
 }
 
 // Rename renames a remote file (RNFR then RNTO).
 func (s *Session) Rename(ctx context.Context, from, to string) error {
-	if err := ftp.CheckArg(to); err != nil {
-		return err // before RNFR, so nothing is left half done
-	}
-	r, err := s.cmd(ctx, "RNFR "+from)
-	if err != nil {
-		return err
-	}
-	if r.Code != 350 {
-		return &ftp.ReplyError{Command: "RNFR", Reply: r}
-	}
-	_, err = s.cmd(ctx, "RNTO "+to)
-	return err
+	return s.check(s.conn.Rename(ctx, from, to))
 }
 
 // Size prints the size of a remote file. SIZE depends on the type, so the
 // session's type is set first.
 func (s *Session) Size(ctx context.Context, name string) error {
-	var r *ftp.Reply
+	var n int64
 	err := s.retrying(ctx, "size "+name, func(bool) (err error) {
 		if err := s.ensureType(ctx); err != nil {
 			return err
 		}
-		r, err = s.cmd(ctx, "SIZE "+name)
-		return err
+		n, err = s.conn.Size(ctx, name)
+		return s.check(err)
 	})
 	if err != nil {
 		return err
 	}
-	s.printf("%s\t%s\n", name, strings.TrimSpace(r.Message()))
+	s.printf("%s\t%d\n", name, n)
 	return nil
 }
 
-// Quote sends a raw command and prints the replies. Preliminary (1xx)
-// replies are followed to the final one so the stream stays in step.
+// Quote sends a raw command and prints its replies, up to the final one.
 func (s *Session) Quote(ctx context.Context, line string) error {
-	line = strings.Trim(line, " \t")
-	verb := strings.ToUpper(strings.Fields(line + " ?")[0])
-	if err := s.conn.Send(ctx, line); err != nil {
-		return s.check(err)
-	}
-	for range maxQuoteReplies {
-		r, err := s.conn.Read(ctx)
-		if err != nil {
-			return s.check(err)
-		}
+	replies, err := s.conn.Raw(ctx, strings.Trim(line, " \t"))
+	for _, r := range replies {
 		s.show(r)
-		if r.Class() == 1 {
-			continue
-		}
-		if r.Class() >= 4 {
-			return s.check(&ftp.ReplyError{Command: verb, Reply: r})
-		}
-		if verb == "TYPE" {
-			s.sentType = "" // the server's type is no longer known
-		}
-		return nil
 	}
-	s.conn.Close()
-	return s.check(fmt.Errorf("%s: the server sent only preliminary replies: %w", verb, ftp.ErrClosed))
+	return s.check(err)
 }
-
-// maxQuoteReplies bounds the replies one quoted command may bring.
-const maxQuoteReplies = 16
 
 // System prints the server's system type.
 func (s *Session) System(ctx context.Context) error {
-	r, err := s.cmd(ctx, "SYST")
-	if err != nil {
-		return err
+	replies, err := s.conn.Raw(ctx, "SYST")
+	for _, r := range replies {
+		s.show(r)
 	}
-	s.show(r)
-	return nil
+	return s.check(err)
 }
 
 // SetASCII chooses ASCII (true) or binary transfers, telling the server at

@@ -44,20 +44,14 @@ func (s *Session) lostConn(err error) bool {
 	return true
 }
 
-// ensureType sends TYPE when the server's type differs from the session's.
+// ensureType gives the server the session's transfer type; the engine
+// sends TYPE only when the server's differs.
 func (s *Session) ensureType(ctx context.Context) error {
-	want := "I"
+	t := ftp.TypeImage
 	if s.ascii {
-		want = "A"
+		t = ftp.TypeASCII
 	}
-	if s.sentType == want {
-		return nil
-	}
-	if _, err := s.conn.Cmd(ctx, "TYPE "+want); err != nil {
-		return s.check(err)
-	}
-	s.sentType = want
-	return nil
+	return s.check(s.conn.Type(ctx, t))
 }
 
 // openData opens a data connection for cmd in the session's mode. In auto
@@ -78,6 +72,9 @@ func (s *Session) openData(ctx context.Context, cmd string, offset int64) (*ftp.
 	}
 	if err == nil {
 		s.dataWorked = true
+	}
+	if errors.Is(err, ftp.ErrExtendedOff) {
+		err = fmt.Errorf("%w (epsv is off; turn it on with: epsv on)", err)
 	}
 	return dc, s.check(err)
 }

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -72,7 +70,7 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 	}
 	if err != nil {
 		if wire != remote && s.Connected() {
-			s.quietly(func() { s.conn.Cmd(ctx, "DELE "+wire) }) // best effort
+			s.conn.Delete(own(ctx), wire) // best effort
 		}
 		return err
 	}
@@ -142,36 +140,24 @@ func (s *Session) verifySize(ctx context.Context, remote string, sent int64) err
 // remoteSize is a file's size by SIZE, else from its folder's listing; -1
 // when neither tells. Its replies are shown only when debugging.
 func (s *Session) remoteSize(ctx context.Context, remote string) (int64, error) {
+	ctx = own(ctx)
 	if err := s.ensureType(ctx); err != nil { // SIZE counts in the current type
 		return -1, err
 	}
-	var r *ftp.Reply
-	var err error
-	s.quietly(func() { r, err = s.conn.Cmd(ctx, "SIZE "+remote) })
-	if err == nil && r.Code == 213 {
-		if n, perr := strconv.ParseInt(strings.TrimSpace(r.Message()), 10, 64); perr == nil {
-			return n, nil
-		}
+	n, err := s.conn.Size(ctx, remote)
+	if err == nil {
+		return n, nil
 	}
 	var re *ftp.ReplyError
-	if err != nil && !errors.As(err, &re) {
+	var ue *ftp.UnexpectedReplyError
+	if !errors.As(err, &re) && !errors.As(err, &ue) {
 		return -1, s.check(err)
 	}
 	size := int64(-1)
-	s.quietly(func() {
-		err = s.scanEntries(ctx, path.Dir(remote), func(e ftp.Entry) {
-			if size < 0 && path.Base(e.Name) == path.Base(remote) {
-				size = e.Size
-			}
-		})
+	err = s.scanEntries(ctx, path.Dir(remote), func(e ftp.Entry) {
+		if size < 0 && path.Base(e.Name) == path.Base(remote) {
+			size = e.Size
+		}
 	})
 	return size, err
-}
-
-// quietly runs fn with gftp's own probing replies hidden unless debugging.
-func (s *Session) quietly(fn func()) {
-	was := s.quiet
-	s.quiet = true
-	defer func() { s.quiet = was }()
-	fn()
 }
