@@ -26,34 +26,30 @@ type Streams struct {
 	Out io.Writer
 	Err io.Writer
 
-	InTTY, OutTTY bool
+	InTTY, OutTTY, ErrTTY bool
 }
 
 // StdStreams are the process's own.
 func StdStreams() Streams {
-	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout)}
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr)}
 }
 
 // config is the resolved configuration: plain values, read from viper once.
 type config struct {
-	Verbose, Debug, Prompt, AutoLogin, KeepGoing bool
-	Mode                                         session.Mode
-	Script                                       string
-	HistoryFile                                  string
-	ConnectTimeout, ReplyTimeout, DataTimeout    time.Duration
-	StallTimeout                                 time.Duration
-	Host, Port                                   string
+	// Session is the session's options, one value that the session keeps.
+	Session session.Options
 
-	EPSV, TempUpload              bool
-	ActivePortLow, ActivePortHigh int
-	ActiveAddr                    netip.Addr
-	Probe                         bool   // gftp probe host [port]
-	User                          string // probe's login name
-	LogFile, Netrc                string
-	Retries                       int
-	MaxTime                       time.Duration // bound on a whole script or probe run; 0 none
-	Bookmarks                     map[string]session.Bookmark
-	RetryWait                     time.Duration
+	KeepGoing   bool
+	Script      string
+	HistoryFile string
+	Host, Port  string
+	Probe       bool   // gftp probe host [port]
+	User        string // probe's login name
+	LogFile     string
+	Netrc       string
+	MaxTime     time.Duration // bound on a whole script or probe run; 0 none
+	Bookmarks   map[string]session.Bookmark
 }
 
 // newRootCmd builds the cobra command for the process's own flags; run
@@ -187,49 +183,53 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	if err != nil {
 		return config{}, &commands.UsageError{Msg: err.Error()}
 	}
-	cfg := config{
+	o := session.Options{
 		Verbose:        v.GetBool("verbose"),
 		Debug:          v.GetBool("debug"),
 		Prompt:         v.GetBool("prompt"),
 		AutoLogin:      v.GetBool("auto-login"),
-		KeepGoing:      v.GetBool("keep-going"),
 		Mode:           mode,
-		Script:         v.GetString("script"),
-		HistoryFile:    historyFile(v.GetString("history-file")),
+		EPSV:           v.GetBool("epsv"),
+		TempUpload:     v.GetBool("temp-upload"),
+		Retries:        v.GetInt("retries"),
+		RetryWait:      v.GetDuration("retry-wait"),
 		ConnectTimeout: v.GetDuration("connect-timeout"),
 		ReplyTimeout:   v.GetDuration("reply-timeout"),
 		DataTimeout:    v.GetDuration("data-timeout"),
 		StallTimeout:   v.GetDuration("stall-timeout"),
 	}
-	cfg.EPSV = v.GetBool("epsv")
-	cfg.TempUpload = v.GetBool("temp-upload")
-	cfg.Retries, cfg.RetryWait = v.GetInt("retries"), v.GetDuration("retry-wait")
-	if cfg.Retries < 0 || cfg.Retries > 100 {
-		return config{}, &commands.UsageError{Msg: fmt.Sprintf("retries must be 0 to 100, not %d", cfg.Retries)}
+	cfg := config{
+		KeepGoing:   v.GetBool("keep-going"),
+		Script:      v.GetString("script"),
+		HistoryFile: historyFile(v.GetString("history-file")),
+		LogFile:     v.GetString("log"),
+		Netrc:       v.GetString("netrc"),
+	}
+	if o.Retries < 0 || o.Retries > 100 {
+		return config{}, &commands.UsageError{Msg: fmt.Sprintf("retries must be 0 to 100, not %d", o.Retries)}
 	}
 	if cfg.MaxTime = v.GetDuration("max-time"); cfg.MaxTime < 0 {
 		return config{}, &commands.UsageError{Msg: "max-time must not be negative"}
 	}
-	if cfg.RetryWait < 0 {
+	if o.RetryWait < 0 {
 		return config{}, &commands.UsageError{Msg: "retry-wait must not be negative"}
 	}
-	cfg.LogFile = v.GetString("log")
-	cfg.Netrc = v.GetString("netrc")
 	if r := v.GetString("active-ports"); r != "" {
-		if cfg.ActivePortLow, cfg.ActivePortHigh, err = parsePortRange(r); err != nil {
+		if o.ActivePortLow, o.ActivePortHigh, err = parsePortRange(r); err != nil {
 			return config{}, &commands.UsageError{Msg: "active-ports: " + err.Error()}
 		}
 	}
 	if a := v.GetString("active-address"); a != "" {
-		if cfg.ActiveAddr, err = netip.ParseAddr(a); err != nil {
+		if o.ActiveAddr, err = netip.ParseAddr(a); err != nil {
 			return config{}, &commands.UsageError{Msg: fmt.Sprintf("active-address: %q is not an IP address", a)}
 		}
-		cfg.ActiveAddr = cfg.ActiveAddr.Unmap()
+		o.ActiveAddr = o.ActiveAddr.Unmap()
 	}
 	if cfg.Bookmarks, err = bookmarks(v); err != nil {
 		return config{}, &commands.UsageError{Msg: "config: " + err.Error()}
 	}
-	for name, d := range map[string]time.Duration{"connect-timeout": cfg.ConnectTimeout, "reply-timeout": cfg.ReplyTimeout, "data-timeout": cfg.DataTimeout, "stall-timeout": cfg.StallTimeout} {
+	cfg.Session = o
+	for name, d := range map[string]time.Duration{"connect-timeout": o.ConnectTimeout, "reply-timeout": o.ReplyTimeout, "data-timeout": o.DataTimeout, "stall-timeout": o.StallTimeout} {
 		if d <= 0 {
 			return config{}, &commands.UsageError{Msg: fmt.Sprintf("%s must be a positive duration such as 10s, not %q", name, v.GetString(name))}
 		}

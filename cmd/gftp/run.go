@@ -66,28 +66,19 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		defer f.Close()
 		logw = f
 	}
-	// Everything gftp prints may quote the server (a reply, a file name),
-	// so it goes through safe, which makes control characters visible;
-	// only the line editor, and listings that do not go to a terminal,
-	// get the raw streams.
-	out, errw := safe.NewWriter(st.Out), safe.NewWriter(st.Err)
-	if logw != nil {
-		logw = safe.NewWriter(logw)
-	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("current directory: %w", err)
 	}
+	// The one printer: everything gftp prints goes through it, made safe
+	// (it may quote the server); only the line editor gets the raw streams.
+	p := session.NewPrinter(session.Streams{Out: st.Out, Err: st.Err, OutTTY: st.OutTTY, ErrTTY: st.ErrTTY, Log: logw})
 	s := session.New(session.Config{
-		Out: out, Err: errw, RawOut: st.Out, OutTTY: st.OutTTY,
-		Verbose: cfg.Verbose, Debug: cfg.Debug, Prompt: cfg.Prompt, AutoLogin: cfg.AutoLogin,
-		Mode: cfg.Mode, LocalDir: wd, LocalUser: localUser(),
-		ConnectTimeout: cfg.ConnectTimeout, ReplyTimeout: cfg.ReplyTimeout, DataTimeout: cfg.DataTimeout,
-		StallTimeout: cfg.StallTimeout, TempUpload: cfg.TempUpload, Log: logw,
-		NoEPSV: !cfg.EPSV, ActivePortLow: cfg.ActivePortLow, ActivePortHigh: cfg.ActivePortHigh, ActiveAddr: cfg.ActiveAddr,
-		Password: os.Getenv("GFTP_PASSWORD"),
-		Netrc:    netrcLoader(cfg.Netrc),
-		Retries:  cfg.Retries, RetryWait: cfg.RetryWait, Bookmarks: cfg.Bookmarks,
+		Options: cfg.Session, Printer: p,
+		LocalDir: wd, LocalUser: localUser(),
+		Password:  os.Getenv("GFTP_PASSWORD"),
+		Netrc:     netrcLoader(cfg.Netrc),
+		Bookmarks: cfg.Bookmarks,
 	})
 	s.SetMacroRunner(func(ctx context.Context, name string, lines []string) error {
 		return table.RunMacro(ctx, s, name, lines)
@@ -100,7 +91,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		defer s.Close(ctx)
 		return runInteractive(ctx, cfg, table, st, s)
 	}
-	r := &script.Runner{Table: table, Session: s, Err: errw, Name: name, KeepGoing: cfg.KeepGoing}
+	r := &script.Runner{Table: table, Session: s, Err: p.Stderr(), Name: name, KeepGoing: cfg.KeepGoing}
 	// The whole script is checked before anything connects, so a typo on
 	// its last line cannot strike after the first lines have run.
 	src, err := r.ReadChecked(in)
@@ -121,8 +112,8 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	err = r.Run(ctx, bytes.NewReader(src))
 	summary := scriptSummary(s.Totals(), r.Failures)
 	s.Logf("summary: %s", summary)
-	if cfg.Verbose {
-		fmt.Fprintf(out, "gftp: %s\n", summary)
+	if cfg.Session.Verbose {
+		p.Printf("gftp: %s\n", summary)
 	}
 	if err != nil {
 		return err
@@ -174,7 +165,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 		}
 	}
 	repl, err := script.NewREPL(script.REPLConfig{
-		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err, Errors: safe.NewWriter(st.Err),
+		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err, Errors: s.Printer().Stderr(),
 		HistoryFile: cfg.HistoryFile, LocalDir: s.LocalDir,
 	})
 	if err != nil {
@@ -186,7 +177,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	if cfg.Host != "" {
 		// At the prompt a failed open is reported and the session goes on.
 		if err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port); err != nil {
-			fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", err)
+			s.Warnf("%v", err)
 		}
 	}
 	err = repl.Run(ctx, s)
@@ -231,7 +222,7 @@ func runProbe(ctx context.Context, cfg config, s *session.Session) error {
 	defer s.Close(ctx)
 	err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port)
 	if err == nil && cfg.User != "" {
-		err = s.Login(s.Shown(ctx), cfg.User, "", false)
+		err = s.LoginAsking(s.Shown(ctx), cfg.User)
 	}
 	if err == nil {
 		err = s.Probe(ctx)

@@ -27,7 +27,10 @@ func Default() *Table {
 		{Name: "user", Usage: "user-name [password]", Help: "send new user information",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Secret: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
-				return s.Login(ctx, a[0], arg(a, 1), len(a) == 2)
+				if len(a) == 2 {
+					return s.Login(ctx, a[0], a[1])
+				}
+				return s.LoginAsking(ctx, a[0])
 			}},
 		{Name: "close", Aliases: []string{"disconnect"}, Help: "terminate ftp session", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Disconnect(ctx) }},

@@ -455,7 +455,7 @@ func TestHelp(t *testing.T) {
 	ctx := context.Background()
 	tab := commands.Default()
 	var out bytes.Buffer
-	s := session.New(session.Config{Out: &out, LocalDir: t.TempDir()})
+	s := session.New(session.Config{Printer: session.NewPrinter(session.Streams{Out: &out}), LocalDir: t.TempDir()})
 	if err := tab.Exec(ctx, s, []string{"help"}); err != nil {
 		t.Fatalf("help: %v", err)
 	}

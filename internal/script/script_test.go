@@ -41,7 +41,8 @@ func newRig(t *testing.T) *rig {
 	})
 	r := &rig{srv: srv, open: "open " + srv.Host() + " " + strconv.Itoa(srv.Port())}
 	r.sess = session.New(session.Config{
-		Out: &r.out, Err: &r.errw, Mode: session.ModeAuto, LocalDir: t.TempDir(),
+		Printer: session.NewPrinter(session.Streams{Out: &r.out, Err: &r.errw}),
+		Options: session.Options{Mode: session.ModeAuto}, LocalDir: t.TempDir(),
 	})
 	t.Cleanup(func() { _ = r.sess.Close(context.Background()) }) // runs before the server's Close
 	r.runner = &script.Runner{Table: commands.Default(), Session: r.sess, Err: &r.errw, Name: "test.ftp"}

@@ -34,13 +34,13 @@ func BenchmarkTransfer(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer srv.Close()
-				s := New(Config{Mode: mode, LocalDir: local})
+				s := New(Config{Options: Options{Mode: mode}, LocalDir: local})
 				ctx := context.Background()
 				if err := s.Open(ctx, srv.Host(), strconv.Itoa(srv.Port())); err != nil {
 					b.Fatal(err)
 				}
 				defer s.Close(context.Background())
-				if err := s.Login(ctx, testserver.DefaultUser, testserver.DefaultPassword, true); err != nil {
+				if err := s.Login(ctx, testserver.DefaultUser, testserver.DefaultPassword); err != nil {
 					b.Fatal(err)
 				}
 				b.SetBytes(size)

@@ -15,41 +15,32 @@ type Bookmark struct {
 	ConnectTimeout, ReplyTimeout, DataTimeout time.Duration
 }
 
-// bookmark applies the bookmark named name, if there is one, and returns
-// the host and port to dial.
+// bookmark looks up the bookmark named name: the host and port to dial,
+// and a copy of the bookmark, whose settings then hold for that
+// connection only (nil when name is a host).
 func (s *Session) bookmark(name, port string) (host, p string, bm *Bookmark) {
 	b, ok := s.bookmarks[name]
 	if !ok {
 		return name, port, nil
 	}
-	if b.Mode != nil {
-		s.mode = *b.Mode
-	}
-	if b.ActivePortLow > 0 {
-		s.timeouts.ActivePortLow, s.timeouts.ActivePortHigh = b.ActivePortLow, b.ActivePortHigh
-	}
-	for _, t := range []struct {
-		dst *time.Duration
-		v   time.Duration
-	}{{&s.timeouts.ConnectTimeout, b.ConnectTimeout}, {&s.timeouts.ReplyTimeout, b.ReplyTimeout}, {&s.timeouts.DataTimeout, b.DataTimeout}} {
-		if t.v > 0 {
-			*t.dst = t.v
-		}
-	}
 	if port == "" {
 		port = b.Port
+	}
+	if b.Mode != nil {
+		m := *b.Mode
+		b.Mode = &m // the copy's own, so that a toggle can clear it
 	}
 	return b.Host, port, &b
 }
 
-// bookmarkLogin logs in as the bookmark's user (the password from
-// GFTP_PASSWORD or the terminal). done reports whether it applied.
-func (s *Session) bookmarkLogin(ctx context.Context, bm *Bookmark) (done bool, err error) {
-	if bm == nil || bm.User == "" {
+// bookmarkLogin logs in as the current bookmark's user (the password
+// from GFTP_PASSWORD or the terminal). done reports whether it applied.
+func (s *Session) bookmarkLogin(ctx context.Context) (done bool, err error) {
+	if s.bm == nil || s.bm.User == "" {
 		return false, nil
 	}
-	if err := s.Login(ctx, bm.User, "", false); err != nil {
-		return true, fmt.Errorf("bookmark login as %s: %w", bm.User, err)
+	if err := s.LoginAsking(ctx, s.bm.User); err != nil {
+		return true, fmt.Errorf("bookmark login as %s: %w", s.bm.User, err)
 	}
 	return true, nil
 }

@@ -52,45 +52,67 @@ func onOff(b bool) string {
 // SetPassive is the passive command: no argument toggles between passive
 // and active as tnftp does; on, off and auto set the mode.
 func (s *Session) SetPassive(arg string) error {
+	m := s.mode()
 	switch strings.ToLower(arg) {
 	case "":
-		if s.mode == ModeActive {
-			s.mode = ModeAuto
+		if m == ModeActive {
+			m = ModeAuto
 		} else {
-			s.mode = ModeActive
+			m = ModeActive
 		}
 	case "on":
-		s.mode = ModePassive
+		m = ModePassive
 	case "off":
-		s.mode = ModeActive
+		m = ModeActive
 	case "auto":
-		s.mode = ModeAuto
+		m = ModeAuto
 	default:
 		return fmt.Errorf("passive: unknown argument %q (want on, off or auto)", arg)
 	}
+	s.opts.Mode = m
+	if s.bm != nil {
+		s.bm.Mode = nil // the user's word now holds, for this connection too
+	}
+	s.mu.Lock()
 	s.fellBack = false
-	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(s.mode != ModeActive), onOff(s.mode == ModeAuto))
+	s.mu.Unlock()
+	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(m != ModeActive), onOff(m == ModeAuto))
 	return nil
 }
 
-// dataMode is the way the next data connection is opened.
+// dataMode is the way the next data connection is opened, on any link:
+// the fallback of auto mode holds for all of them.
 func (s *Session) dataMode() ftp.DataMode {
-	if s.mode == ModeActive || (s.mode == ModeAuto && s.fellBack) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.mode()
+	if m == ModeActive || (m == ModeAuto && s.fellBack) {
 		return ftp.Active
 	}
 	return ftp.Passive
 }
 
+// fallBack makes auto mode use active mode from now on, and reports
+// whether it was not so yet (so that one notice is printed, whichever
+// link failed first).
+func (s *Session) fallBack() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.fellBack
+	s.fellBack = true
+	return !was
+}
+
 // SetEPSV is the epsv command: no argument toggles, on and off set
 // whether the extended commands (EPSV, EPRT) are used.
 func (s *Session) SetEPSV(arg string) error {
-	v, err := toggle(s.extended, arg)
+	v, err := toggle(s.opts.EPSV, arg)
 	if err != nil {
 		return fmt.Errorf("epsv: %w", err)
 	}
-	s.extended = v
-	if s.conn != nil {
-		s.conn.SetExtended(v)
+	s.opts.EPSV = v
+	if s.main.conn != nil {
+		s.main.conn.SetExtended(v)
 	}
 	s.printf("EPSV/EPRT: %s.\n", onOff(v))
 	return nil

@@ -24,7 +24,7 @@ type confirmer struct {
 
 func (s *Session) newConfirmer(verb string) *confirmer {
 	// Only a person at the prompt is asked: never a script, never cron.
-	return &confirmer{s: s, verb: verb, all: !s.prompt || s.confirm == nil}
+	return &confirmer{s: s, verb: verb, all: !s.opts.Prompt || s.confirm == nil}
 }
 
 // ok asks whether to act on name: y (yes), n (no), a (all), q (quit).

@@ -16,14 +16,14 @@ import (
 // it. It fails only when no way works.
 func (s *Session) Probe(ctx context.Context) error {
 	ok := map[ftp.Method]bool{}
-	s.printf("Probing data connections to %s (each try waits up to %s):\n", s.conn.RemoteAddr(), s.dataTimeout())
+	s.printf("Probing data connections to %s (each try waits up to %s):\n", s.main.conn.RemoteAddr(), s.dataTimeout())
 	for _, m := range []ftp.Method{ftp.EPSV, ftp.PASV, ftp.EPRT, ftp.PORT} {
-		d, err := s.conn.Probe(ctx, m, "LIST")
+		d, err := s.main.conn.Probe(ctx, m, "LIST")
 		if errors.Is(err, ftp.ErrClosed) || ctx.Err() != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return s.check(err)
+			return s.main.check(err)
 		}
 		status := "works"
 		if err != nil {
@@ -32,10 +32,10 @@ func (s *Session) Probe(ctx context.Context) error {
 		ok[m] = err == nil
 		s.printf("  %-4s (%s)  %6.2fs  %s\n", m, m.Mode(), d.Seconds(), status)
 	}
-	server := s.conn.RemoteAddr().Addr().Unmap()
+	server := s.main.conn.RemoteAddr().Addr().Unmap()
 	clientRule := "new inbound TCP from the server's port 20"
-	if lo := s.timeouts.ActivePortLow; lo > 0 {
-		clientRule += fmt.Sprintf(" to ports %d-%d", lo, s.timeouts.ActivePortHigh)
+	if o := s.engineOptions(); o.ActivePortLow > 0 {
+		clientRule += fmt.Sprintf(" to ports %d-%d", o.ActivePortLow, o.ActivePortHigh)
 	}
 	switch {
 	case ok[ftp.EPSV] || ok[ftp.PASV]:
@@ -62,8 +62,8 @@ func oneLine(err error) string { return strings.Join(strings.Fields(err.Error())
 
 // dataTimeout is the data timeout in force.
 func (s *Session) dataTimeout() time.Duration {
-	if s.timeouts.DataTimeout > 0 {
-		return s.timeouts.DataTimeout
+	if d := s.engineOptions().DataTimeout; d > 0 {
+		return d
 	}
 	return ftp.DefaultDataTimeout
 }

@@ -17,11 +17,11 @@ func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 // (exact types and sizes), else LIST parsed in Unix or Windows form, and
 // hands each entry to fn as it arrives: only one line is held at a time,
 // so a listing of millions of lines costs no memory.
-func (s *Session) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) error {
+func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) error {
 	verb := "LIST"
 	// RFC 3659 §7.8: a server lists MLST in FEAT when it has MLSD; some
 	// (pure-ftpd) also list MLSD itself.
-	feat, err := s.features(ctx)
+	feat, err := l.features(ctx)
 	if err != nil {
 		return err
 	}
@@ -34,16 +34,16 @@ func (s *Session) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry
 	if dir != "" && dir != "." {
 		cmd += " " + dir
 	}
-	dc, err := s.openData(ctx, cmd, 0)
+	dc, err := l.openData(ctx, cmd, 0)
 	if err != nil {
 		return err
 	}
 	lw := ftp.NewListingWriter(verb == "MLSD", time.Now(), fn)
 	_, cerr := dc.CopyTo(ctx, lw)
 	lw.Close()
-	ferr := s.check(dc.Finish(ctx))
+	ferr := l.check(dc.Finish(ctx))
 	if cerr != nil { // the cause, when the copy broke first
-		return s.check(fmt.Errorf("listing %s: %w", dir, cerr))
+		return l.check(fmt.Errorf("listing %s: %w", dir, cerr))
 	}
 	return ferr
 }
@@ -64,7 +64,7 @@ func (s *Session) expandRemote(ctx context.Context, pattern string) ([]string, e
 		return nil, fmt.Errorf("bad pattern %q: %w", pattern, err)
 	}
 	var names []string
-	err := s.scanEntries(ctx, strings.TrimSuffix(dir, "/"), func(e ftp.Entry) {
+	err := s.main.scanEntries(ctx, strings.TrimSuffix(dir, "/"), func(e ftp.Entry) {
 		if e.Type == ftp.EntryDir || e.Type == ftp.EntryOther {
 			return
 		}

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net"
 	"syscall"
@@ -22,8 +21,11 @@ const maxRetryWait = 30 * time.Second
 // firewall or mode problem that would fail again, each after a timeout.
 func (s *Session) transient(err error) bool {
 	var de *ftp.DataConnError
-	if errors.As(err, &de) && s.dataWorked && !errors.Is(err, context.Canceled) {
-		return true
+	if errors.As(err, &de) && !errors.Is(err, context.Canceled) {
+		s.mu.Lock()
+		worked := s.dataWorked
+		s.mu.Unlock()
+		return worked
 	}
 	return transient(err)
 }
@@ -49,14 +51,14 @@ func transient(err error) bool {
 	return false
 }
 
-// retrying runs op, and runs it again while it fails transiently, up to
-// the session's retry count, waiting retryWait, then twice that, and so
-// on. A lost connection is re-established first (login and directory
+// retrying runs op on l, and runs it again while it fails transiently,
+// up to the session's retry count, waiting retryWait, then twice that, and
+// so on. A lost connection is re-established first (login and directory
 // restored). op learns whether it is a retry, to resume. Destructive
 // commands (delete, mdelete, rmdir, rename) never come here: whether a
 // lost DELE was done is unknown, and doing it twice is not harmless.
-func (s *Session) retrying(ctx context.Context, what string, op func(retry bool) error) error {
-	return s.retryingMoving(ctx, what, nil, op)
+func (l *link) retrying(ctx context.Context, what string, op func(retry bool) error) error {
+	return l.retryingMoving(ctx, what, nil, op)
 }
 
 // retryingMoving is retrying for a transfer: moved tells how many bytes
@@ -65,22 +67,23 @@ func (s *Session) retrying(ctx context.Context, what string, op func(retry bool)
 // the server is stuck, not glitching, and each further try would cost a
 // whole timeout. A network that drops out now and then still moves bytes
 // between its drops, and is tried again up to the retry count.
-func (s *Session) retryingMoving(ctx context.Context, what string, moved func() int64, op func(retry bool) error) error {
+func (l *link) retryingMoving(ctx context.Context, what string, moved func() int64, op func(retry bool) error) error {
+	s := l.s
 	if moved == nil {
 		moved = func() int64 { return 0 }
 	}
-	wait := s.retryWait
+	wait := s.opts.RetryWait
 	err := op(false)
 	stuck := stuckServer{last: -1}
-	for try := 1; try <= s.retries && s.transient(err) && ctx.Err() == nil; try++ {
+	for try := 1; try <= s.opts.Retries && s.transient(err) && ctx.Err() == nil; try++ {
 		if stuck.after(err, moved()) {
 			break
 		}
 		if err := s.pause(ctx, what, err, try, &wait); err != nil {
 			return err
 		}
-		if !s.Connected() {
-			if err = s.reconnect(ctx); err != nil {
+		if !l.connected() {
+			if err = l.reconnect(ctx); err != nil {
 				continue
 			}
 		}
@@ -118,8 +121,8 @@ func timedOut(err error) bool {
 // pause says that what failed with err is tried again, logs it, and waits
 // *wait, which then doubles (up to maxRetryWait).
 func (s *Session) pause(ctx context.Context, what string, err error, try int, wait *time.Duration) error {
-	s.Warnf("%s: %v; trying again in %s (%d of %d)", what, err, *wait, try, s.retries)
-	s.logf("retry: %s: %v (%d of %d)", what, err, try, s.retries)
+	s.Warnf("%s: %v; trying again in %s (%d of %d)", what, err, *wait, try, s.opts.Retries)
+	s.logf("retry: %s: %v (%d of %d)", what, err, try, s.opts.Retries)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -127,46 +130,4 @@ func (s *Session) pause(ctx context.Context, what string, err error, try int, wa
 	}
 	*wait = min(2**wait, maxRetryWait)
 	return nil
-}
-
-// reconnect opens a new control connection to the same server and logs
-// in again with the remembered credentials (kept in memory only), back in
-// the remembered directory.
-func (s *Session) reconnect(ctx context.Context) error {
-	if s.conn != nil {
-		s.conn.Close()
-		s.conn = nil
-	}
-	if s.host == "" || !s.relogin {
-		return ErrNotConnected
-	}
-	s.Warnf("reconnecting to %s", s.host)
-	if err := s.dial(ctx, s.host, s.port); err != nil {
-		return err
-	}
-	if err := s.Login(ctx, s.loginUser, s.loginPass, true); err != nil {
-		return err
-	}
-	if s.cwd != "" {
-		if err := s.conn.Cwd(own(ctx), s.cwd); err != nil {
-			return fmt.Errorf("back to %s: %w", s.cwd, s.check(err))
-		}
-	}
-	return nil
-}
-
-// trackCwd remembers the remote directory after it changed, for reconnect.
-func (s *Session) trackCwd(ctx context.Context) {
-	dir, err := s.conn.Pwd(own(ctx))
-	if err != nil {
-		s.lostConn(err)
-	}
-	s.cwd = dir
-}
-
-// canResume reports whether an interrupted binary transfer can go on from
-// where it stopped (RFC 3659 REST STREAM).
-func (s *Session) canResume(ctx context.Context) bool {
-	f, _ := s.features(ctx)
-	return !s.ascii && f["REST"] == "STREAM"
 }

@@ -11,11 +11,10 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
+	"sync"
 
 	"github.com/gftp/gftp/internal/ftp"
 	"github.com/gftp/gftp/internal/netrc"
@@ -75,125 +74,74 @@ type Asker interface {
 
 // Config is what a session starts with.
 type Config struct {
-	// Out and Err take the transcript and the warnings: text that may
-	// quote the server, so they should make control characters visible
-	// (package safe). RawOut is stdout itself, for listings that the
-	// user pipes on: they go there byte for byte unless OutTTY says stdout
-	// is a terminal.
-	Out, Err       io.Writer
-	RawOut         io.Writer
-	OutTTY         bool
-	Verbose, Debug bool
-	Prompt         bool // ask per file (ftp's "interactive")
-	AutoLogin      bool // log in right after open (ftp without -n)
-	Mode           Mode
-	LocalDir       string // where relative local paths start
-	LocalUser      string // the default name offered at login
-
-	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
-
+	Options Options
+	Printer *Printer // nil: one that discards everything
+	// LocalDir is where relative local paths start; LocalUser the default
+	// name offered at login.
+	LocalDir, LocalUser string
 	// Password answers the server's request for one when a login gives
 	// none (GFTP_PASSWORD), before asking the terminal.
 	Password string
 	// Netrc loads the .netrc that auto-login consults (nil: none). Its
 	// error wrapping fs.ErrNotExist means there is none.
 	Netrc func() (*netrc.File, error)
-	// Log, when set, receives timestamped lines: commands sent (PASS
-	// masked), replies and transfers.
-	Log io.Writer
-	// TempUpload uploads to a temporary name, renamed when complete.
-	TempUpload bool
 	// Bookmarks are named servers (config file) that open accepts.
 	Bookmarks map[string]Bookmark
-	// Retries is how many times a transient failure is tried again, the
-	// first after RetryWait, then twice as long each time.
-	Retries   int
-	RetryWait time.Duration
-	// NoEPSV starts with the extended commands (EPSV, EPRT) off.
-	NoEPSV bool
-	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.
-	ActivePortLow, ActivePortHigh int
-	// ActiveAddr is announced in PORT/EPRT instead of the local address.
-	ActiveAddr netip.Addr
 }
 
-// Session is one FTP session. Not safe for concurrent use.
+// Session is one user's FTP session: the options, the printer, the
+// askers, the totals and the bookmarks, and the links to the server. Its
+// commands run one at a time; the links of a parallel command share only
+// what is guarded by mu.
 type Session struct {
-	out, errw io.Writer
-	rawOut    io.Writer
-	outTTY    bool
+	opts      Options
+	bm        *Bookmark // the current connection's bookmark (a copy), or nil
+	p         *Printer
 	ask       Asker
 	confirm   Asker
+	netrc     func() (*netrc.File, error)
+	runMacro  func(ctx context.Context, name string, lines []string) error
+	bookmarks map[string]Bookmark
+	localDir  string
+	localUser string
+	password  string // from the environment; never printed
+	ascii     bool
 
-	verbose, debug, prompt, autoLogin bool
-
-	mode       Mode
-	extended   bool // EPSV and EPRT in use (the epsv toggle)
-	tempUpload bool
-	log        io.Writer
-	totals     Totals
-	netrc      func() (*netrc.File, error)
-	runMacro   func(ctx context.Context, name string, lines []string) error
-	// fellBack records that auto mode gave up on passive this session.
-	fellBack bool
-	ascii    bool
-
-	conn *ftp.Conn
+	main *link // the link the session's commands run on
 	host string
 	port string
-	// For reconnecting: the login that worked and the directory.
+	// The login that worked (kept in memory only), for reconnecting and
+	// for opening more links.
 	loginUser, loginPass string
 	relogin              bool
-	cwd                  string
-	retries              int
-	dataWorked           bool // a data connection succeeded this session
-	cutByStop            bool // the connection was closed by an interruption
-	bookmarks            map[string]Bookmark
-	retryWait            time.Duration
-	loggedIn             bool
-	localDir             string
-	localUser            string
-	password             string // from the environment; never printed
-	timeouts             ftp.Options
+
+	mu     sync.Mutex // guards what parallel transfers share, below
+	totals Totals
+	// fellBack records that auto mode gave up on passive for this
+	// connection; dataWorked that a data connection worked.
+	fellBack, dataWorked bool
 }
 
 // New makes a session from cfg.
 func New(cfg Config) *Session {
-	out, errw := cfg.Out, cfg.Err
-	if out == nil {
-		out = io.Discard
-	}
-	if errw == nil {
-		errw = io.Discard
-	}
 	dir := cfg.LocalDir
 	if dir == "" {
 		dir, _ = os.Getwd()
 	}
-	raw := cfg.RawOut
-	if raw == nil {
-		raw = out
+	p := cfg.Printer
+	if p == nil {
+		p = NewPrinter(Streams{})
 	}
-	return &Session{
-		out: out, errw: errw, rawOut: raw, outTTY: cfg.OutTTY,
-		verbose: cfg.Verbose, debug: cfg.Debug, prompt: cfg.Prompt, autoLogin: cfg.AutoLogin,
-		mode: cfg.Mode, extended: !cfg.NoEPSV, tempUpload: cfg.TempUpload, log: cfg.Log,
-		retries: cfg.Retries, retryWait: cfg.RetryWait, bookmarks: cfg.Bookmarks,
+	s := &Session{
+		opts: cfg.Options, p: p, bookmarks: cfg.Bookmarks,
 		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
-		timeouts: ftp.Options{
-			ConnectTimeout: cfg.ConnectTimeout,
-			ReplyTimeout:   cfg.ReplyTimeout,
-			DataTimeout:    cfg.DataTimeout,
-			StallTimeout:   cfg.StallTimeout,
-			ActivePortLow:  cfg.ActivePortLow,
-			ActivePortHigh: cfg.ActivePortHigh,
-			ActiveAddr:     cfg.ActiveAddr,
-		},
 	}
+	s.main = &link{s: s}
+	return s
 }
 
-// Connected reports whether a control connection is open.
-func (s *Session) Connected() bool { return s.conn != nil && !s.conn.Closed() }
+// Connected reports whether the session's control connection is open.
+func (s *Session) Connected() bool { return s.main.connected() }
 
 // EnsureConnected is for a command that needs a connection. A connection
 // that an interruption closed (Ctrl-C while the server owed a reply) is
@@ -203,26 +151,27 @@ func (s *Session) EnsureConnected(ctx context.Context) error {
 	if s.Connected() {
 		return nil
 	}
-	if !s.cutByStop || !s.relogin {
+	if !s.main.cutByStop || !s.relogin {
 		return ErrNotConnected
 	}
-	s.cutByStop = false
-	return s.reconnect(ctx)
+	s.main.cutByStop = false
+	return s.main.reconnect(ctx)
 }
 
 // printf writes to the transcript.
-func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
+func (s *Session) printf(format string, args ...any) { s.p.Printf(format, args...) }
 
 // Warnf writes a one-line notice to stderr.
-func (s *Session) Warnf(format string, args ...any) {
-	fmt.Fprintf(s.errw, "gftp: "+format+"\n", args...)
-}
+func (s *Session) Warnf(format string, args ...any) { s.p.Warnf(format, args...) }
 
-// onSend and onReply see every exchange on the connection: all go to the
-// log, and with -d to the transcript, gftp's own bookkeeping included.
+// logf appends a timestamped line to the log, if there is one.
+func (s *Session) logf(format string, args ...any) { s.p.Logf(format, args...) }
+
+// onSend and onReply see every exchange on every link: all go to the log,
+// and with -d to the transcript, gftp's own bookkeeping included.
 func (s *Session) onSend(line string) {
 	s.logf("---> %s", line) // line comes masked from the engine
-	if s.debug {
+	if s.opts.Debug {
 		s.printf("---> %s\n", line)
 	}
 }
@@ -231,7 +180,7 @@ func (s *Session) onReply(r *ftp.Reply) {
 	for _, l := range r.Lines {
 		s.logf("<--- %s", l)
 	}
-	if s.debug && s.verbose {
+	if s.opts.Debug && s.opts.Verbose {
 		s.printf("%s\n", r.String())
 	}
 }
@@ -239,10 +188,13 @@ func (s *Session) onReply(r *ftp.Reply) {
 // Shown returns ctx with the transcript's trace: the replies to what runs
 // under it are shown when verbose, as ftp(1) shows the replies to the
 // commands typed. The dispatcher runs every command under it.
-func (s *Session) Shown(ctx context.Context) context.Context {
+func (s *Session) Shown(ctx context.Context) context.Context { return s.shownTo(ctx, s.p) }
+
+// shownTo is Shown with the replies going to t (one file's section).
+func (s *Session) shownTo(ctx context.Context, t transcript) context.Context {
 	return ftp.WithTrace(ctx, &ftp.Trace{Reply: func(r *ftp.Reply) {
-		if s.verbose && !s.debug { // with -d, onReply showed it
-			s.printf("%s\n", r.String())
+		if s.opts.Verbose && !s.opts.Debug { // with -d, onReply showed it
+			t.Printf("%s\n", r.String())
 		}
 	}})
 }
@@ -252,13 +204,14 @@ func (s *Session) Shown(ctx context.Context) context.Context {
 func own(ctx context.Context) context.Context { return ftp.WithTrace(ctx, nil) }
 
 // Open connects to host (and port, default 21), then logs in when the
-// session auto-logs in and someone can be asked for the name.
+// session auto-logs in and someone can be asked for the name. A bookmark's
+// settings hold for this connection only.
 func (s *Session) Open(ctx context.Context, host, port string) error {
 	if s.Connected() {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
-	s.relogin, s.fellBack, s.dataWorked, s.cutByStop = false, false, false, false
-	host, port, bm := s.bookmark(host, port)
+	s.relogin, s.fellBack, s.dataWorked, s.main.cutByStop = false, false, false, false
+	host, port, s.bm = s.bookmark(host, port)
 	if port == "" {
 		// "host:port" and "[v6addr]:port", as lftp and URLs write them; a
 		// bare IPv6 address has colons too, and is left whole.
@@ -271,73 +224,38 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	if port == "" {
 		port = "21"
 	}
-	if err := s.dialBusy(ctx, host, port); err != nil {
+	s.host, s.port = host, port
+	if err := s.dialBusy(ctx); err != nil {
+		s.bm = nil
 		return err
 	}
-	if !s.autoLogin {
+	if !s.opts.AutoLogin {
 		return nil
 	}
 	if done, err := s.netrcLogin(ctx); done {
 		return err
 	}
-	if done, err := s.bookmarkLogin(ctx, bm); done {
+	if done, err := s.bookmarkLogin(ctx); done {
 		return err
 	}
 	return s.autoLoginNow(ctx)
 }
 
-// dialBusy dials, trying again (as for other transient failures) while
-// the server greets with a 4xx such as 421 "too many connections". A
-// refused or unreachable address is not retried: nothing is there.
-func (s *Session) dialBusy(ctx context.Context, host, port string) error {
-	wait := s.retryWait
-	err := s.dial(ctx, host, port)
+// dialBusy dials the session's link, trying again (as for other transient
+// failures) while the server greets with a 4xx such as 421 "too many
+// connections". A refused or unreachable address is not retried: nothing
+// is there.
+func (s *Session) dialBusy(ctx context.Context) error {
+	wait := s.opts.RetryWait
+	err := s.main.dial(ctx)
 	var re *ftp.ReplyError
-	for try := 1; try <= s.retries && errors.As(err, &re) && re.Temporary() && ctx.Err() == nil; try++ {
-		if err := s.pause(ctx, "open "+host, err, try, &wait); err != nil {
+	for try := 1; try <= s.opts.Retries && errors.As(err, &re) && re.Temporary() && ctx.Err() == nil; try++ {
+		if err := s.pause(ctx, "open "+s.host, err, try, &wait); err != nil {
 			return err
 		}
-		err = s.dial(ctx, host, port)
+		err = s.main.dial(ctx)
 	}
 	return err
-}
-
-// dial opens the control connection and reads the greeting.
-func (s *Session) dial(ctx context.Context, host, port string) error {
-	opts := s.timeouts
-	opts.OnSend = s.onSend
-	opts.OnStray = func(r *ftp.Reply) {
-		s.Warnf("ignored a reply the server sent unasked: %s", strings.Join(strings.Fields(r.String()), " "))
-	}
-	// The greeting arrives inside Dial; print "Connected to" before it, as
-	// ftp(1) does, by holding its replies until the dial is done.
-	var greeting []*ftp.Reply
-	held := true
-	opts.OnReply = func(r *ftp.Reply) {
-		if held {
-			greeting = append(greeting, r)
-			return
-		}
-		s.onReply(r)
-	}
-	shown := ftp.TraceFrom(ctx)
-	c, _, err := ftp.Dial(ftp.WithTrace(ctx, nil), net.JoinHostPort(host, port), opts)
-	held = false
-	if err == nil && s.verbose {
-		s.printf("Connected to %s.\n", host)
-	}
-	for _, r := range greeting {
-		s.onReply(r)
-		if shown != nil && shown.Reply != nil {
-			shown.Reply(r)
-		}
-	}
-	if err != nil {
-		return &ConnectError{Err: err}
-	}
-	s.conn, s.host, s.port, s.loggedIn = c, host, port, false
-	c.SetExtended(s.extended)
-	return nil
 }
 
 // netrcLogin logs in with the .netrc entry for the host, if there is one
@@ -357,7 +275,12 @@ func (s *Session) netrcLogin(ctx context.Context) (done bool, err error) {
 	if !ok || e.Login == "" {
 		return false, nil
 	}
-	if err := s.Login(ctx, e.Login, e.Password, e.HasPassword); err != nil {
+	if e.HasPassword {
+		err = s.Login(ctx, e.Login, e.Password)
+	} else {
+		err = s.LoginAsking(ctx, e.Login)
+	}
+	if err != nil {
 		return true, err
 	}
 	if lines, ok := f.Macro(s.host, "init"); ok && s.runMacro != nil {
@@ -371,7 +294,7 @@ func (s *Session) autoLoginNow(ctx context.Context) error {
 	// Without a terminal (cron), a script logs in with its own user line;
 	// its input is never read as the answer.
 	noTTY := func() error {
-		if s.verbose {
+		if s.opts.Verbose {
 			s.Warnf("not logged in: no terminal to ask for a user name (use: user NAME [PASSWORD], or -n)")
 		}
 		return nil
@@ -389,24 +312,18 @@ func (s *Session) autoLoginNow(ctx context.Context) error {
 	if name = strings.TrimSpace(name); name == "" {
 		name = s.localUser
 	}
-	return s.Login(ctx, name, "", false)
+	return s.LoginAsking(ctx, name)
 }
 
-// Login logs in as user. Without a password (hasPass false) one is asked
-// on the terminal if the server wants it.
-func (s *Session) Login(ctx context.Context, user, pass string, hasPass bool) error {
-	if !s.Connected() {
-		return ErrNotConnected
-	}
-	if err := ftp.CheckArg(user); err != nil {
-		return err
-	}
-	used := pass
-	askPass := func() (pw string, err error) {
-		defer func() { used = pw }()
-		if hasPass {
-			return pass, nil
-		}
+// Login logs in as user with pass.
+func (s *Session) Login(ctx context.Context, user, pass string) error {
+	return s.login(ctx, user, func() (string, error) { return pass, nil })
+}
+
+// LoginAsking logs in as user; when the server wants a password, it comes
+// from GFTP_PASSWORD, else from the terminal.
+func (s *Session) LoginAsking(ctx context.Context, user string) error {
+	return s.login(ctx, user, func() (string, error) {
 		if s.password != "" {
 			return s.password, nil
 		}
@@ -419,23 +336,34 @@ func (s *Session) Login(ctx context.Context, user, pass string, hasPass bool) er
 			return "", noTTY
 		}
 		return answer, err
+	})
+}
+
+func (s *Session) login(ctx context.Context, user string, pass func() (string, error)) error {
+	if !s.Connected() {
+		return ErrNotConnected
 	}
-	if err := s.conn.Login(ctx, user, askPass); err != nil {
-		if s.lostConn(err) {
-			return &ConnectError{Err: err}
-		}
-		return &LoginError{Err: err}
+	if err := ftp.CheckArg(user); err != nil {
+		return err
 	}
-	s.loggedIn = true
+	var used string
+	err := s.main.login(ctx, user, func() (string, error) {
+		pw, err := pass()
+		used = pw
+		return pw, err
+	})
+	if err != nil {
+		return err
+	}
 	// Remembered (in memory only) so that a lost connection can be
-	// re-established for a retry.
-	s.loginUser, s.loginPass, s.relogin, s.cwd = user, used, true, ""
+	// re-established, and more links opened, with the same login.
+	s.loginUser, s.loginPass, s.relogin = user, used, true
 	// Like ftp(1): tell the system type and the transfer type. gftp
 	// always starts in binary, which is what backups need.
-	if sys, err := s.conn.Syst(ctx); err == nil && s.verbose {
+	if sys, err := s.main.conn.Syst(ctx); err == nil && s.opts.Verbose {
 		s.printf("Remote system type is %s.\n", sys)
 	}
-	if s.verbose && !s.ascii {
+	if s.opts.Verbose && !s.ascii {
 		s.printf("Using binary mode to transfer files.\n")
 	}
 	return nil
@@ -444,24 +372,17 @@ func (s *Session) Login(ctx context.Context, user, pass string, hasPass bool) er
 // Disconnect is the close command: Close, and ErrNotConnected when there
 // is nothing to close, not even a connection an interruption cut.
 func (s *Session) Disconnect(ctx context.Context) error {
-	if s.conn == nil && !s.cutByStop {
+	if s.main.conn == nil && !s.main.cutByStop {
 		return ErrNotConnected
 	}
 	return s.Close(ctx)
 }
 
-// Close ends the connection with QUIT.
+// Close ends the connection with QUIT. The bookmark's settings end with
+// it.
 func (s *Session) Close(ctx context.Context) error {
-	s.cutByStop = false
-	if s.conn == nil {
-		return nil
-	}
-	err := s.conn.Quit(ctx)
-	s.conn, s.loggedIn = nil, false
-	if err != nil {
-		return fmt.Errorf("close: %w", err)
-	}
-	return nil
+	s.bm, s.relogin = nil, false
+	return s.main.close(ctx)
 }
 
 // localPath resolves a local name against the session's local directory
@@ -473,18 +394,14 @@ func (s *Session) localPath(name string) string {
 	return filepath.Join(s.localDir, name)
 }
 
-// features asks the server's FEAT list (cached), without printing it.
-// The error is a lost connection or an interruption.
-func (s *Session) features(ctx context.Context) (f map[string]string, err error) {
-	f, err = s.conn.Features(own(ctx))
-	return f, s.check(err)
-}
+// Printer is the session's printer.
+func (s *Session) Printer() *Printer { return s.p }
 
 // Printf writes to the session's transcript (stdout).
 func (s *Session) Printf(format string, args ...any) { s.printf(format, args...) }
 
 // Writer is the session's transcript writer.
-func (s *Session) Writer() io.Writer { return s.out }
+func (s *Session) Writer() io.Writer { return s.p.Stdout() }
 
 // LocalDir is the session's local directory (changed by lcd).
 func (s *Session) LocalDir() string { return s.localDir }
@@ -498,7 +415,7 @@ func (s *Session) SetConfirm(a Asker) { s.confirm = a }
 func (s *Session) SetAsk(a Asker) { s.ask = a }
 
 // Verbose reports whether server replies are shown.
-func (s *Session) Verbose() bool { return s.verbose }
+func (s *Session) Verbose() bool { return s.opts.Verbose }
 
 // Totals counts what a session moved.
 type Totals struct {
@@ -507,13 +424,10 @@ type Totals struct {
 }
 
 // Totals reports what the session moved so far.
-func (s *Session) Totals() Totals { return s.totals }
-
-// logf appends a timestamped line to the log, if there is one.
-func (s *Session) logf(format string, args ...any) {
-	if s.log != nil {
-		fmt.Fprintf(s.log, "%s %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
-	}
+func (s *Session) Totals() Totals {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.totals
 }
 
 // Logf writes to the log (for the runners' start and summary lines).

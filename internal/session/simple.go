@@ -12,29 +12,29 @@ import (
 // show prints a reply that the user asked for even when not verbose
 // (verbose mode has printed it already).
 func (s *Session) show(r *ftp.Reply) {
-	if !s.verbose && r != nil {
+	if !s.opts.Verbose && r != nil {
 		s.printf("%s\n", r.String())
 	}
 }
 
 // Cd changes the remote directory.
 func (s *Session) Cd(ctx context.Context, dir string) error {
-	return s.retrying(ctx, "cd "+dir, func(bool) error {
-		if err := s.check(s.conn.Cwd(ctx, dir)); err != nil {
+	return s.main.retrying(ctx, "cd "+dir, func(bool) error {
+		if err := s.main.check(s.main.conn.Cwd(ctx, dir)); err != nil {
 			return err
 		}
-		s.trackCwd(ctx)
+		s.main.trackCwd(ctx)
 		return nil
 	})
 }
 
 // Cdup goes to the remote parent directory.
 func (s *Session) Cdup(ctx context.Context) error {
-	return s.retrying(ctx, "cdup", func(bool) error {
-		if err := s.check(s.conn.Cdup(ctx)); err != nil {
+	return s.main.retrying(ctx, "cdup", func(bool) error {
+		if err := s.main.check(s.main.conn.Cdup(ctx)); err != nil {
 			return err
 		}
-		s.trackCwd(ctx)
+		s.main.trackCwd(ctx)
 		return nil
 	})
 }
@@ -42,14 +42,14 @@ func (s *Session) Cdup(ctx context.Context) error {
 // Pwd prints the remote directory.
 func (s *Session) Pwd(ctx context.Context) error {
 	var dir string
-	err := s.retrying(ctx, "pwd", func(bool) (err error) {
-		dir, err = s.conn.Pwd(ctx)
-		return s.check(err)
+	err := s.main.retrying(ctx, "pwd", func(bool) (err error) {
+		dir, err = s.main.conn.Pwd(ctx)
+		return s.main.check(err)
 	})
 	if err != nil {
 		return err
 	}
-	if !s.verbose {
+	if !s.opts.Verbose {
 		s.printf("Remote directory: %s\n", dir)
 	}
 	return nil
@@ -79,37 +79,37 @@ func (s *Session) Lcd(dir string) error {
 
 // Delete deletes a remote file.
 func (s *Session) Delete(ctx context.Context, name string) error {
-	return s.check(s.conn.Delete(ctx, name))
+	return s.main.check(s.main.conn.Delete(ctx, name))
 }
 
 // Mkdir makes a remote directory. (Retried: making a folder twice is
 // refused, not harmful.)
 func (s *Session) Mkdir(ctx context.Context, name string) error {
-	return s.retrying(ctx, "mkdir "+name, func(bool) error {
-		return s.check(s.conn.Mkdir(ctx, name))
+	return s.main.retrying(ctx, "mkdir "+name, func(bool) error {
+		return s.main.check(s.main.conn.Mkdir(ctx, name))
 	})
 }
 
 // Rmdir removes a remote directory.
 func (s *Session) Rmdir(ctx context.Context, name string) error {
-	return s.check(s.conn.Rmdir(ctx, name))
+	return s.main.check(s.main.conn.Rmdir(ctx, name))
 }
 
 // Rename renames a remote file (RNFR then RNTO).
 func (s *Session) Rename(ctx context.Context, from, to string) error {
-	return s.check(s.conn.Rename(ctx, from, to))
+	return s.main.check(s.main.conn.Rename(ctx, from, to))
 }
 
 // Size prints the size of a remote file. SIZE depends on the type, so the
 // session's type is set first.
 func (s *Session) Size(ctx context.Context, name string) error {
 	var n int64
-	err := s.retrying(ctx, "size "+name, func(bool) (err error) {
-		if err := s.ensureType(ctx); err != nil {
+	err := s.main.retrying(ctx, "size "+name, func(bool) (err error) {
+		if err := s.main.ensureType(ctx); err != nil {
 			return err
 		}
-		n, err = s.conn.Size(ctx, name)
-		return s.check(err)
+		n, err = s.main.conn.Size(ctx, name)
+		return s.main.check(err)
 	})
 	if err != nil {
 		return err
@@ -120,20 +120,20 @@ func (s *Session) Size(ctx context.Context, name string) error {
 
 // Quote sends a raw command and prints its replies, up to the final one.
 func (s *Session) Quote(ctx context.Context, line string) error {
-	replies, err := s.conn.Raw(ctx, strings.Trim(line, " \t"))
+	replies, err := s.main.conn.Raw(ctx, strings.Trim(line, " \t"))
 	for _, r := range replies {
 		s.show(r)
 	}
-	return s.check(err)
+	return s.main.check(err)
 }
 
 // System prints the server's system type.
 func (s *Session) System(ctx context.Context) error {
-	replies, err := s.conn.Raw(ctx, "SYST")
+	replies, err := s.main.conn.Raw(ctx, "SYST")
 	for _, r := range replies {
 		s.show(r)
 	}
-	return s.check(err)
+	return s.main.check(err)
 }
 
 // SetASCII chooses ASCII (true) or binary transfers, telling the server at
@@ -141,7 +141,7 @@ func (s *Session) System(ctx context.Context) error {
 func (s *Session) SetASCII(ctx context.Context, ascii bool) error {
 	s.ascii = ascii
 	if s.Connected() {
-		return s.ensureType(ctx)
+		return s.main.ensureType(ctx)
 	}
 	return nil
 }
@@ -156,17 +156,17 @@ func (s *Session) Type() string {
 
 // ToggleVerbose flips or sets verbose mode.
 func (s *Session) ToggleVerbose(arg string) error {
-	return s.setFlag(&s.verbose, arg, "Verbose mode %s.\n")
+	return s.setFlag(&s.opts.Verbose, arg, "Verbose mode %s.\n")
 }
 
 // ToggleDebug flips or sets debug mode (commands sent are shown).
 func (s *Session) ToggleDebug(arg string) error {
-	return s.setFlag(&s.debug, arg, "Debugging %s.\n")
+	return s.setFlag(&s.opts.Debug, arg, "Debugging %s.\n")
 }
 
 // TogglePrompt flips or sets per-file prompting.
 func (s *Session) TogglePrompt(arg string) error {
-	return s.setFlag(&s.prompt, arg, "Interactive mode %s.\n")
+	return s.setFlag(&s.opts.Prompt, arg, "Interactive mode %s.\n")
 }
 
 // setFlag flips *flag (no arg) or sets it (on, off), and reports the new
@@ -193,27 +193,33 @@ func toggle(cur bool, arg string) (bool, error) {
 	return cur, fmt.Errorf("unknown argument %q (want on or off)", arg)
 }
 
-// Status prints the session's state.
+// Status prints the session's state: for the connection open, its own
+// settings (a bookmark's included).
 func (s *Session) Status() error {
 	if s.Connected() {
-		s.printf("Connected to %s (%s).\n", s.host, s.conn.RemoteAddr())
-		if !s.loggedIn {
+		s.printf("Connected to %s (%s).\n", s.host, s.main.conn.RemoteAddr())
+		if !s.main.loggedIn {
 			s.printf("Not logged in.\n")
 		}
 	} else {
 		s.printf("Not connected.\n")
 	}
 	s.printf("Type: %s; Verbose: %s; Debugging: %s; Prompting: %s.\n",
-		s.Type(), onOff(s.verbose), onOff(s.debug), onOff(s.prompt))
-	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(s.mode != ModeActive), onOff(s.mode == ModeAuto))
-	s.printf("EPSV/EPRT: %s.\n", onOff(s.extended))
-	if lo := s.timeouts.ActivePortLow; lo > 0 {
-		s.printf("Active mode listens on ports %d-%d.\n", lo, s.timeouts.ActivePortHigh)
+		s.Type(), onOff(s.opts.Verbose), onOff(s.opts.Debug), onOff(s.opts.Prompt))
+	m := s.mode()
+	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(m != ModeActive), onOff(m == ModeAuto))
+	s.printf("EPSV/EPRT: %s.\n", onOff(s.opts.EPSV))
+	o := s.engineOptions()
+	if o.ActivePortLow > 0 {
+		s.printf("Active mode listens on ports %d-%d.\n", o.ActivePortLow, o.ActivePortHigh)
 	}
-	if a := s.timeouts.ActiveAddr; a.IsValid() {
+	if a := o.ActiveAddr; a.IsValid() {
 		s.printf("Active mode announces address %s.\n", a)
 	}
-	if s.fellBack {
+	s.mu.Lock()
+	fellBack := s.fellBack
+	s.mu.Unlock()
+	if fellBack {
 		s.printf("Passive mode failed this session: data connections now use active mode.\n")
 	}
 	s.printf("Local directory: %s\n", s.localDir)

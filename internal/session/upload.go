@@ -19,6 +19,12 @@ import (
 // same folder and is renamed when complete and checked, so readers never
 // see a half-written file; on failure the temporary file is removed.
 func (s *Session) Put(ctx context.Context, local, remote string) error {
+	return s.main.put(ctx, s.p, local, remote)
+}
+
+// put is Put on link l, its transcript lines going to t.
+func (l *link) put(ctx context.Context, t transcript, local, remote string) error {
+	s := l.s
 	lp := s.localPath(local)
 	f, err := os.Open(lp)
 	if err != nil {
@@ -40,56 +46,56 @@ func (s *Session) Put(ctx context.Context, local, remote string) error {
 		return err
 	}
 	wire := remote
-	if s.tempUpload {
+	if s.opts.TempUpload {
 		wire = tempName(remote)
 	}
 	start := time.Now()
 	var n, moved int64 // where the file is now; all bytes moved, over every try
 	resumable := true
-	err = s.retryingMoving(ctx, "put "+local, func() int64 { return moved }, func(retry bool) error {
+	err = l.retryingMoving(ctx, "put "+local, func() int64 { return moved }, func(retry bool) error {
 		// Resume from what the server has, when it can tell and take it.
 		var offset int64
-		if retry && resumable && s.canResume(ctx) {
-			if have, err := s.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
+		if retry && resumable && l.canResume(ctx) {
+			if have, err := l.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
 				offset = have
 			}
 		}
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			return fmt.Errorf("local file: %w", err)
 		}
-		m, err := s.storeOnce(ctx, f, local, remote, wire, offset)
+		m, err := l.storeOnce(ctx, t, f, local, remote, wire, offset)
 		n, moved = offset+m, moved+m
 		if err != nil {
 			resumable = resumable && !refusedResume(offset, err)
 			return err
 		}
-		return s.verifySize(ctx, wire, n)
+		return l.verifySize(ctx, wire, n)
 	})
 	if err == nil && wire != remote {
-		err = s.Rename(ctx, wire, remote)
+		err = l.check(l.conn.Rename(ctx, wire, remote))
 	}
 	if err != nil {
-		if wire != remote && s.Connected() {
-			s.conn.Delete(own(ctx), wire) // best effort
+		if wire != remote && l.connected() {
+			l.conn.Delete(own(ctx), wire) // best effort
 		}
 		return err
 	}
-	s.stats(n, "sent", remote, start)
+	s.stats(t, n, "sent", remote, start)
 	return nil
 }
 
 // storeOnce runs one STOR (from offset) of f.
-func (s *Session) storeOnce(ctx context.Context, f *os.File, local, remote, wire string, offset int64) (int64, error) {
-	dc, err := s.startFile(ctx, "STOR", local, remote, wire, offset)
+func (l *link) storeOnce(ctx context.Context, t transcript, f *os.File, local, remote, wire string, offset int64) (int64, error) {
+	dc, err := l.startFile(ctx, t, "STOR", local, remote, wire, offset)
 	if err != nil {
 		return 0, err
 	}
 	var r io.Reader = f
-	if s.ascii {
+	if l.s.ascii {
 		r = newLFToCRLF(f)
 	}
 	n, cerr := dc.CopyFrom(ctx, r)
-	rerr := s.check(dc.Finish(ctx))
+	rerr := l.check(dc.Finish(ctx))
 	if cerr != nil {
 		return n, fmt.Errorf("upload %s: %w", local, cerr)
 	}
@@ -123,11 +129,11 @@ func (e *SizeMismatchError) Error() string {
 // verifySize compares the remote file's size with sent: SIZE where the
 // server has it, else the listing. In ASCII mode sizes legitimately differ
 // (line ends), and a server that tells neither way is taken at its 226.
-func (s *Session) verifySize(ctx context.Context, remote string, sent int64) error {
-	if s.ascii {
+func (l *link) verifySize(ctx context.Context, remote string, sent int64) error {
+	if l.s.ascii {
 		return nil
 	}
-	size, err := s.remoteSize(ctx, remote)
+	size, err := l.remoteSize(ctx, remote)
 	if err != nil || size < 0 {
 		return err
 	}
@@ -139,22 +145,22 @@ func (s *Session) verifySize(ctx context.Context, remote string, sent int64) err
 
 // remoteSize is a file's size by SIZE, else from its folder's listing; -1
 // when neither tells. Its replies are shown only when debugging.
-func (s *Session) remoteSize(ctx context.Context, remote string) (int64, error) {
+func (l *link) remoteSize(ctx context.Context, remote string) (int64, error) {
 	ctx = own(ctx)
-	if err := s.ensureType(ctx); err != nil { // SIZE counts in the current type
+	if err := l.ensureType(ctx); err != nil { // SIZE counts in the current type
 		return -1, err
 	}
-	n, err := s.conn.Size(ctx, remote)
+	n, err := l.conn.Size(ctx, remote)
 	if err == nil {
 		return n, nil
 	}
 	var re *ftp.ReplyError
 	var ue *ftp.UnexpectedReplyError
 	if !errors.As(err, &re) && !errors.As(err, &ue) {
-		return -1, s.check(err)
+		return -1, l.check(err)
 	}
 	size := int64(-1)
-	err = s.scanEntries(ctx, path.Dir(remote), func(e ftp.Entry) {
+	err = l.scanEntries(ctx, path.Dir(remote), func(e ftp.Entry) {
 		if size < 0 && path.Base(e.Name) == path.Base(remote) {
 			size = e.Size
 		}

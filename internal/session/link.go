@@ -1,0 +1,220 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// link is one logged-in control connection of a session, with its own
+// remote directory, transfer type (the Conn keeps it) and reconnect with
+// the session's login. The session's commands run on its main link; a
+// parallel command runs on several.
+type link struct {
+	s        *Session
+	conn     *ftp.Conn // nil when closed
+	loggedIn bool
+	// cwd is the remote directory, to return to after a reconnect ("": the
+	// login directory).
+	cwd string
+	// cutByStop: the connection was closed by an interruption (a reply
+	// was owed), and the next command opens it again.
+	cutByStop bool
+}
+
+func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }
+
+// dial opens the link's control connection to the session's server and
+// reads the greeting.
+func (l *link) dial(ctx context.Context) error {
+	s := l.s
+	opts := s.engineOptions()
+	opts.OnSend = s.onSend
+	opts.OnStray = func(r *ftp.Reply) {
+		s.Warnf("ignored a reply the server sent unasked: %s", strings.Join(strings.Fields(r.String()), " "))
+	}
+	// The greeting arrives inside Dial; print "Connected to" before it, as
+	// ftp(1) does, by holding its replies until the dial is done.
+	var greeting []*ftp.Reply
+	held := true
+	opts.OnReply = func(r *ftp.Reply) {
+		if held {
+			greeting = append(greeting, r)
+			return
+		}
+		s.onReply(r)
+	}
+	shown := ftp.TraceFrom(ctx)
+	c, _, err := ftp.Dial(ftp.WithTrace(ctx, nil), net.JoinHostPort(s.host, s.port), opts)
+	held = false
+	if err == nil && s.opts.Verbose && shown != nil {
+		s.printf("Connected to %s.\n", s.host)
+	}
+	for _, r := range greeting {
+		s.onReply(r)
+		if shown != nil && shown.Reply != nil {
+			shown.Reply(r)
+		}
+	}
+	if err != nil {
+		return &ConnectError{Err: err}
+	}
+	l.conn, l.loggedIn = c, false
+	c.SetExtended(s.opts.EPSV)
+	return nil
+}
+
+// login logs the link in (USER, PASS when the server wants one).
+func (l *link) login(ctx context.Context, user string, pass func() (string, error)) error {
+	if err := l.conn.Login(ctx, user, pass); err != nil {
+		if l.lost(err) {
+			return &ConnectError{Err: err}
+		}
+		return &LoginError{Err: err}
+	}
+	l.loggedIn, l.cwd = true, ""
+	return nil
+}
+
+// reconnect opens a new control connection to the same server and logs
+// in again with the session's login (kept in memory only), back in the
+// link's directory.
+func (l *link) reconnect(ctx context.Context) error {
+	s := l.s
+	if l.conn != nil {
+		l.conn.Close()
+		l.conn = nil
+	}
+	if s.host == "" || !s.relogin {
+		return ErrNotConnected
+	}
+	s.Warnf("reconnecting to %s", s.host)
+	return l.open(ctx)
+}
+
+// open dials and logs in with the session's login, and goes to the link's
+// directory.
+func (l *link) open(ctx context.Context) error {
+	s := l.s
+	if err := l.dial(ctx); err != nil {
+		return err
+	}
+	pass := s.loginPass
+	if err := l.login(ctx, s.loginUser, func() (string, error) { return pass, nil }); err != nil {
+		return err
+	}
+	if l.cwd != "" {
+		if err := l.conn.Cwd(own(ctx), l.cwd); err != nil {
+			return fmt.Errorf("back to %s: %w", l.cwd, l.check(err))
+		}
+	}
+	return nil
+}
+
+// close ends the link with QUIT.
+func (l *link) close(ctx context.Context) error {
+	l.cutByStop = false
+	if l.conn == nil {
+		return nil
+	}
+	err := l.conn.Quit(ctx)
+	l.conn, l.loggedIn = nil, false
+	if err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// check turns a lost control connection into a ConnectError and forgets
+// the connection, so that later commands say "Not connected.".
+func (l *link) check(err error) error {
+	if err == nil {
+		return nil
+	}
+	if l.lost(err) {
+		var ce *ConnectError
+		if !errors.As(err, &ce) {
+			return &ConnectError{Err: fmt.Errorf("connection lost: %w", err)}
+		}
+	}
+	return err
+}
+
+// lost forgets the connection when err lost it (or the engine gave it
+// up), and reports whether it did.
+func (l *link) lost(err error) bool {
+	if !errors.Is(err, ftp.ErrClosed) && (l.conn == nil || !l.conn.Closed()) {
+		return false
+	}
+	l.conn, l.loggedIn = nil, false
+	// A connection given up because a wait was interrupted is opened
+	// again by the next command (EnsureConnected).
+	l.cutByStop = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	return true
+}
+
+// trackCwd remembers the remote directory after it changed, for reconnect.
+func (l *link) trackCwd(ctx context.Context) {
+	dir, err := l.conn.Pwd(own(ctx))
+	if err != nil {
+		l.lost(err)
+	}
+	l.cwd = dir
+}
+
+// ensureType gives the server the session's transfer type; the engine
+// sends TYPE only when the server's differs.
+func (l *link) ensureType(ctx context.Context) error {
+	t := ftp.TypeImage
+	if l.s.ascii {
+		t = ftp.TypeASCII
+	}
+	return l.check(l.conn.Type(ctx, t))
+}
+
+// features asks the server's FEAT list (cached), without printing it.
+// The error is a lost connection or an interruption.
+func (l *link) features(ctx context.Context) (map[string]string, error) {
+	f, err := l.conn.Features(own(ctx))
+	return f, l.check(err)
+}
+
+// canResume reports whether an interrupted binary transfer can go on from
+// where it stopped (RFC 3659 REST STREAM).
+func (l *link) canResume(ctx context.Context) bool {
+	f, _ := l.features(ctx)
+	return !l.s.ascii && f["REST"] == "STREAM"
+}
+
+// openData opens a data connection for cmd in the session's mode. In auto
+// mode a passive failure switches the session (every link) to active for
+// good, with a one-line notice, and the command is tried once more.
+func (l *link) openData(ctx context.Context, cmd string, offset int64) (*ftp.DataConn, error) {
+	s := l.s
+	mode := s.dataMode()
+	dc, err := l.conn.OpenData(ctx, mode, cmd, offset)
+	var de *ftp.DataConnError
+	// An interruption is not a passive failure: no fallback for it.
+	if err != nil && ctx.Err() == nil && mode == ftp.Passive && errors.As(err, &de) && de.Mode == ftp.Passive {
+		if s.mode() != ModeAuto {
+			return nil, fmt.Errorf("%w (passive mode is on; try: passive off, or passive auto)", err)
+		}
+		if s.fallBack() {
+			s.Warnf("%v; switching to active mode for the rest of this session", err)
+		}
+		dc, err = l.conn.OpenData(ctx, ftp.Active, cmd, offset)
+	}
+	if err == nil {
+		s.mu.Lock()
+		s.dataWorked = true
+		s.mu.Unlock()
+	}
+	if errors.Is(err, ftp.ErrExtendedOff) {
+		err = fmt.Errorf("%w (epsv is off; turn it on with: epsv on)", err)
+	}
+	return dc, l.check(err)
+}

@@ -1,0 +1,68 @@
+package session
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// Options are the user's settings for a session, in one value: what the
+// flags, the environment and the config file fill, and what the toggles
+// at the prompt change. A bookmark overrides some of them for its own
+// connection only.
+type Options struct {
+	Verbose, Debug bool
+	Prompt         bool // ask per file in mget, mput and mdelete (at the prompt)
+	AutoLogin      bool // log in right after open (ftp(1) without -n)
+	Mode           Mode
+	EPSV           bool // use the extended commands EPSV and EPRT
+	TempUpload     bool // upload to a temporary name, renamed when complete
+	// Retries is how many times a transient failure is tried again, the
+	// first after RetryWait, then twice as long each time.
+	Retries   int
+	RetryWait time.Duration
+
+	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
+	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.
+	ActivePortLow, ActivePortHigh int
+	// ActiveAddr is announced in PORT/EPRT instead of the local address.
+	ActiveAddr netip.Addr
+}
+
+// mode is the data mode in force: the bookmark's for its connection,
+// else the user's.
+func (s *Session) mode() Mode {
+	if s.bm != nil && s.bm.Mode != nil {
+		return *s.bm.Mode
+	}
+	return s.opts.Mode
+}
+
+// engineOptions are the engine's options for a new connection: the
+// user's, with the bookmark's timeouts and ports over them.
+func (s *Session) engineOptions() ftp.Options {
+	o := ftp.Options{
+		ConnectTimeout: s.opts.ConnectTimeout,
+		ReplyTimeout:   s.opts.ReplyTimeout,
+		DataTimeout:    s.opts.DataTimeout,
+		StallTimeout:   s.opts.StallTimeout,
+		ActivePortLow:  s.opts.ActivePortLow,
+		ActivePortHigh: s.opts.ActivePortHigh,
+		ActiveAddr:     s.opts.ActiveAddr,
+	}
+	if b := s.bm; b != nil {
+		if b.ActivePortLow > 0 {
+			o.ActivePortLow, o.ActivePortHigh = b.ActivePortLow, b.ActivePortHigh
+		}
+		for _, t := range []struct {
+			dst *time.Duration
+			v   time.Duration
+		}{{&o.ConnectTimeout, b.ConnectTimeout}, {&o.ReplyTimeout, b.ReplyTimeout}, {&o.DataTimeout, b.DataTimeout}} {
+			if t.v > 0 {
+				*t.dst = t.v
+			}
+		}
+	}
+	return o
+}
