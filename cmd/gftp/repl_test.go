@@ -534,3 +534,33 @@ func TestREPLSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during a parallel mget cancels every file in flight and returns
+// to the prompt; the session goes on.
+func TestREPLInterruptParallel(t *testing.T) {
+	files := map[string][]byte{"a": []byte("x"), "b": []byte("y"), "c": []byte("z")}
+	h, err := testserver.StartHostile(testserver.HostileOptions{Files: files, Listing: unixListing("a", "b", "c"), DataHang: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	r := startREPL(t, "-in", "--stall-timeout", "60s", h.Host(), strconv.Itoa(h.Port()))
+	r.prompt()
+	r.run("user u p", "230 Logged in")
+	r.send("mget -P 3 *\r")
+	waitFor(t, "three RETR", func() bool { return count(h.Commands(), "RETR .") == 3 })
+	start := time.Now()
+	r.send("\x03")
+	r.expect("interrupted")
+	r.prompt()
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("back at the prompt %s after Ctrl-C", d)
+	}
+	r.run("pwd", `257 "/"`)
+	r.send("bye\r")
+	r.wait()
+	entries, _ := os.ReadDir(r.cmd.Dir)
+	for _, e := range entries {
+		t.Errorf("left %s in the local directory", e.Name())
+	}
+}

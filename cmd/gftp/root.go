@@ -104,6 +104,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("max-time", 0, "stop a script or probe that runs longer than this (temp files removed, exit 3); 0: no limit")
 	f.Int("retries", 3, "try a transient failure (4xx, lost connection, stall) again up to `N` times; 0: never")
 	f.Duration("retry-wait", 2*time.Second, "wait this long before the first retry, doubling each time (at most 30s)")
+	f.Int("parallel", 1, "mget and mput move `N` files at once, each over a connection of its own (as -P N does for one command)")
 	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
 	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
 	f.StringP("netrc", "N", "", "use `FILE` for auto-login instead of $NETRC or ~/.netrc")
@@ -192,6 +193,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		EPSV:           v.GetBool("epsv"),
 		TempUpload:     v.GetBool("temp-upload"),
 		Retries:        v.GetInt("retries"),
+		Parallel:       v.GetInt("parallel"),
 		RetryWait:      v.GetDuration("retry-wait"),
 		ConnectTimeout: v.GetDuration("connect-timeout"),
 		ReplyTimeout:   v.GetDuration("reply-timeout"),
@@ -210,6 +212,9 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	}
 	if cfg.MaxTime = v.GetDuration("max-time"); cfg.MaxTime < 0 {
 		return config{}, &commands.UsageError{Msg: "max-time must not be negative"}
+	}
+	if o.Parallel < 1 || o.Parallel > commands.MaxParallel {
+		return config{}, &commands.UsageError{Msg: fmt.Sprintf("parallel must be 1 to %d, not %d", commands.MaxParallel, o.Parallel)}
 	}
 	if o.RetryWait < 0 {
 		return config{}, &commands.UsageError{Msg: "retry-wait must not be negative"}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/gftp/gftp/internal/session"
@@ -69,12 +70,18 @@ func Default() *Table {
 		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file]", Help: "send one file",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Put(ctx, a[0], arg(a, 1)) }},
-		{Name: "mget", Usage: "remote-files...", Help: "get multiple files (globs expanded by gftp)",
-			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mget(ctx, a) }},
-		{Name: "mput", Usage: "local-files...", Help: "send multiple files (local globs)",
-			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mput(ctx, a) }},
+		{Name: "mget", Usage: "[-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -P N: over N connections at once)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkParallel,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				n, files, _ := parallelArg(a)
+				return s.Mget(ctx, n, files)
+			}},
+		{Name: "mput", Usage: "[-P N] local-files...", Help: "send multiple files (local globs; -P N: over N connections at once)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal}, Check: checkParallel,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				n, files, _ := parallelArg(a)
+				return s.Mput(ctx, n, files)
+			}},
 		{Name: "delete", Usage: "remote-file", Help: "delete remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Delete(ctx, a[0]) }},
@@ -138,4 +145,36 @@ func runType(ctx context.Context, s *session.Session, a []string) error {
 		return s.SetASCII(ctx, false)
 	}
 	return usageErrorf("type: unknown type %q (want ascii or binary)", a[0])
+}
+
+// MaxParallel bounds -P and --parallel: more connections than this only
+// trip servers' limits.
+const MaxParallel = 32
+
+// parallelArg takes a leading "-P N" (or "-PN") off a multi-file
+// command's arguments: N, 0 when absent, and the files.
+func parallelArg(a []string) (n int, files []string, err error) {
+	if len(a) == 0 || !strings.HasPrefix(a[0], "-P") {
+		return 0, a, nil
+	}
+	v, rest := strings.TrimPrefix(a[0], "-P"), a[1:]
+	if v == "" {
+		if len(rest) == 0 {
+			return 0, nil, usageErrorf("-P wants a number of connections")
+		}
+		v, rest = rest[0], rest[1:]
+	}
+	n, cerr := strconv.Atoi(v)
+	if cerr != nil || n < 1 || n > MaxParallel {
+		return 0, nil, usageErrorf("-P %s: want a number of connections from 1 to %d", v, MaxParallel)
+	}
+	return n, rest, nil
+}
+
+func checkParallel(a []string) error {
+	_, files, err := parallelArg(a)
+	if err == nil && len(files) == 0 {
+		err = usageErrorf("no files named")
+	}
+	return err
 }

@@ -51,7 +51,10 @@ type Command struct {
 	NeedConn bool
 	Args     []ArgKind // per argument; the last repeats
 	Secret   int       // 1-based index of an argument never to show (a password); 0 none
-	Run      func(ctx context.Context, s *session.Session, args []string) error
+	// Check, when set, checks the arguments further (options, values)
+	// before anything runs, as the script check does for every line.
+	Check func(args []string) error
+	Run   func(ctx context.Context, s *session.Session, args []string) error
 }
 
 // UsageLine is "name usage".
@@ -148,6 +151,11 @@ func (t *Table) Check(words []string) (*Command, error) {
 	n := len(words) - 1
 	if n < c.MinArgs || (c.MaxArgs >= 0 && n > c.MaxArgs) {
 		return c, usageErrorf("usage: %s", c.UsageLine())
+	}
+	if c.Check != nil {
+		if err := c.Check(words[1:]); err != nil {
+			return c, usageErrorf("%v (usage: %s)", err, c.UsageLine())
+		}
 	}
 	return c, nil
 }

@@ -103,11 +103,11 @@ func (l *link) open(ctx context.Context) error {
 	if err := l.dial(ctx); err != nil {
 		return err
 	}
-	pass := s.loginPass
+	pass, cwd := s.loginPass, l.cwd
 	if err := l.login(ctx, s.loginUser, func() (string, error) { return pass, nil }); err != nil {
 		return err
 	}
-	if l.cwd != "" {
+	if l.cwd = cwd; cwd != "" {
 		if err := l.conn.Cwd(own(ctx), l.cwd); err != nil {
 			return fmt.Errorf("back to %s: %w", l.cwd, l.check(err))
 		}

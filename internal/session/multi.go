@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gftp/gftp/internal/ftp"
 	"github.com/gftp/gftp/internal/safe"
 )
 
@@ -59,8 +57,9 @@ func (c *confirmer) ok(name string) bool {
 	}
 }
 
-// Mput uploads every local file matching the patterns, under its base name.
-func (s *Session) Mput(ctx context.Context, patterns []string) error {
+// Mput uploads every local file matching the patterns, under its base
+// name, over n links at once (n <= 1: one after another).
+func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 	var files []string
 	for _, p := range patterns {
 		lp := s.localPath(p)
@@ -88,30 +87,41 @@ func (s *Session) Mput(ctx context.Context, patterns []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no regular local files match %s", strings.Join(patterns, " "))
 	}
-	return s.each(ctx, "mput", files, func(f string) error {
-		return s.Put(ctx, f, filepath.Base(f))
+	return s.multi(ctx, "mput", files, s.links(n), func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.put(ctx, t, f, filepath.Base(f))
 	})
 }
 
-// Mget downloads every remote file matching the patterns, globbed here.
-func (s *Session) Mget(ctx context.Context, patterns []string) error {
+// Mget downloads every remote file matching the patterns, globbed here,
+// over n links at once (n <= 1: one after another).
+func (s *Session) Mget(ctx context.Context, n int, patterns []string) error {
 	files, err := s.expandAll(ctx, patterns)
 	if err != nil {
 		return err
 	}
-	return s.each(ctx, "mget", files, func(f string) error {
-		return s.Get(ctx, f, path.Base(f))
+	return s.multi(ctx, "mget", files, s.links(n), func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.get(ctx, t, f, path.Base(f))
 	})
 }
 
-// Mdelete deletes every remote file matching the patterns, globbed here.
+// links is how many links a multi-file command uses: n when it says
+// (-P N), else the session's --parallel.
+func (s *Session) links(n int) int {
+	if n > 0 {
+		return n
+	}
+	return max(1, s.opts.Parallel)
+}
+
+// Mdelete deletes every remote file matching the patterns, globbed here,
+// one after another.
 func (s *Session) Mdelete(ctx context.Context, patterns []string) error {
 	files, err := s.expandAll(ctx, patterns)
 	if err != nil {
 		return err
 	}
-	return s.each(ctx, "mdelete", files, func(f string) error {
-		return s.Delete(ctx, f)
+	return s.multi(ctx, "mdelete", files, 1, func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.check(l.conn.Delete(ctx, f))
 	})
 }
 
@@ -125,44 +135,4 @@ func (s *Session) expandAll(ctx context.Context, patterns []string) ([]string, e
 		files = append(files, names...)
 	}
 	return files, nil
-}
-
-// each runs fn on each confirmed file, going on past failures (each is
-// printed when there are several) but stopping when the connection is
-// gone. The result wraps the first failure, so its kind (a server refusal,
-// say) sets the exit status.
-func (s *Session) each(ctx context.Context, verb string, files []string, fn func(string) error) error {
-	c := s.newConfirmer(verb)
-	failed := 0
-	var first error
-	for _, f := range files {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if !c.ok(f) {
-			continue
-		}
-		err := fn(f)
-		if err == nil {
-			continue
-		}
-		if ctx.Err() != nil {
-			return err // interrupted: the runner says so, once
-		}
-		// A lost connection or a data connection that cannot be made would
-		// fail every remaining file the same way, each after a timeout.
-		var de *ftp.DataConnError
-		if !s.Connected() || len(files) == 1 || errors.As(err, &de) {
-			return err
-		}
-		failed++
-		if first == nil {
-			first = err
-		}
-		s.Warnf("%s %s: %v", verb, f, err)
-	}
-	if first != nil {
-		return fmt.Errorf("%d of %d files failed, the first: %w", failed, len(files), first)
-	}
-	return nil
 }

@@ -22,6 +22,9 @@ type Options struct {
 	// first after RetryWait, then twice as long each time.
 	Retries   int
 	RetryWait time.Duration
+	// Parallel is how many links mget and mput use at once (--parallel;
+	// -P N for one command); 0 and 1 mean one after another.
+	Parallel int
 
 	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
 	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.

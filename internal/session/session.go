@@ -115,6 +115,9 @@ type Session struct {
 	loginUser, loginPass string
 	relogin              bool
 
+	poolMu sync.Mutex
+	idle   []*link // more links, for parallel commands (pool.go)
+
 	mu     sync.Mutex // guards what parallel transfers share, below
 	totals Totals
 	// fellBack records that auto mode gave up on passive for this
@@ -382,7 +385,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 // it.
 func (s *Session) Close(ctx context.Context) error {
 	s.bm, s.relogin = nil, false
-	return s.main.close(ctx)
+	return errors.Join(s.closeIdle(ctx), s.main.close(ctx))
 }
 
 // localPath resolves a local name against the session's local directory

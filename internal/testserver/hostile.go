@@ -42,6 +42,10 @@ type HostileOptions struct {
 	NoFinal bool
 	// DataReset: RETR sends a little and then resets the data connection.
 	DataReset bool
+	// MaxConns, when set, greets connections beyond that many at once
+	// with "421 Too many connections" and closes them, as vsftpd's
+	// max_per_ip does.
+	MaxConns int
 }
 
 // Hostile is a raw FTP server for tests of what a broken or malicious
@@ -55,6 +59,8 @@ type Hostile struct {
 
 	mu     sync.Mutex
 	cmds   []string
+	live   int // sessions now
+	peak   int // the most sessions at once
 	stored map[string][]byte
 	conns  map[net.Conn]struct{}
 	closed bool
@@ -94,6 +100,30 @@ func (h *Hostile) Stored(name string) ([]byte, bool) {
 	defer h.mu.Unlock()
 	b, ok := h.stored[name]
 	return b, ok
+}
+
+// Peak is the most control connections the server had at once.
+func (h *Hostile) Peak() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.peak
+}
+
+func (h *Hostile) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.opts.MaxConns > 0 && h.live >= h.opts.MaxConns {
+		return false
+	}
+	h.live++
+	h.peak = max(h.peak, h.live)
+	return true
+}
+
+func (h *Hostile) leave() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.live--
 }
 
 // Close stops the server and drops its connections.
@@ -136,6 +166,11 @@ func (h *Hostile) acceptLoop() {
 				io.Copy(io.Discard, c)
 				return
 			}
+			if !h.enter() {
+				io.WriteString(c, "421 Too many connections from your address\r\n")
+				return
+			}
+			defer h.leave()
 			(&hostileSession{h: h, c: c, br: bufio.NewReader(c)}).serve()
 		})
 	}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// Parallel transfers: mget -P N and mput -P N move files over N control
+// connections at once.
+
+// someFiles writes n files of size bytes of seeded random data into dir
+// and returns their contents by name.
+func someFiles(t *testing.T, dir string, n, size int) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	for i := range n {
+		name := fmt.Sprintf("f%02d.bin", i)
+		b := make([]byte, size+i) // sizes differ, so a mix-up shows
+		rand.NewChaCha8([32]byte{byte(i), 'p'}).Read(b)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
+	return files
+}
+
+func sameFiles(t *testing.T, dir string, want map[string][]byte) {
+	t.Helper()
+	for name, b := range want {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s: %d bytes (%v), want %d equal ones", name, len(got), err, len(b))
+		}
+	}
+}
+
+// wholeBlocks checks that each file's transcript lines (local:/remote:,
+// the replies, the byte count) come together, not mixed with another
+// file's.
+func wholeBlocks(t *testing.T, stdout, verb string, n int) {
+	t.Helper()
+	var open string
+	blocks := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		if m := regexp.MustCompile(`^local: (\S+) remote: `).FindStringSubmatch(line); m != nil {
+			if open != "" {
+				t.Errorf("%s's lines began before %s's ended:\n%s", m[1], open, stdout)
+				return
+			}
+			open = m[1]
+		}
+		if strings.Contains(line, " bytes "+verb+" in ") {
+			if open == "" {
+				t.Errorf("a byte count outside any file's block:\n%s", stdout)
+				return
+			}
+			open = ""
+			blocks++
+		}
+	}
+	if blocks != n {
+		t.Errorf("%d whole blocks, want %d:\n%s", blocks, n, stdout)
+	}
+}
+
+func count(cmds []string, re string) int {
+	n := 0
+	for _, c := range cmds {
+		if regexp.MustCompile("^(?:" + re + ")$").MatchString(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// mget -P 4 and mput -P 4 in each data mode: every file arrives whole, the
+// server sees four control connections, and each file's lines are whole.
+func TestParallelTransfers(t *testing.T) {
+	for _, mode := range []string{"passive", "active", "auto"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := startServer(t, testserver.Options{})
+			remote := someFiles(t, srv.Root(), 12, 64<<10)
+			down := t.TempDir()
+			code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmget -P 4 f*.bin\n", "-iv", "--mode", mode)
+			if code != 0 {
+				t.Fatalf("mget: exit %d; stderr:\n%s", code, stderr)
+			}
+			sameFiles(t, down, remote)
+			wholeBlocks(t, stdout, "received", len(remote))
+			if n := count(srv.Commands(), "USER ftpuser"); n != 4 {
+				t.Errorf("mget -P 4 logged in %d times, want 4 control connections", n)
+			}
+			data := map[string]string{"passive": "EPSV", "active": "EPRT .*", "auto": "EPSV"}[mode]
+			if n := count(srv.Commands(), data); n < len(remote) {
+				t.Errorf("%d %s commands for %d files", n, data, len(remote))
+			}
+
+			up := t.TempDir()
+			local := someFiles(t, up, 12, 48<<10)
+			code, stdout, stderr = runGftp(t, login(srv)+"lcd "+up+"\nmkdir up\ncd up\nmput -P 4 f*.bin\n", "-iv", "--mode", mode)
+			if code != 0 {
+				t.Fatalf("mput: exit %d; stderr:\n%s", code, stderr)
+			}
+			sameFiles(t, filepath.Join(srv.Root(), "up"), local)
+			wholeBlocks(t, stdout, "sent", len(local))
+		})
+	}
+}
+
+// --parallel (and the config's parallel:) sets N for every mget and mput.
+func TestParallelFlag(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	remote := someFiles(t, srv.Root(), 6, 1<<10)
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmget f*.bin\n", "-in", "--parallel", "3")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	sameFiles(t, down, remote)
+	if n := count(srv.Commands(), "USER ftpuser"); n != 3 {
+		t.Errorf("--parallel 3 logged in %d times, want 3", n)
+	}
+	code, _, stderr = runGftp(t, "", "-in", "--parallel", "0")
+	if code != exitUsage || !strings.Contains(stderr, "parallel must be 1 to 32") {
+		t.Errorf("--parallel 0: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runGftp(t, login(srv)+"mget -P x f*\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "stdin:3: mget -P x f*: -P x: want a number of connections from 1 to 32") {
+		t.Errorf("-P x: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A server that allows two connections per client answers the third and
+// fourth with 421: the command goes on over two, with a warning, and
+// succeeds.
+func TestParallelServerLimit(t *testing.T) {
+	files := map[string][]byte{}
+	listing := []string{}
+	for i := range 8 {
+		n := fmt.Sprintf("f%d", i)
+		files[n] = bytes.Repeat([]byte{byte('a' + i)}, 1000+i)
+		listing = append(listing, n)
+	}
+	h := startHostile(t, testserver.HostileOptions{Files: files, Listing: unixListing(listing...), MaxConns: 2})
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmget -P 4 f*\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	sameFiles(t, down, files)
+	if n := strings.Count(stderr, "going on with fewer"); n != 2 {
+		t.Errorf("%d warnings about fewer links, want 2; stderr:\n%s", n, stderr)
+	}
+	if !strings.Contains(stderr, "421 Too many connections") {
+		t.Errorf("the warning does not give the server's reason:\n%s", stderr)
+	}
+	if h.Peak() != 2 {
+		t.Errorf("the server had %d connections at once, want 2", h.Peak())
+	}
+}
+
+// One file refused among several: the others arrive, the failure is
+// reported once with its file, and the status is the refusal's (5).
+func TestParallelOneFails(t *testing.T) {
+	files := map[string][]byte{"a": []byte("aaa"), "b": []byte("bbb"), "d": []byte("ddd")}
+	h := startHostile(t, testserver.HostileOptions{Files: files, Listing: unixListing("a", "b", "c", "d")})
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmget -P 3 *\n", hostileArgs(h, "-in")...)
+	if code != exitRefused {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitRefused, stderr)
+	}
+	sameFiles(t, down, files)
+	if !strings.Contains(stderr, "gftp: mget c: 550 No such file\n") ||
+		!strings.Contains(stderr, "mget -P 3 *: 1 of 4 files failed, the first: 550 No such file") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// Active mode over more links than --active-ports has ports is a clear
+// error before anything moves, not a hang.
+func TestParallelActivePortsTooFew(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	someFiles(t, srv.Root(), 4, 10)
+	code, _, stderr := runGftp(t, login(srv)+"lcd "+t.TempDir()+"\nmget -P 4 f*\n", "-in", "-A", "--active-ports", "47730-47731")
+	if code == 0 || !strings.Contains(stderr, "mget over 4 links needs 4 active-mode ports, and --active-ports 47730-47731 has 2") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if n := count(srv.Commands(), "RETR .*"); n != 0 {
+		t.Errorf("%d RETR before the error", n)
+	}
+}

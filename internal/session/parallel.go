@@ -1,0 +1,184 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// fileOp is one file's part of a multi-file command, run on link l with
+// its transcript lines going to t.
+type fileOp func(ctx context.Context, l *link, t transcript, file string) error
+
+// multi runs op on each file: serially on the main link, asking per file
+// at the prompt as ftp(1) does; or, with n > 1, over n links at once,
+// after asking for every file first. It goes on past failures (each is
+// printed when there are several) but stops at a lost connection or a
+// data connection that cannot be made, which would fail every remaining
+// file the same way, each after a timeout. The result wraps the first
+// failure, so its kind (a server refusal, say) sets the exit status.
+func (s *Session) multi(ctx context.Context, verb string, files []string, n int, op fileOp) error {
+	c := s.newConfirmer(verb)
+	if n <= 1 {
+		return s.serial(ctx, verb, files, c, op)
+	}
+	var chosen []string
+	for _, f := range files {
+		if c.ok(f) {
+			chosen = append(chosen, f)
+		}
+	}
+	if len(chosen) <= 1 {
+		return s.serial(ctx, verb, chosen, c, op)
+	}
+	return s.parallel(ctx, verb, chosen, min(n, len(chosen)), op)
+}
+
+// fatal reports a failure that ends a multi-file command: the other files
+// would fail the same way.
+func fatal(l *link, err error) bool {
+	var de *ftp.DataConnError
+	return !l.connected() || errors.As(err, &de)
+}
+
+func (s *Session) serial(ctx context.Context, verb string, files []string, c *confirmer, op fileOp) error {
+	failed := 0
+	var first error
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !c.ok(f) {
+			continue
+		}
+		err := op(ctx, s.main, s.p, f)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return err // interrupted: the runner says so, once
+		}
+		if fatal(s.main, err) || len(files) == 1 {
+			return err
+		}
+		failed++
+		if first == nil {
+			first = err
+		}
+		s.Warnf("%s %s: %v", verb, f, err)
+	}
+	return manyFailed(failed, len(files), first)
+}
+
+func manyFailed(failed, of int, first error) error {
+	if first == nil {
+		return nil
+	}
+	return fmt.Errorf("%d of %d files failed, the first: %w", failed, of, first)
+}
+
+// parallel runs op over n links at once: the main link and n-1 from the
+// pool. Each file's transcript lines are held and printed whole when it
+// ends, so files appear in the order they finish. A link that cannot be
+// opened (a server's limit per client: 421 too many connections) makes
+// the command go on with fewer, with a warning. Ctrl-C cancels every file
+// in flight; the session stays.
+func (s *Session) parallel(ctx context.Context, verb string, files []string, n int, op fileOp) error {
+	if s.dataMode() == ftp.Active {
+		if o := s.engineOptions(); o.ActivePortLow > 0 && o.ActivePortHigh-o.ActivePortLow+1 < n {
+			return fmt.Errorf("%s over %d links needs %d active-mode ports, and --active-ports %d-%d has %d (use fewer links, or a wider range)",
+				verb, n, n, o.ActivePortLow, o.ActivePortHigh, o.ActivePortHigh-o.ActivePortLow+1)
+		}
+	}
+	var (
+		mu      sync.Mutex
+		next    int
+		stopped error // set by a failure that ends the command
+		failed  int
+		first   error
+		done    int
+	)
+	take := func() (string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped != nil || next >= len(files) || ctx.Err() != nil {
+			return "", false
+		}
+		f := files[next]
+		next++
+		return f, true
+	}
+	finish := func(l *link, f string, sec *Section, err error) (goOn bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		sec.End()
+		done++
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			if stopped == nil {
+				stopped = err
+			}
+			return false
+		}
+		if fatal(l, err) {
+			if stopped == nil {
+				stopped = err
+			}
+			return false
+		}
+		failed++
+		if first == nil {
+			first = err
+		}
+		s.Warnf("%s %s: %v", verb, f, err)
+		return true
+	}
+	work := func(l *link) {
+		for {
+			f, ok := take()
+			if !ok {
+				return
+			}
+			sec := s.p.Section()
+			err := op(s.shownTo(ctx, sec), l, sec, f)
+			if !finish(l, f, sec, err) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { work(s.main) })
+	for i := 1; i < n; i++ {
+		wg.Go(func() {
+			l, err := s.acquire(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.Warnf("%s: cannot open link %d of %d (%v); going on with fewer", verb, i+1, n, err)
+				}
+				return
+			}
+			defer s.release(l)
+			work(l)
+		})
+	}
+	wg.Wait()
+	if stopped != nil {
+		return stopped
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err := manyFailed(failed, len(files), first); err != nil {
+		return err
+	}
+	if done < len(files) {
+		// Every link went away with files left (they were lost).
+		return fmt.Errorf("%s: %d of %d files not done: %w", verb, len(files)-done, len(files), ErrNotConnected)
+	}
+	return nil
+}
