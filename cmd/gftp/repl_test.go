@@ -3,11 +3,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -562,5 +564,43 @@ func TestREPLInterruptParallel(t *testing.T) {
 	entries, _ := os.ReadDir(r.cmd.Dir)
 	for _, e := range entries {
 		t.Errorf("left %s in the local directory", e.Name())
+	}
+}
+
+// At a terminal, get shows a progress bar that moves: the name, the
+// percentage and the rate, redrawn as the bytes come; it is gone once the
+// file is in, and the byte count line is printed.
+func TestREPLProgressBar(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<14) // 256 KiB
+	h, err := testserver.StartHostile(testserver.HostileOptions{Files: map[string][]byte{"big.bin": data}, SlowData: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	r := startREPL(t, "-n", h.Host(), strconv.Itoa(h.Port()))
+	r.prompt()
+	r.run("user u p", "230 Logged in")
+	r.send("get big.bin\r")
+	r.expect("big.bin")
+	seen := map[string]bool{}
+	deadline := time.Now().Add(replWait)
+	for len(seen) < 3 && time.Now().Before(deadline) {
+		for _, m := range regexp.MustCompile(`\b(\d{1,3}) ?%`).FindAllStringSubmatch(r.out.String(), -1) {
+			seen[m[1]] = true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(seen) < 3 {
+		t.Errorf("the bar showed %d different percentages, want it to move; terminal:\n%q", len(seen), r.out.String())
+	}
+	r.expect("262144 bytes received")
+	r.prompt()
+	if !strings.Contains(r.out.String(), "KiB/s") {
+		t.Errorf("no rate in the bar")
+	}
+	r.send("bye\r")
+	r.wait()
+	if got, err := os.ReadFile(filepath.Join(r.cmd.Dir, "big.bin")); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("big.bin: %d bytes, %v", len(got), err)
 	}
 }

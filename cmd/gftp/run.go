@@ -47,6 +47,9 @@ func Main(ctx context.Context, args []string, st Streams) int {
 // run wires the session, the dispatcher and a runner together.
 func run(ctx context.Context, cfg config, table *commands.Table, st Streams, stdinTTY bool) error {
 	interactive := cfg.Script == "" && stdinTTY
+	if interactive && !cfg.ProgressSet {
+		cfg.Session.Progress = true // bars at the prompt; scripts ask for them
+	}
 	in := st.In
 	name := "stdin"
 	if cfg.Script != "" {

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -87,10 +89,11 @@ func (e *DataConnError) Unwrap() error { return e.Err }
 // DataConn is an open data connection for one transfer command.
 type DataConn struct {
 	net.Conn
-	c     *Conn
-	verb  string
-	final *Reply // set when the server already sent the final reply
-	done  bool
+	c      *Conn
+	verb   string
+	final  *Reply // set when the server already sent the final reply
+	prelim *Reply // the 1xx reply that opened the transfer, if any
+	done   bool
 	// failed: the copy broke off (a stall, a reset, an interruption), so
 	// the final reply may never come; Finish waits for it only briefly.
 	failed bool
@@ -205,22 +208,43 @@ func (c *Conn) sendRest(ctx context.Context, offset int64) error {
 
 // startTransfer sends the transfer command and reads its preliminary reply.
 // final is non-nil when the server skipped the 1xx reply.
-func (c *Conn) startTransfer(ctx context.Context, cmd string) (final *Reply, err error) {
+func (c *Conn) startTransfer(ctx context.Context, cmd string) (prelim, final *Reply, err error) {
 	if err := c.Send(ctx, cmd); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := c.Read(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch r.Class() {
 	case 1:
-		return nil, nil
+		return r, nil, nil
 	case 2:
-		return r, nil
+		return nil, r, nil
 	}
-	return nil, &ReplyError{Command: verbOf(cmd), Reply: r}
+	return nil, nil, &ReplyError{Command: verbOf(cmd), Reply: r}
 }
+
+// Announced is the size the server gave in the reply that opened the
+// transfer ("150 Opening BINARY mode data connection for f (1234
+// bytes)", as vsftpd, proftpd and others write), or -1.
+func (d *DataConn) Announced() int64 {
+	r := d.prelim
+	if r == nil {
+		return -1
+	}
+	m := announcedSize.FindStringSubmatch(r.Message())
+	if m == nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+var announcedSize = regexp.MustCompile(`\((\d{1,18}) bytes\)`)
 
 // passiveAddr asks the server for a port to connect to: EPSV, then PASV
 // (only: just that one).
@@ -295,12 +319,12 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 		nc.Close()
 		return nil, err
 	}
-	final, err := c.startTransfer(ctx, cmd)
+	prelim, final, err := c.startTransfer(ctx, cmd)
 	if err != nil {
 		nc.Close()
 		return nil, err
 	}
-	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final}, nil
+	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final, prelim: prelim}, nil
 }
 
 // announceActive tells the server where to connect: EPRT, then PORT
@@ -471,9 +495,10 @@ func (c *Conn) replyAfterAccept(ar acceptResult, replies <-chan replyResult) (rr
 // finishActive turns the reply and the accepted connection into a data
 // connection, or into the error that explains why there is none.
 func (c *Conn) finishActive(ctx context.Context, cmd string, ln *net.TCPListener, ap netip.AddrPort, out activeOutcome) (*DataConn, error) {
-	var final *Reply
+	var final, prelim *Reply
 	switch r := out.reply; r.Class() {
 	case 1:
+		prelim = r
 	case 2:
 		final = r
 	default:
@@ -502,7 +527,7 @@ func (c *Conn) finishActive(ctx context.Context, cmd string, ln *net.TCPListener
 		}
 		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: err}
 	}
-	return &DataConn{Conn: out.conn, c: c, verb: verbOf(cmd), final: final}, nil
+	return &DataConn{Conn: out.conn, c: c, verb: verbOf(cmd), final: final, prelim: prelim}, nil
 }
 
 type replyResult struct {

@@ -25,6 +25,11 @@ type Options struct {
 	// Parallel is how many links mget and mput use at once (--parallel;
 	// -P N for one command); 0 and 1 mean one after another.
 	Parallel int
+	// Progress draws a progress bar per transfer when stderr is a
+	// terminal (on at the prompt; --progress in scripts).
+	Progress bool
+	// Hash prints a # per Hash bytes transferred (tnftp's hash); 0: off.
+	Hash int
 
 	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
 	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vbauerster/mpb/v8"
+
 	"github.com/gftp/gftp/internal/safe"
 )
 
@@ -22,9 +24,14 @@ type Printer struct {
 	err    io.Writer // stderr, through safe
 	raw    io.Writer // stdout itself, for listings the user pipes on
 	log    io.Writer // the log, through safe; nil when there is none
+	rawErr io.Writer // stderr itself, for the progress bars
 	outTTY bool
 	errTTY bool
 	now    func() time.Time
+	// prog draws the progress bars on stderr, while bars > 0 of them show;
+	// lines printed meanwhile go through it, above the bars.
+	prog *mpb.Progress
+	bars int
 }
 
 // Streams are where a Printer writes.
@@ -43,7 +50,7 @@ func NewPrinter(st Streams) *Printer {
 		st.Err = io.Discard
 	}
 	p := &Printer{
-		out: safe.NewWriter(st.Out), err: safe.NewWriter(st.Err), raw: st.Out,
+		out: safe.NewWriter(st.Out), err: safe.NewWriter(st.Err), raw: st.Out, rawErr: st.Err,
 		outTTY: st.OutTTY, errTTY: st.ErrTTY, now: time.Now,
 	}
 	if st.Log != nil {
@@ -56,14 +63,32 @@ func NewPrinter(st Streams) *Printer {
 func (p *Printer) Printf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.out, format, args...)
+	fmt.Fprintf(p.outNow(), format, args...)
 }
 
 // Warnf writes a one-line notice to stderr: "gftp: ...".
 func (p *Printer) Warnf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.err, "gftp: "+format+"\n", args...)
+	fmt.Fprintf(p.errNow(), "gftp: "+format+"\n", args...)
+}
+
+// outNow is where transcript text goes now: above the progress bars when
+// they show on the same terminal, else stdout. (Under mu.)
+func (p *Printer) outNow() io.Writer {
+	if p.prog != nil && p.outTTY {
+		return safe.NewWriter(p.prog)
+	}
+	return p.out
+}
+
+// errNow is where a notice goes now: above the progress bars when they
+// show, else stderr. (Under mu.)
+func (p *Printer) errNow() io.Writer {
+	if p.prog != nil {
+		return safe.NewWriter(p.prog)
+	}
+	return p.err
 }
 
 // Logf appends a timestamped line to the log, if there is one.
@@ -107,6 +132,7 @@ type lockedWriter struct {
 }
 
 func (l lockedWriter) Write(b []byte) (int, error) {
+	// (Listings and the runners' lines; no bar shows while they print.)
 	l.p.mu.Lock()
 	defer l.p.mu.Unlock()
 	return l.w.Write(b)
@@ -139,6 +165,6 @@ func (s *Section) End() {
 	}
 	s.p.mu.Lock()
 	defer s.p.mu.Unlock()
-	s.p.out.Write(s.buf.Bytes())
+	s.p.outNow().Write(s.buf.Bytes())
 	s.buf.Reset()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -162,6 +163,40 @@ func (s *Session) ToggleVerbose(arg string) error {
 // ToggleDebug flips or sets debug mode (commands sent are shown).
 func (s *Session) ToggleDebug(arg string) error {
 	return s.setFlag(&s.opts.Debug, arg, "Debugging %s.\n")
+}
+
+// ToggleProgress flips or sets the progress bars.
+func (s *Session) ToggleProgress(arg string) error {
+	return s.setFlag(&s.opts.Progress, arg, "Progress bar %s.\n")
+}
+
+// SetHash is tnftp's hash: with no argument it flips hash marks (one # per
+// 1024 bytes); on and off set them; a size sets the bytes per mark.
+func (s *Session) SetHash(arg string) error {
+	switch strings.ToLower(arg) {
+	case "":
+		if s.opts.Hash > 0 {
+			s.opts.Hash = 0
+		} else {
+			s.opts.Hash = 1024
+		}
+	case "on":
+		s.opts.Hash = 1024
+	case "off":
+		s.opts.Hash = 0
+	default:
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 1 {
+			return fmt.Errorf("hash: %q is not on, off or a number of bytes per mark", arg)
+		}
+		s.opts.Hash = n
+	}
+	if s.opts.Hash > 0 {
+		s.printf("Hash mark printing on (%d bytes/hash mark).\n", s.opts.Hash)
+	} else {
+		s.printf("Hash mark printing off.\n")
+	}
+	return nil
 }
 
 // TogglePrompt flips or sets per-file prompting.

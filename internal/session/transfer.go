@@ -87,9 +87,20 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string) erro
 		return fmt.Errorf("create local file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // gone once renamed; removed on failure
-	var n, moved int64          // where the file is now; all bytes moved, over every try
+	var n int64                 // where the file is now
+	meter := s.newMeter(t, remote, 0, -1)
+	defer meter.end()
+	if meter.bar != nil {
+		// The bar wants the size; SIZE costs a round trip, paid only
+		// when a bar shows (the 150 reply may tell it too).
+		if err := l.ensureType(ctx); err == nil {
+			if size, err := l.conn.Size(own(ctx), remote); err == nil {
+				meter.setTotal(size)
+			}
+		}
+	}
 	resumable := true
-	err = l.retryingMoving(ctx, "get "+remote, func() int64 { return moved }, func(retry bool) error {
+	err = l.retryingMoving(ctx, "get "+remote, func() int64 { return meter.n }, func(retry bool) error {
 		var offset int64
 		if retry && resumable && l.canResume(ctx) {
 			offset, _ = tmp.Seek(0, io.SeekEnd)
@@ -99,8 +110,9 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string) erro
 		if _, err := tmp.Seek(offset, io.SeekStart); err != nil {
 			return fmt.Errorf("local file: %w", err)
 		}
-		m, err := l.retrieveOnce(ctx, t, tmp, local, remote, offset)
-		n, moved = offset+m, moved+m
+		meter.restart(offset)
+		m, err := l.retrieveOnce(ctx, t, meter, tmp, local, remote, offset)
+		n = offset + m
 		if err != nil {
 			resumable = resumable && !refusedResume(offset, err)
 		}
@@ -124,22 +136,28 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string) erro
 	return nil
 }
 
-// retrieveOnce runs one RETR (from offset) into f.
-func (l *link) retrieveOnce(ctx context.Context, t transcript, f *os.File, local, remote string, offset int64) (int64, error) {
+// retrieveOnce runs one RETR (from offset) into f, and returns the bytes
+// written to f (in ASCII mode fewer than came over the wire).
+func (l *link) retrieveOnce(ctx context.Context, t transcript, meter *meter, f *os.File, local, remote string, offset int64) (int64, error) {
 	dc, err := l.startFile(ctx, t, "RETR", local, remote, remote, offset)
 	if err != nil {
 		return 0, err
 	}
-	var w io.Writer = f
+	if size := dc.Announced(); size >= 0 && !meter.known {
+		meter.setTotal(size)
+	}
+	before := meter.n
+	var w io.Writer = meter.writer(f)
 	var conv *crlfToLF
 	if l.s.ascii {
-		conv = newCRLFToLF(f)
+		conv = newCRLFToLF(w)
 		w = conv
 	}
-	n, cerr := dc.CopyTo(ctx, w)
+	_, cerr := dc.CopyTo(ctx, w)
 	if conv != nil && cerr == nil {
 		cerr = conv.Flush()
 	}
+	n := meter.n - before
 	rerr := l.check(dc.Finish(ctx))
 	if cerr != nil {
 		return n, fmt.Errorf("download %s: %w", remote, cerr)

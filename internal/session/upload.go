@@ -50,9 +50,11 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string) erro
 		wire = tempName(remote)
 	}
 	start := time.Now()
-	var n, moved int64 // where the file is now; all bytes moved, over every try
+	var n int64 // where the file is now
+	meter := s.newMeter(t, local, 0, size)
+	defer meter.end()
 	resumable := true
-	err = l.retryingMoving(ctx, "put "+local, func() int64 { return moved }, func(retry bool) error {
+	err = l.retryingMoving(ctx, "put "+local, func() int64 { return meter.n }, func(retry bool) error {
 		// Resume from what the server has, when it can tell and take it.
 		var offset int64
 		if retry && resumable && l.canResume(ctx) {
@@ -63,8 +65,9 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string) erro
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			return fmt.Errorf("local file: %w", err)
 		}
-		m, err := l.storeOnce(ctx, t, f, local, remote, wire, offset)
-		n, moved = offset+m, moved+m
+		meter.restart(offset)
+		m, err := l.storeOnce(ctx, t, meter, f, local, remote, wire, offset)
+		n = offset + m
 		if err != nil {
 			resumable = resumable && !refusedResume(offset, err)
 			return err
@@ -85,16 +88,18 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string) erro
 }
 
 // storeOnce runs one STOR (from offset) of f.
-func (l *link) storeOnce(ctx context.Context, t transcript, f *os.File, local, remote, wire string, offset int64) (int64, error) {
+func (l *link) storeOnce(ctx context.Context, t transcript, meter *meter, f *os.File, local, remote, wire string, offset int64) (int64, error) {
 	dc, err := l.startFile(ctx, t, "STOR", local, remote, wire, offset)
 	if err != nil {
 		return 0, err
 	}
-	var r io.Reader = f
+	before := meter.n
+	r := meter.reader(f) // local bytes: in ASCII mode fewer than go over the wire
 	if l.s.ascii {
-		r = newLFToCRLF(f)
+		r = newLFToCRLF(r)
 	}
-	n, cerr := dc.CopyFrom(ctx, r)
+	_, cerr := dc.CopyFrom(ctx, r)
+	n := meter.n - before
 	rerr := l.check(dc.Finish(ctx))
 	if cerr != nil {
 		return n, fmt.Errorf("upload %s: %w", local, cerr)

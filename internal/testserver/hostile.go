@@ -42,6 +42,9 @@ type HostileOptions struct {
 	NoFinal bool
 	// DataReset: RETR sends a little and then resets the data connection.
 	DataReset bool
+	// SlowData spreads RETR's data over this long, in 20 pieces, and
+	// announces the size in the 150 reply, as vsftpd does.
+	SlowData time.Duration
 	// MaxConns, when set, greets connections beyond that many at once
 	// with "421 Too many connections" and closes them, as vsftpd's
 	// max_per_ip does.
@@ -182,6 +185,8 @@ type hostileSession struct {
 	br   *bufio.Reader
 	data net.Listener // from the last EPSV or PASV
 	rest int          // from REST, for the next RETR or STOR
+	// opening is the 150 reply of the next transfer.
+	opening string
 }
 
 func (s *hostileSession) say(text string) bool {
@@ -297,12 +302,25 @@ func (s *hostileSession) answer(verb, arg string) bool {
 		if !ok {
 			return s.say("550 No such file")
 		}
+		if o.SlowData > 0 {
+			s.opening = fmt.Sprintf("150 Opening BINARY mode data connection for %s (%d bytes).", arg, len(b))
+		}
 		b = b[min(s.rest, len(b)):]
 		s.rest = 0
 		return s.transfer(func(dc net.Conn) error {
 			if o.DataHang {
 				io.Copy(io.Discard, dc) // open and silent until the client goes
 				return errHang
+			}
+			if o.SlowData > 0 {
+				step := max(1, len(b)/20)
+				for i := 0; i < len(b); i += step {
+					if _, err := dc.Write(b[i:min(i+step, len(b))]); err != nil {
+						return err
+					}
+					time.Sleep(o.SlowData / 20)
+				}
+				return nil
 			}
 			if o.DataReset {
 				dc.Write(b[:len(b)/2])
@@ -356,6 +374,10 @@ func (s *hostileSession) passive(verb string) bool {
 // transfer runs one data command over a connection accepted from the
 // last passive listener.
 func (s *hostileSession) transfer(move func(net.Conn) error) bool {
+	if s.opening == "" {
+		s.opening = "150 Opening data connection"
+	}
+	defer func() { s.opening = "" }()
 	if s.data == nil {
 		return s.say("425 Use EPSV or PASV first")
 	}
@@ -370,7 +392,7 @@ func (s *hostileSession) transfer(move func(net.Conn) error) bool {
 	if !s.h.track(dc) {
 		return false
 	}
-	if !s.say("150 Opening data connection") {
+	if !s.say(s.opening) {
 		dc.Close()
 		return false
 	}
