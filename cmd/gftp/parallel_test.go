@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -196,5 +197,32 @@ func TestParallelActivePortsTooFew(t *testing.T) {
 	}
 	if n := count(srv.Commands(), "RETR .*"); n != 0 {
 		t.Errorf("%d RETR before the error", n)
+	}
+}
+
+// A multi-file upload checks every size with one listing at the end, not
+// a SIZE per file (a round trip each); a size that differs fails the
+// command, naming the file.
+func TestMputChecksSizesOnce(t *testing.T) {
+	listing := func(w io.Writer) error {
+		_, err := io.WriteString(w, "-rw-r--r-- 1 ftp ftp 10 Jan 01 12:00 a.bin\r\n-rw-r--r-- 1 ftp ftp 1 Jan 01 12:00 b.bin\r\n")
+		return err
+	}
+	h := startHostile(t, testserver.HostileOptions{Listing: listing})
+	local := t.TempDir()
+	for _, n := range []string{"a.bin", "b.bin"} {
+		if err := os.WriteFile(filepath.Join(local, n), []byte("0123456789"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := runGftp(t, "user u p\nlcd "+local+"\nmput *.bin\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "1 of 2 files failed the upload check, the first: upload check failed: the server has 1 bytes of b.bin, 10 were sent") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if n := count(h.Commands(), "SIZE .*"); n != 0 {
+		t.Errorf("%d SIZE commands, want none (one listing checks all)", n)
+	}
+	if n := count(h.Commands(), "LIST.*|MLSD.*"); n != 1 {
+		t.Errorf("%d listings, want 1", n)
 	}
 }

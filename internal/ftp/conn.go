@@ -75,6 +75,9 @@ type Conn struct {
 	// in its replies too: servers echo what they did not understand.
 	secret string
 	typ    TransferType // the type the server has; TypeUnknown at first
+	// passiveWorked: a passive data connection worked on this Conn, so
+	// the next ones may be dialed while the command goes out.
+	passiveWorked bool
 }
 
 // Dial connects to addr ("host:port") and reads the greeting. Both end

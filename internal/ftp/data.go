@@ -206,12 +206,9 @@ func (c *Conn) sendRest(ctx context.Context, offset int64) error {
 	return nil
 }
 
-// startTransfer sends the transfer command and reads its preliminary reply.
-// final is non-nil when the server skipped the 1xx reply.
-func (c *Conn) startTransfer(ctx context.Context, cmd string) (prelim, final *Reply, err error) {
-	if err := c.Send(ctx, cmd); err != nil {
-		return nil, nil, err
-	}
+// transferReply reads the reply to a transfer command just sent: the
+// preliminary one, or final when the server skipped the 1xx reply.
+func (c *Conn) transferReply(ctx context.Context, cmd string) (prelim, final *Reply, err error) {
 	r, err := c.Read(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -302,29 +299,78 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 		if errors.Is(err, ErrClosed) {
 			return nil, err
 		}
-		return nil, &DataConnError{Mode: Passive, Err: err}
+		return nil, &DataConnError{Mode: Passive, Addr: "", Err: err}
 	}
-	d := net.Dialer{Timeout: c.opts.DataTimeout}
-	nc, err := d.DialContext(ctx, "tcp", ap.String())
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			err = fmt.Errorf("no answer within %s", c.opts.DataTimeout)
-		} else {
-			err = unwrapNetError(err)
+	// Once a passive data connection has worked on this Conn, the next
+	// ones are dialed while the command goes out and its 150 comes back
+	// (RFC 959 lets the client connect before or after the command), which
+	// saves a round trip a file. Before that, a connection that cannot be
+	// made must leave the control stream in step, for the fall back to
+	// active mode (a firewall that admits only ports 20 and 21): dial
+	// first, then send.
+	pipelined := c.passiveWorked && only == 0
+	dialed := make(chan dialResult, 1)
+	go func() {
+		d := net.Dialer{Timeout: c.opts.DataTimeout}
+		nc, err := d.DialContext(ctx, "tcp", ap.String())
+		dialed <- dialResult{nc, err}
+	}()
+	if !pipelined {
+		dr := <-dialed
+		if dr.err != nil {
+			return nil, c.passiveDialError(ap, dr.err)
 		}
-		return nil, &DataConnError{Mode: Passive, Addr: ap.String(), Err: err}
+		dialed <- dr
 	}
 	if err := c.sendRest(ctx, offset); err != nil {
-		nc.Close()
+		closeDialed(dialed)
 		return nil, err
 	}
-	prelim, final, err := c.startTransfer(ctx, cmd)
+	if err := c.Send(ctx, cmd); err != nil {
+		closeDialed(dialed)
+		return nil, err
+	}
+	dr := <-dialed
+	if dr.err != nil {
+		// The server owes a reply to the command and waits for a data
+		// connection that will not come: the stream is out of step.
+		c.markClosed()
+		err := c.passiveDialError(ap, dr.err)
+		err.Err = fmt.Errorf("%w; the connection is closed: %w", err.Err, ErrClosed)
+		return nil, err
+	}
+	prelim, final, err := c.transferReply(ctx, cmd)
 	if err != nil {
-		nc.Close()
+		dr.nc.Close()
 		return nil, err
 	}
-	return &DataConn{Conn: nc, c: c, verb: verbOf(cmd), final: final, prelim: prelim}, nil
+	c.passiveWorked = true
+	return &DataConn{Conn: dr.nc, c: c, verb: verbOf(cmd), final: final, prelim: prelim}, nil
+}
+
+type dialResult struct {
+	nc  net.Conn
+	err error
+}
+
+// closeDialed closes the data connection a dial in flight makes, when it
+// is no longer wanted.
+func closeDialed(dialed <-chan dialResult) {
+	go func() {
+		if dr := <-dialed; dr.err == nil {
+			dr.nc.Close()
+		}
+	}()
+}
+
+func (c *Conn) passiveDialError(ap netip.AddrPort, err error) *DataConnError {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		err = fmt.Errorf("no answer within %s", c.opts.DataTimeout)
+	} else {
+		err = unwrapNetError(err)
+	}
+	return &DataConnError{Mode: Passive, Addr: ap.String(), Err: err}
 }
 
 // announceActive tells the server where to connect: EPRT, then PORT

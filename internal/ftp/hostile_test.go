@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -373,4 +374,67 @@ func TestRedact(t *testing.T) {
 			t.Errorf("redact(%q, %q) = %q, want %q", tc.line, tc.secret, got, tc.want)
 		}
 	}
+}
+
+// Once a passive data connection has worked, the next transfer command
+// goes out while its data connection is dialed (a round trip saved). So
+// a dial that then fails finds the command already sent: the connection
+// is given up (ErrClosed) rather than left out of step. The first
+// transfer dials before it sends, so that its failure leaves the stream
+// in step for the fall back to active mode.
+func TestPassivePipelined(t *testing.T) {
+	closedPort := func() int {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := fakePort(ln)
+		ln.Close()
+		return p
+	}
+	t.Run("first transfer: dial, then send", func(t *testing.T) {
+		port := closedPort()
+		srv := startFake(t, func(s *fakeSession) {
+			s.send("220 Ready")
+			s.expect("EPSV")
+			s.send(fmt.Sprintf("229 Entering Extended Passive Mode (|||%d|)", port))
+			s.expect("NOOP") // no RETR came
+			s.send("200 Ok")
+			s.expectEOF()
+		})
+		c := dialFake(t, srv, fakeOpts())
+		_, err := c.Retrieve(bg, Passive, "a", 0, &bytes.Buffer{})
+		wantDataConnError(t, err, Passive)
+		if errors.Is(err, ErrClosed) {
+			t.Errorf("err = %v: the connection was given up, want it in step", err)
+		}
+		wantNOOP(t, c)
+		c.Close()
+		srv.wait()
+	})
+	t.Run("later transfers: send while dialing", func(t *testing.T) {
+		port := closedPort()
+		srv := startFake(t, func(s *fakeSession) {
+			s.send("220 Ready")
+			s.expect("EPSV")
+			ln := s.listenData()
+			s.epsv(ln)
+			s.passiveDownload(ln, "RETR a", []byte("first"))
+			s.expect("EPSV")
+			s.send(fmt.Sprintf("229 Entering Extended Passive Mode (|||%d|)", port))
+			s.expect("RETR b") // sent before the dial failed
+			s.expectEOF()
+		})
+		c := dialFake(t, srv, fakeOpts())
+		var buf bytes.Buffer
+		if _, err := c.Retrieve(bg, Passive, "a", 0, &buf); err != nil || buf.String() != "first" {
+			t.Fatalf("first RETR: %q, %v", buf.String(), err)
+		}
+		_, err := c.Retrieve(bg, Passive, "b", 0, &bytes.Buffer{})
+		wantDataConnError(t, err, Passive)
+		if !errors.Is(err, ErrClosed) || !c.Closed() {
+			t.Errorf("err = %v, closed %v: want the connection given up", err, c.Closed())
+		}
+		srv.wait()
+	})
 }

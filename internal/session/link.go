@@ -198,8 +198,9 @@ func (l *link) openData(ctx context.Context, cmd string, offset int64) (*ftp.Dat
 	mode := s.dataMode()
 	dc, err := l.conn.OpenData(ctx, mode, cmd, offset)
 	var de *ftp.DataConnError
-	// An interruption is not a passive failure: no fallback for it.
-	if err != nil && ctx.Err() == nil && mode == ftp.Passive && errors.As(err, &de) && de.Mode == ftp.Passive {
+	// An interruption is not a passive failure, nor is a failure after
+	// passive worked (a passing fault, tried again): no fallback for them.
+	if err != nil && ctx.Err() == nil && mode == ftp.Passive && errors.As(err, &de) && de.Mode == ftp.Passive && !s.worked() {
 		if s.mode() != ModeAuto {
 			return nil, fmt.Errorf("%w (passive mode is on; try: passive off, or passive auto)", err)
 		}
@@ -217,4 +218,11 @@ func (l *link) openData(ctx context.Context, cmd string, offset int64) (*ftp.Dat
 		err = fmt.Errorf("%w (epsv is off; turn it on with: epsv on)", err)
 	}
 	return dc, l.check(err)
+}
+
+// worked reports whether a data connection has worked in this session.
+func (s *Session) worked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dataWorked
 }

@@ -87,9 +87,17 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no regular local files match %s", strings.Join(patterns, " "))
 	}
-	return s.multi(ctx, "mput", files, s.links(n), func(ctx context.Context, l *link, t transcript, f string) error {
-		return l.put(ctx, t, f, filepath.Base(f))
+	var later uploadCheck
+	err := s.multi(ctx, "mput", files, s.links(n), func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.put(ctx, t, f, filepath.Base(f), &later)
 	})
+	if ctx.Err() != nil || !s.main.connected() {
+		return err // nothing to check with
+	}
+	if cerr := later.check(ctx, s.main); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Mget downloads every remote file matching the patterns, globbed here,

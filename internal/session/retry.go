@@ -22,10 +22,7 @@ const maxRetryWait = 30 * time.Second
 func (s *Session) transient(err error) bool {
 	var de *ftp.DataConnError
 	if errors.As(err, &de) && !errors.Is(err, context.Canceled) {
-		s.mu.Lock()
-		worked := s.dataWorked
-		s.mu.Unlock()
-		return worked
+		return s.worked()
 	}
 	return transient(err)
 }

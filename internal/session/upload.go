@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -19,11 +20,13 @@ import (
 // same folder and is renamed when complete and checked, so readers never
 // see a half-written file; on failure the temporary file is removed.
 func (s *Session) Put(ctx context.Context, local, remote string) error {
-	return s.main.put(ctx, s.p, local, remote)
+	return s.main.put(ctx, s.p, local, remote, nil)
 }
 
-// put is Put on link l, its transcript lines going to t.
-func (l *link) put(ctx context.Context, t transcript, local, remote string) error {
+// put is Put on link l, its transcript lines going to t. With later set,
+// the size check is left to it (one listing for many files) unless the
+// upload goes to a temporary name, whose rename needs the check first.
+func (l *link) put(ctx context.Context, t transcript, local, remote string, later *uploadCheck) error {
 	s := l.s
 	lp := s.localPath(local)
 	f, err := os.Open(lp)
@@ -71,6 +74,10 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string) erro
 		if err != nil {
 			resumable = resumable && !refusedResume(offset, err)
 			return err
+		}
+		if later != nil && wire == remote && !s.ascii {
+			later.add(remote, n)
+			return nil
 		}
 		return l.verifySize(ctx, wire, n)
 	})
@@ -171,4 +178,48 @@ func (l *link) remoteSize(ctx context.Context, remote string) (int64, error) {
 		}
 	})
 	return size, err
+}
+
+// uploadCheck holds what a multi-file upload sent, to check it against
+// the server's sizes at the end with one listing, instead of a SIZE per
+// file (a round trip each).
+type uploadCheck struct {
+	mu   sync.Mutex
+	sent map[string]int64 // remote name in the current directory: bytes
+}
+
+func (u *uploadCheck) add(name string, n int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.sent == nil {
+		u.sent = map[string]int64{}
+	}
+	u.sent[name] = n
+}
+
+// check lists the current directory and compares. A file the listing
+// does not show, or shows without a size, is taken at its 226 (as when a
+// server has neither SIZE nor sizes in its listing). The result wraps
+// the first mismatch.
+func (u *uploadCheck) check(ctx context.Context, l *link) error {
+	if len(u.sent) == 0 {
+		return nil
+	}
+	var bad []error
+	err := l.scanEntries(own(ctx), "", func(e ftp.Entry) {
+		sent, ok := u.sent[e.Name]
+		if ok && e.Size >= 0 && e.Size != sent {
+			bad = append(bad, &SizeMismatchError{Remote: e.Name, Sent: sent, OnServer: e.Size})
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("upload check: %w", err)
+	}
+	for _, e := range bad[min(1, len(bad)):] {
+		l.s.Warnf("%v", e)
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%d of %d files failed the upload check, the first: %w", len(bad), len(u.sent), bad[0])
+	}
+	return nil
 }
