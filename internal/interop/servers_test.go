@@ -107,6 +107,9 @@ type setup struct {
 	// Set by serverOptions; zero: the server's default.
 	Rate     int // bytes per second each transfer may move
 	MaxPerIP int // control connections from one address
+	// pyftpdlib only: with the fix of its stale active-mode fd (see
+	// pyftpdlibFdFix).
+	FdFix bool
 }
 
 // RateKB is Rate in the KiB per second that pure-ftpd and proftpd take.
@@ -122,6 +125,18 @@ func throttled(bytesPerSec int) serverOption { return func(s *setup) { s.Rate = 
 // maxPerIP caps the control connections from one address (not proftpd,
 // which refuses the extra ones at login, with a permanent 530).
 func maxPerIP(n int) serverOption { return func(s *setup) { s.MaxPerIP = n } }
+
+// pyftpdlibFdFix mends a bug of pyftpdlib 1.5.7 (Debian's) that several
+// control connections doing active-mode transfers at once run into (the
+// parallel tests): once an ActiveDTP has connected, it hands its socket
+// over to the DTPHandler but keeps the fd number, and its close() later,
+// at the session's next PORT or EPRT, unregisters that number from the
+// IO loop, although by then it may be another session's new socket (an
+// ActiveDTP still connecting, an accepted control connection). That
+// socket's events are never seen again: its EPRT or its login gets no
+// reply, and the client times out. The fix forgets the fd once the
+// socket is handed over, as pyftpdlib pull request #657 does.
+func pyftpdlibFdFix() serverOption { return func(s *setup) { s.FdFix = true } }
 
 func newSetup(t *testing.T, host string, uid, gid int, log string, opts []serverOption) (*setup, error) {
 	dir := publicDir(t)
@@ -293,7 +308,7 @@ from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
 from pyftpdlib.servers import FTPServer
 
-host, port, root, user, password, lo, hi, log, banner, rate, per_ip = sys.argv[1:]
+host, port, root, user, password, lo, hi, log, banner, rate, per_ip, fd_fix = sys.argv[1:]
 logging.basicConfig(filename=log, level=logging.DEBUG, format="%(asctime)s %(message)s")
 auth = DummyAuthorizer()
 auth.add_user(user, password, root, perm="elradfmwMT")
@@ -305,6 +320,13 @@ if int(rate):
     FTPHandler.dtp_handler = ThrottledDTPHandler
 if int(per_ip):
     FTPServer.max_cons_per_ip = int(per_ip)
+if fd_fix == "true":
+    from pyftpdlib.handlers import ActiveDTP
+    connected = ActiveDTP.handle_connect
+    def handle_connect(self):
+        connected(self)
+        self._fileno = None
+    ActiveDTP.handle_connect = handle_connect
 FTPServer((host, int(port)), FTPHandler).serve_forever()
 `
 
@@ -322,7 +344,7 @@ func startPyftpdlib(t *testing.T, host string, opts ...serverOption) (*instance,
 	return inst, launch(t, inst, "pyftpdlib", s.Dir, python, "-c", pyftpdlibServer,
 		s.Host, strconv.Itoa(s.Port), s.Root, virtualUser, virtualPass,
 		strconv.Itoa(s.PassiveLo), strconv.Itoa(s.PassiveHi), s.Log, strings.Join(bannerLines, "\r\n"),
-		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP))
+		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP), strconv.FormatBool(s.FdFix))
 }
 
 // launch starts a server from its folder with stdout and stderr in
