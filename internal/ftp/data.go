@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -97,6 +99,8 @@ type DataConn struct {
 	// failed: the copy broke off (a stall, a reset, an interruption), so
 	// the final reply may never come; Finish waits for it only briefly.
 	failed bool
+	// Progress, when set, is told the bytes moved as the copy goes.
+	Progress func(n int64)
 }
 
 // abortGrace is how long the final reply of a transfer that broke off is
@@ -688,13 +692,87 @@ func (c *Conn) Store(ctx context.Context, mode DataMode, path string, r io.Reade
 // CopyTo copies the data connection to w until EOF. When ctx ends first,
 // the data connection is closed to stop the copy, and ctx's error is the
 // result. A transfer that moves no bytes for the stall timeout fails.
+// From a TCP connection into a file the kernel moves the bytes (splice),
+// with no copy through user space.
 func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
 	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
+	defer stop()
+	if f, ok := w.(*os.File); ok {
+		if tc, ok := d.Conn.(*net.TCPConn); ok {
+			n, err := d.zeroCopy(tc.SetReadDeadline, func() (int64, error) { return f.ReadFrom(tc) })
+			return n, d.cause(ctx, socketSide(err))
+		}
+	}
 	// Our buffer, not w's ReadFrom: it would copy through 32 KiB buffers,
 	// renewing the stall deadline 8 times as often.
 	n, err := io.CopyBuffer(writerOnly{w}, stallGuard{d}, make([]byte, copyBuffer))
-	stop()
 	return n, d.cause(ctx, err)
+}
+
+// CopyFrom copies r to the data connection, like CopyTo the other way:
+// from a file into a TCP connection the kernel moves the bytes
+// (sendfile).
+func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
+	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
+	defer stop()
+	if f, ok := r.(*os.File); ok {
+		if tc, ok := d.Conn.(*net.TCPConn); ok {
+			n, err := d.zeroCopy(tc.SetWriteDeadline, func() (int64, error) { return tc.ReadFrom(f) })
+			return n, d.cause(ctx, err)
+		}
+	}
+	n, err := io.CopyBuffer(stallGuard{d}, readerOnly{r}, make([]byte, copyBuffer))
+	return n, d.cause(ctx, err)
+}
+
+// socketSide gives back to the network the errors of a splice that came
+// from the socket: the file's ReadFrom reports them as its own ("write
+// f: splice: connection reset by peer"), and a reset is not a local disk
+// failure. A full disk and the like stay the file's.
+func socketSide(err error) error {
+	var pe *fs.PathError
+	var errno syscall.Errno
+	if !errors.As(err, &pe) || !errors.As(pe.Err, &errno) {
+		return err
+	}
+	switch errno {
+	case syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE, syscall.ETIMEDOUT, syscall.ENOTCONN,
+		syscall.ENETDOWN, syscall.ENETUNREACH, syscall.EHOSTUNREACH, syscall.EHOSTDOWN, syscall.ESHUTDOWN:
+		return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}
+	}
+	return err
+}
+
+// segment is how long one zero-copy call runs before it comes back to
+// report progress and to check for a stall.
+const segment = 250 * time.Millisecond
+
+// zeroCopy runs copy (a ReadFrom the kernel does) in segments: each ends
+// at a deadline, reports the bytes it moved (Progress) and goes on. The
+// copy has stalled when no byte moved for the stall timeout, which is
+// told within a segment of it.
+func (d *DataConn) zeroCopy(setDeadline func(time.Time) error, copy func() (int64, error)) (int64, error) {
+	stall := d.c.opts.StallTimeout
+	var total int64
+	last := time.Now() // when bytes last moved
+	for {
+		setDeadline(time.Now().Add(min(segment, stall)))
+		n, err := copy()
+		total += n
+		if n > 0 {
+			last = time.Now()
+			if d.Progress != nil {
+				d.Progress(n)
+			}
+		}
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			return total, err // the end, or a failure
+		}
+		if time.Since(last) >= stall {
+			return total, err // stalled: the deadline's timeout says so
+		}
+	}
 }
 
 // copyBuffer is the size of the data copies' buffer: large enough that
@@ -708,27 +786,27 @@ type (
 	readerOnly struct{ io.Reader }
 )
 
-// CopyFrom copies r to the data connection, like CopyTo the other way.
-func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
-	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
-	n, err := io.CopyBuffer(stallGuard{d}, readerOnly{r}, make([]byte, copyBuffer))
-	stop()
-	return n, d.cause(ctx, err)
-}
-
 // stallGuard renews the data connection's deadline before each read and
 // write, so the deadline measures time without progress, not the whole
-// transfer.
+// transfer. It reports the bytes moved (Progress) too.
 type stallGuard struct{ d *DataConn }
 
 func (g stallGuard) Read(p []byte) (int, error) {
 	g.d.Conn.SetReadDeadline(time.Now().Add(g.d.c.opts.StallTimeout))
-	return g.d.Conn.Read(p)
+	n, err := g.d.Conn.Read(p)
+	if n > 0 && g.d.Progress != nil {
+		g.d.Progress(int64(n))
+	}
+	return n, err
 }
 
 func (g stallGuard) Write(p []byte) (int, error) {
 	g.d.Conn.SetWriteDeadline(time.Now().Add(g.d.c.opts.StallTimeout))
-	return g.d.Conn.Write(p)
+	n, err := g.d.Conn.Write(p)
+	if n > 0 && g.d.Progress != nil {
+		g.d.Progress(int64(n))
+	}
+	return n, err
 }
 
 // dataBroke is a data connection that failed mid-copy: its message is the

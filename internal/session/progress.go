@@ -35,10 +35,10 @@ func (s *Session) newMeter(t transcript, name string, from, total int64) *meter 
 }
 
 // add counts n more bytes.
-func (m *meter) add(n int) {
-	m.n += int64(n)
+func (m *meter) add(n int64) {
+	m.n += n
 	if m.bar != nil {
-		m.bar.IncrBy(n)
+		m.bar.IncrInt64(n)
 	}
 	if m.hash > 0 {
 		if marks := m.n / m.hash; marks > m.marks {
@@ -90,7 +90,7 @@ type meteredWriter struct {
 
 func (w meteredWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
-	w.m.add(n)
+	w.m.add(int64(n))
 	return n, err
 }
 
@@ -101,7 +101,7 @@ type meteredReader struct {
 
 func (r meteredReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
-	r.m.add(n)
+	r.m.add(int64(n))
 	return n, err
 }
 

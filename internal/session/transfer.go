@@ -147,15 +147,17 @@ func (l *link) retrieveOnce(ctx context.Context, t transcript, meter *meter, f *
 		meter.setTotal(size)
 	}
 	before := meter.n
-	var w io.Writer = meter.writer(f)
-	var conv *crlfToLF
+	var cerr error
 	if l.s.ascii {
-		conv = newCRLFToLF(w)
-		w = conv
-	}
-	_, cerr := dc.CopyTo(ctx, w)
-	if conv != nil && cerr == nil {
-		cerr = conv.Flush()
+		// Counted as written to the file: local bytes, not the wire's.
+		conv := newCRLFToLF(meter.writer(f))
+		if _, cerr = dc.CopyTo(ctx, conv); cerr == nil {
+			cerr = conv.Flush()
+		}
+	} else {
+		// Straight into the file, so the kernel can move the bytes.
+		dc.Progress = meter.add
+		_, cerr = dc.CopyTo(ctx, f)
 	}
 	n := meter.n - before
 	rerr := l.check(dc.Finish(ctx))

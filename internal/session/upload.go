@@ -101,11 +101,15 @@ func (l *link) storeOnce(ctx context.Context, t transcript, meter *meter, f *os.
 		return 0, err
 	}
 	before := meter.n
-	r := meter.reader(f) // local bytes: in ASCII mode fewer than go over the wire
+	var cerr error
 	if l.s.ascii {
-		r = newLFToCRLF(r)
+		// Counted as read from the file: local bytes, not the wire's.
+		_, cerr = dc.CopyFrom(ctx, newLFToCRLF(meter.reader(f)))
+	} else {
+		// Straight from the file, so the kernel can move the bytes.
+		dc.Progress = meter.add
+		_, cerr = dc.CopyFrom(ctx, f)
 	}
-	_, cerr := dc.CopyFrom(ctx, r)
 	n := meter.n - before
 	rerr := l.check(dc.Finish(ctx))
 	if cerr != nil {
