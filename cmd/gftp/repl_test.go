@@ -604,3 +604,44 @@ func TestREPLProgressBar(t *testing.T) {
 		t.Errorf("big.bin: %d bytes, %v", len(got), err)
 	}
 }
+
+// Tab completes remote names for the arguments the command table marks
+// remote: files end with a space, directories with a slash and go on;
+// after a command that may change the server, the listing is asked anew.
+func TestREPLRemoteCompletion(t *testing.T) {
+	srv := startREPLServer(t)
+	for _, d := range []string{"docs/sub"} {
+		if err := os.MkdirAll(filepath.Join(srv.Root(), d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(srv.Root(), "remote.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startREPL(t, "-n", srv.Host(), strconv.Itoa(srv.Port()))
+	r.prompt()
+	r.run("user ftpuser secret", "230")
+	r.send("get rem\t")
+	r.expect("get remote.txt ")
+	r.send("\r")
+	r.expect("bytes received")
+	r.prompt()
+	r.send("cd do\t")
+	r.expect("cd docs/")
+	r.send("s\t")
+	r.expect("cd docs/sub/")
+	r.send("\r")
+	r.expect("250")
+	r.prompt()
+	if err := os.WriteFile(filepath.Join(r.cmd.Dir, "new.txt"), []byte("n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.run("put new.txt", "bytes sent")
+	r.send("size ne\t")
+	r.expect("size new.txt ")
+	r.send("\r")
+	r.expect("new.txt\t1")
+	r.prompt()
+	r.send("bye\r")
+	r.wait()
+}

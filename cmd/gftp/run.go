@@ -170,6 +170,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	repl, err := script.NewREPL(script.REPLConfig{
 		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err, Errors: s.Printer().Stderr(),
 		HistoryFile: cfg.HistoryFile, LocalDir: s.LocalDir,
+		Remote: func(prefix string) []string { return s.CompleteRemote(ctx, prefix) },
 	})
 	if err != nil {
 		return err

@@ -51,6 +51,9 @@ type Command struct {
 	NeedConn bool
 	Args     []ArgKind // per argument; the last repeats
 	Secret   int       // 1-based index of an argument never to show (a password); 0 none
+	// ReadOnly: the command changes nothing on the server, so the
+	// prompt's cache of listings (for completion) survives it.
+	ReadOnly bool
 	// Check, when set, checks the arguments further (options, values)
 	// before anything runs, as the script check does for every line.
 	Check func(args []string) error

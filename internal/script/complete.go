@@ -14,6 +14,7 @@ import (
 type completer struct {
 	t        *commands.Table
 	localDir func() string
+	remote   func(prefix string) []string // nil: no remote completion
 }
 
 // Do implements readline.AutoCompleter: candidates are the suffixes that
@@ -40,6 +41,10 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 			cands = c.commandNames(cur)
 		case commands.ArgLocal:
 			cands = c.localNames(cur)
+		case commands.ArgRemote:
+			if c.remote != nil {
+				cands = c.remote(cur)
+			}
 		}
 	}
 	out := make([][]rune, 0, len(cands))

@@ -28,6 +28,8 @@ type REPLConfig struct {
 	HistoryFile string // "" keeps history in memory only
 	// LocalDir is asked at completion time for local file names.
 	LocalDir func() string
+	// Remote completes remote names (nil: none).
+	Remote func(prefix string) []string
 }
 
 // REPL is the interactive prompt: line editing, history and completion
@@ -49,7 +51,7 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 		HistoryFile:            cfg.HistoryFile,
 		DisableAutoSaveHistory: true, // lines are saved masked, by us
 		HistorySearchFold:      true,
-		AutoComplete:           &completer{t: cfg.Table, localDir: cfg.LocalDir},
+		AutoComplete:           &completer{t: cfg.Table, localDir: cfg.LocalDir, remote: cfg.Remote},
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "",
 		Stdin:                  in,
@@ -158,6 +160,9 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 		}
 		r.rl.SaveHistory(r.cfg.Table.Display(words))
 		last = r.exec(ctx, s, words)
+		if c, err := r.cfg.Table.Find(words[0]); err != nil || !c.ReadOnly {
+			s.ForgetListings() // the server's directories may have changed
+		}
 		if errors.Is(last, commands.ErrQuit) {
 			return nil
 		}

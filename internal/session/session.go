@@ -106,6 +106,9 @@ type Session struct {
 	localUser string
 	password  string // from the environment; never printed
 	ascii     bool
+	// completions caches listings for the prompt's remote completion, by
+	// absolute remote directory (complete.go).
+	completions map[string][]remoteName
 
 	main *link // the link the session's commands run on
 	host string
