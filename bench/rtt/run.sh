@@ -12,7 +12,7 @@
 # Environment (defaults in brackets):
 #   FILES     number of files [200]       SIZE   bytes per file [4096]
 #   RUNS      hyperfine runs per client [5]
-#   CLIENTS   which to time, in order [gftp tnftp lftp curl gftp-P4 lftp-P4]
+#   CLIENTS   which to time, in order [gftp tnftp lftp curl gftp-P4 lftp-P4]; also gftp-pipeline
 #   RTT_DELAY one-way delay [20ms]        GFTP   a gftp binary [make build; bin/gftp]
 #   RESULTS   also write the report (markdown) to this file
 #   KEEP=1    keep the work folder (configs, logs, hyperfine exports)
@@ -31,7 +31,7 @@ for v in FILES SIZE RUNS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || rtt_die "$v must be a positive number, not '${!v}'"
 done
 for c in $CLIENTS; do
-	case $c in gftp | gftp-P4 | tnftp | lftp | lftp-P4 | curl) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac
+	case $c in gftp | gftp-pipeline | gftp-P4 | tnftp | lftp | lftp-P4 | curl) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac
 done
 
 rtt_need_tools hyperfine tnftp lftp curl ip ping go make useradd userdel chpasswd runuser setsid flock sha256sum awk
@@ -194,6 +194,7 @@ lftp_cmd() { echo "lftp -u $user,$pass -e 'set ftp:passive-mode on; set net:max-
 command_of() {
 	case $1 in
 	gftp) echo "$GFTP -in --script $work/serial.ftp" ;;
+	gftp-pipeline) echo "$GFTP -in --pipeline --script $work/serial.ftp" ;;
 	gftp-P4) echo "$GFTP -in --script $work/parallel.ftp" ;;
 	tnftp) echo "tnftp -in < $work/serial.ftp" ;;
 	lftp) lftp_cmd 'mput f*' ;;

@@ -78,6 +78,10 @@ type Conn struct {
 	// passiveWorked: a passive data connection worked on this Conn, so
 	// the next ones may be dialed while the command goes out.
 	passiveWorked bool
+	// nextPassive is the address from a passive command sent ahead of the
+	// next transfer (DataConn.Prefetch); any other command forgets it.
+	nextPassive netip.AddrPort
+	noPrefetch  bool // a server that did not take a command sent ahead
 }
 
 // Dial connects to addr ("host:port") and reads the greeting. Both end
@@ -167,6 +171,13 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 // before this command, is read and handed to OnStray first, so that it
 // can never be taken for this command's answer.
 func (c *Conn) Send(ctx context.Context, line string) error {
+	return c.send(ctx, line, true)
+}
+
+// send writes one command line; drain reads replies that came unasked
+// first, which only makes sense when no reply is owed (not for a command
+// sent ahead of a transfer's final reply).
+func (c *Conn) send(ctx context.Context, line string, drain bool) error {
 	if c.closed {
 		return ErrClosed
 	}
@@ -176,9 +187,12 @@ func (c *Conn) Send(ctx context.Context, line string) error {
 	if err := ctx.Err(); err != nil {
 		return stoppedError{err} // nothing sent, nothing owed: still in step
 	}
-	if err := c.drainStray(ctx); err != nil {
-		return err
+	if drain {
+		if err := c.drainStray(ctx); err != nil {
+			return err
+		}
 	}
+	c.nextPassive = netip.AddrPort{} // a prefetched port is for the very next transfer only
 	masked := MaskCommand(line)
 	c.secret = ""
 	if masked != line {

@@ -101,6 +101,37 @@ type DataConn struct {
 	failed bool
 	// Progress, when set, is told the bytes moved as the copy goes.
 	Progress func(n int64)
+	// Prefetch says another passive transfer follows on this connection:
+	// Finish sends its EPSV (or PASV) before it reads this transfer's
+	// final reply, so that its round trip overlaps the wait for the 226.
+	Prefetch bool
+	passive  bool // a passive data connection
+	// early is closed once the first reply of an upload that did not wait
+	// for it has been read (readEarly), into prelim or final; refused is
+	// set when it refused the command.
+	early   chan struct{}
+	refused error
+}
+
+// readEarly reads the first reply of an upload whose data went out
+// before it, and stops the copy when it is a refusal.
+func (d *DataConn) readEarly(ctx context.Context) {
+	r, err := d.c.Read(ctx)
+	switch {
+	case err != nil:
+		d.refused = err
+	case r.Class() == 1:
+		d.prelim = r
+	case r.Class() == 2:
+		d.final = r
+	default:
+		d.final = r
+		d.refused = replyErr(d.verb, r)
+	}
+	close(d.early) // before the close below: the copy's failure then sees refused
+	if d.refused != nil {
+		d.Conn.Close() // no transfer is coming: stop the copy
+	}
 }
 
 // abortGrace is how long the final reply of a transfer that broke off is
@@ -131,6 +162,19 @@ func (d *DataConn) Finish(ctx context.Context) error {
 		tc.SetLinger(0)
 	}
 	d.Conn.Close()
+	if d.early != nil {
+		<-d.early // the control stream is ours alone from here
+		if d.refused != nil && d.final == nil {
+			return d.refused // the connection is lost with it
+		}
+	}
+	var prefetch string
+	if d.Prefetch && d.passive && !broke && d.final == nil {
+		// Not drained first: the transfer's final reply is owed.
+		if prefetch = d.c.prefetchVerb(); prefetch != "" && d.c.send(ctx, prefetch, false) != nil {
+			prefetch = ""
+		}
+	}
 	r := d.final
 	if r == nil {
 		w := waitFor(d.c.opts.ReplyTimeout)
@@ -149,7 +193,57 @@ func (d *DataConn) Finish(ctx context.Context) error {
 			return err
 		}
 	}
+	if prefetch != "" {
+		var err error
+		if r, err = d.c.takePrefetch(ctx, prefetch, r); err != nil {
+			return err
+		}
+	}
 	return replyErr(d.verb, r)
+}
+
+// takePrefetch reads the second of the two replies owed after a passive
+// command went out ahead of a transfer's final reply, tells which answers
+// which, and keeps the address for the next transfer. A server that reads
+// commands during a transfer may answer the passive command first, so
+// the replies are told apart by their codes (227 or 229 is the passive
+// command's); two refusals are taken in the order sent. A server that did
+// not take it well (a refusal, a failed transfer, an answer out of order)
+// is not sent one again. It returns the transfer's final reply.
+func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply) (*Reply, error) {
+	second, err := c.ReadFinal(ctx)
+	if err != nil {
+		return nil, err // the connection is gone with it
+	}
+	want := StatusExtendedPassive
+	if verb == "PASV" {
+		want = StatusPassive
+	}
+	final, passive := first, second
+	switch {
+	case first.Code == want && second.Code != want,
+		first.Class() >= 4 && second.Class() == 2 && second.Code != want:
+		// Answered out of order: it read the command mid-transfer, and
+		// took it (the 229 came first) or refused it (a 500 first, then
+		// the transfer's 226).
+		final, passive = second, first
+		c.noPrefetch = true
+	}
+	var ap netip.AddrPort
+	switch passive.Code {
+	case StatusExtendedPassive:
+		ap, err = c.epsvAddr(passive)
+	case StatusPassive:
+		ap, err = c.pasvAddr(passive)
+	default:
+		err = replyErr(verb, passive)
+	}
+	if err != nil || final.Class() != 2 {
+		c.noPrefetch = true
+	} else {
+		c.nextPassive = ap // good for the next transfer, in order or not
+	}
+	return final, nil
 }
 
 // Close is Finish with a context that never ends.
@@ -256,12 +350,8 @@ func (c *Conn) passiveAddr(ctx context.Context, only Method) (netip.AddrPort, er
 		r, err := c.Cmd(ctx, "EPSV")
 		var re *ReplyError
 		switch {
-		case err == nil && r.Code == 229:
-			port, err := ParseEPSV(r.Message())
-			if err != nil {
-				return netip.AddrPort{}, err
-			}
-			return netip.AddrPortFrom(peer.Addr(), uint16(port)), nil
+		case err == nil && r.Code == StatusExtendedPassive:
+			return c.epsvAddr(r)
 		case only == EPSV && err == nil:
 			return netip.AddrPort{}, fmt.Errorf("unexpected reply to EPSV: %d %s", r.Code, r.Message())
 		case only == EPSV || err == nil:
@@ -285,25 +375,57 @@ func (c *Conn) passiveAddr(ctx context.Context, only Method) (netip.AddrPort, er
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	return c.pasvAddr(r)
+}
+
+// epsvAddr is where a 229 reply says to connect: its port on the server.
+func (c *Conn) epsvAddr(r *Reply) (netip.AddrPort, error) {
+	port, err := ParseEPSV(r.Message())
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(c.RemoteAddr().Addr(), uint16(port)), nil
+}
+
+// pasvAddr is where a 227 reply says to connect. Servers behind NAT often
+// advertise a private or bogus address; the control connection's peer is
+// the one we know to be reachable, so it replaces any other.
+func (c *Conn) pasvAddr(r *Reply) (netip.AddrPort, error) {
 	ap, err := ParsePASV(r.Message())
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
-	// Servers behind NAT often advertise a private or bogus address; the
-	// control connection's peer is the one we know to be reachable.
-	if ap.Addr() != peer.Addr().Unmap() {
+	if peer := c.RemoteAddr(); ap.Addr() != peer.Addr().Unmap() {
 		ap = netip.AddrPortFrom(peer.Addr(), ap.Port())
 	}
 	return ap, nil
 }
 
+// prefetchVerb is the passive command the next transfer would start
+// with, to send ahead of time; "" when there is none to send.
+func (c *Conn) prefetchVerb() string {
+	switch {
+	case c.noPrefetch:
+		return ""
+	case !c.noEPSV && !c.noExtended:
+		return "EPSV"
+	case c.RemoteAddr().Addr().Unmap().Is4():
+		return "PASV"
+	}
+	return ""
+}
+
 func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
-	ap, err := c.passiveAddr(ctx, only)
-	if err != nil {
-		if errors.Is(err, ErrClosed) {
-			return nil, err
+	ap, prefetched := c.nextPassive, c.nextPassive.IsValid() && only == 0
+	c.nextPassive = netip.AddrPort{}
+	if !prefetched {
+		var err error
+		if ap, err = c.passiveAddr(ctx, only); err != nil {
+			if errors.Is(err, ErrClosed) {
+				return nil, err
+			}
+			return nil, &DataConnError{Mode: Passive, Err: err}
 		}
-		return nil, &DataConnError{Mode: Passive, Addr: "", Err: err}
 	}
 	// Once a passive data connection has worked on this Conn, the next
 	// ones are dialed while the command goes out and its 150 comes back
@@ -343,14 +465,26 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 		err.Err = fmt.Errorf("%w; the connection is closed: %w", err.Err, ErrClosed)
 		return nil, err
 	}
-	prelim, final, err := c.transferReply(ctx, cmd)
-	if err != nil {
+	dc := &DataConn{Conn: dr.nc, c: c, verb: verbOf(cmd), passive: true}
+	if pipelined && uploads(dc.verb) {
+		// The data goes out now, while the 150 is on its way: waiting for
+		// it first costs a round trip a file, and the server reads what it
+		// has buffered once it accepts. A refusal stops the copy.
+		dc.early = make(chan struct{})
+		go dc.readEarly(ctx)
+		return dc, nil
+	}
+	var err error
+	if dc.prelim, dc.final, err = c.transferReply(ctx, cmd); err != nil {
 		dr.nc.Close()
 		return nil, err
 	}
 	c.passiveWorked = true
-	return &DataConn{Conn: dr.nc, c: c, verb: verbOf(cmd), final: final, prelim: prelim}, nil
+	return dc, nil
 }
+
+// uploads reports the transfer commands that send data to the server.
+func uploads(verb string) bool { return verb == "STOR" || verb == "APPE" || verb == "STOU" }
 
 type dialResult struct {
 	nc  net.Conn
@@ -820,11 +954,21 @@ type dataBroke struct {
 func (e *dataBroke) Error() string { return "the data connection broke: " + e.reason.Error() }
 func (e *dataBroke) Unwrap() error { return e.err }
 
-// cause names why a copy failed: ctx's end, or a stall.
+// cause names why a copy failed: ctx's end, the server's refusal, or a
+// stall.
 func (d *DataConn) cause(ctx context.Context, err error) error {
 	var ne net.Error
 	if err != nil {
 		d.failed = true
+	}
+	if d.early != nil && err != nil {
+		select {
+		case <-d.early:
+			if d.refused != nil {
+				return d.refused // it stopped the copy
+			}
+		default:
+		}
 	}
 	switch {
 	case err == nil:

@@ -438,3 +438,61 @@ func TestPassivePipelined(t *testing.T) {
 		srv.wait()
 	})
 }
+
+// With Prefetch, the next transfer's EPSV goes out before this one's 226,
+// and the next transfer uses its port without asking again. A server that
+// answers the EPSV first (it reads commands during a transfer) is told
+// apart by the codes, and is not sent one again.
+func TestPassivePrefetch(t *testing.T) {
+	for _, outOfOrder := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in order", true: "out of order"}[outOfOrder], func(t *testing.T) {
+			srv := startFake(t, func(s *fakeSession) {
+				s.send("220 Ready")
+				s.expect("EPSV")
+				ln := s.listenData()
+				s.epsv(ln)
+				s.expect("RETR a")
+				dc := s.accept(ln)
+				s.send("150 Opening")
+				s.writeData(dc, []byte("first"))
+				s.expect("EPSV") // sent ahead, before the 226
+				ln2 := s.listenData()
+				epsv := fmt.Sprintf("229 Entering Extended Passive Mode (|||%d|)", fakePort(ln2))
+				if outOfOrder {
+					s.send(epsv, "226 Done")
+				} else {
+					s.send("226 Done", epsv)
+				}
+				s.expect("RETR b") // no EPSV of its own
+				dc = s.accept(ln2)
+				s.send("150 Opening")
+				s.writeData(dc, []byte("second"))
+				if !outOfOrder {
+					s.expect("EPSV") // ahead again
+					s.send("226 Done", "229 Entering Extended Passive Mode (|||1|)")
+				} else {
+					s.send("226 Done") // nothing sent ahead any more
+				}
+				s.expect("NOOP")
+				s.send("200 Ok")
+				s.expectEOF()
+			})
+			c := dialFake(t, srv, fakeOpts())
+			for _, name := range []string{"a", "b"} {
+				dc, err := c.OpenData(bg, Passive, "RETR "+name, 0)
+				if err != nil {
+					t.Fatalf("RETR %s: %v", name, err)
+				}
+				dc.Prefetch = true
+				var buf bytes.Buffer
+				dc.CopyTo(bg, &buf)
+				if err := dc.Finish(bg); err != nil {
+					t.Fatalf("RETR %s: %v", name, err)
+				}
+			}
+			wantNOOP(t, c)
+			c.Close()
+			srv.wait()
+		})
+	}
+}

@@ -90,9 +90,10 @@ func haveIPv6() bool {
 
 // cell is one server × mode × address.
 type cell struct {
-	inst *instance
-	mode string // "passive" or "active"
-	flag string // gftp's flag for it
+	inst  *instance
+	mode  string   // "passive" or "active"
+	flag  string   // gftp's flag for it
+	extra []string // more flags
 }
 
 func (c *cell) run(t *testing.T) {
@@ -291,7 +292,7 @@ func (c *cell) gftp(t *testing.T, local, script string) *gftpRun {
 	home := t.TempDir()
 	r := &gftpRun{
 		mode: c.mode,
-		args: []string{"-i", "-n", "-v", "-d", c.flag},
+		args: append([]string{"-i", "-n", "-v", "-d", c.flag}, c.extra...),
 		script: fmt.Sprintf("open %s %d\nuser %s %s\n", c.inst.host, c.inst.port, c.inst.user, c.inst.pass) +
 			strings.TrimLeft(script, "\n"),
 	}

@@ -211,3 +211,56 @@ func TestParallelMaxPerIP(t *testing.T) {
 	}
 	t.Logf("%d links refused", strings.Count(r.stderr, "going on with fewer"))
 }
+
+// TestPipeline is a serial mput and mget of 24 files with --pipeline
+// (each next EPSV sent before the previous transfer's 226), passive mode.
+// vsftpd and proftpd read it after the transfer and answer in order;
+// pure-ftpd refuses it mid-transfer with a 500, which gftp tells apart and
+// stops sending. pyftpdlib is left out: it takes the command
+// mid-transfer and the next transfer on the port it gave never starts
+// (gftp then waits a reply timeout); --pipeline says it is not for every
+// server.
+func TestPipeline(t *testing.T) {
+	requireServers(t)
+	for _, kind := range serverKinds {
+		if kind.name == "pyftpdlib" {
+			continue
+		}
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			inst, err := kind.start(t, "127.0.0.1")
+			if err != nil {
+				t.Fatalf("%s did not start: %v", kind.name, err)
+			}
+			c := &cell{inst: inst, mode: "passive", flag: "-p", extra: []string{"--pipeline"}}
+			c.clearRoot(t)
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("%s logs:\n%s", inst.server, inst.logTails())
+				}
+			})
+			names, files := parallelFiles(len(parallelSizes))
+			local := t.TempDir()
+			for name, data := range files {
+				writeFile(t, filepath.Join(local, name), data)
+			}
+			c.serverDir(t, "pipe")
+			r := c.gftp(t, local, "binary\ncd pipe\nmput p*.bin\n")
+			r.ok(t, true)
+			for _, name := range names {
+				c.wantServerFile(t, "pipe/"+name, files[name])
+			}
+			back := t.TempDir()
+			r = c.gftp(t, back, "binary\ncd pipe\nmget p*.bin\n")
+			r.ok(t, true)
+			for _, name := range names {
+				wantFile(t, filepath.Join(back, name), files[name])
+			}
+			// Sent ahead: the EPSV shows before the previous transfer's 226.
+			ahead := len(regexp.MustCompile(`(?m)^---> EPSV\n226 `).FindAllString(r.stdout, -1))
+			if kind.name != "pure-ftpd" && ahead < len(names)-2 {
+				r.fail(t, "%d EPSV sent ahead of a 226 for %d files", ahead, len(names))
+			}
+		})
+	}
+}

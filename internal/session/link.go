@@ -24,6 +24,9 @@ type link struct {
 	// cutByStop: the connection was closed by an interruption (a reply
 	// was owed), and the next command opens it again.
 	cutByStop bool
+	// more: another file of a multi-file command follows on this link, so
+	// the next data connection's passive command may go out early.
+	more bool
 }
 
 func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }

@@ -25,6 +25,11 @@ type Options struct {
 	// Parallel is how many links mget and mput use at once (--parallel;
 	// -P N for one command); 0 and 1 mean one after another.
 	Parallel int
+	// Pipeline sends the next file's passive command (EPSV) before the
+	// previous transfer's final reply, saving a round trip a file, as
+	// lftp does with ftp:sync-mode off. Off by default: servers that read
+	// commands during a transfer may answer out of order or disturb it.
+	Pipeline bool
 	// Progress draws a progress bar per transfer when stderr is a
 	// terminal (on at the prompt; --progress in scripts).
 	Progress bool

@@ -47,13 +47,15 @@ func fatal(l *link, err error) bool {
 func (s *Session) serial(ctx context.Context, verb string, files []string, c *confirmer, op fileOp) error {
 	failed := 0
 	var first error
-	for _, f := range files {
+	defer func() { s.main.more = false }()
+	for i, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if !c.ok(f) {
 			continue
 		}
+		s.main.more = i < len(files)-1
 		err := op(ctx, s.main, s.p, f)
 		if err == nil {
 			continue
@@ -101,7 +103,7 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 		first   error
 		done    int
 	)
-	take := func() (string, bool) {
+	take := func(l *link) (string, bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		if stopped != nil || next >= len(files) || ctx.Err() != nil {
@@ -109,6 +111,7 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 		}
 		f := files[next]
 		next++
+		l.more = next < len(files) // likely this link's again
 		return f, true
 	}
 	finish := func(l *link, f string, sec *Section, err error) (goOn bool) {
@@ -139,8 +142,9 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 		return true
 	}
 	work := func(l *link) {
+		defer func() { l.more = false }()
 		for {
-			f, ok := take()
+			f, ok := take(l)
 			if !ok {
 				return
 			}

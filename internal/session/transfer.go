@@ -61,7 +61,11 @@ func (l *link) startFile(ctx context.Context, t transcript, verb, local, remote,
 			t.Printf("local: %s remote: %s\n", local, remote)
 		}
 	}
-	return l.openData(ctx, verb+" "+wire, offset)
+	dc, err := l.openData(ctx, verb+" "+wire, offset)
+	if err == nil {
+		dc.Prefetch = l.more && l.s.opts.Pipeline
+	}
+	return dc, err
 }
 
 // Get downloads remote to local (default: the remote base name). The file
