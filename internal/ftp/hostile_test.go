@@ -65,35 +65,45 @@ func TestCmdEndlessPreliminaryReplies(t *testing.T) {
 
 // A server that answers one command twice: the second reply is waiting
 // before the next command goes out, so it is set aside (OnStray) rather
-// than taken as that command's answer.
+// than taken as that command's answer; whether it came with the first (in
+// the client's buffer) or in a write of its own (still in the kernel).
 func TestStrayReplyIsNotTheNextAnswer(t *testing.T) {
-	srv := startFake(t, func(s *fakeSession) {
-		s.send("220 Ready")
-		s.expect("CWD x")
-		s.send("250 Directory changed", "550 And another thing")
-		s.expect("DELE important")
-		s.send("550 Permission denied")
-		s.expectEOF()
-	})
-	var stray []string
-	opts := fakeOpts()
-	opts.OnStray = func(r *Reply) { stray = append(stray, r.String()) }
-	c := dialFake(t, srv, opts)
-	if _, err := c.Cmd(bg, "CWD x"); err != nil {
-		t.Fatal(err)
+	for _, ownWrite := range []bool{false, true} {
+		t.Run(map[bool]string{false: "with the first", true: "in its own write"}[ownWrite], func(t *testing.T) {
+			srv := startFake(t, func(s *fakeSession) {
+				s.send("220 Ready")
+				s.expect("CWD x")
+				if ownWrite {
+					s.send("250 Directory changed")
+					time.Sleep(30 * time.Millisecond)
+					s.send("550 And another thing")
+				} else {
+					s.send("250 Directory changed", "550 And another thing")
+				}
+				s.expect("DELE important")
+				s.send("550 Permission denied")
+				s.expectEOF()
+			})
+			var stray []string
+			opts := fakeOpts()
+			opts.OnStray = func(r *Reply) { stray = append(stray, r.String()) }
+			c := dialFake(t, srv, opts)
+			if _, err := c.Cmd(bg, "CWD x"); err != nil {
+				t.Fatal(err)
+			}
+			// The extra reply has arrived by now; give it time on a slow machine.
+			time.Sleep(150 * time.Millisecond)
+			_, err := c.Cmd(bg, "DELE important")
+			if re := wantReplyError(t, err, 550, "DELE"); re.Reply.Message() != "Permission denied" {
+				t.Errorf("DELE's reply is %q, want its own %q", re.Reply.Message(), "Permission denied")
+			}
+			if len(stray) != 1 || stray[0] != "550 And another thing" {
+				t.Errorf("OnStray saw %q, want the one extra reply", stray)
+			}
+			c.Close()
+			srv.wait()
+		})
 	}
-	// The extra reply has arrived by now; give it time on a slow machine.
-	time.Sleep(50 * time.Millisecond)
-	_, err := c.Cmd(bg, "DELE important")
-	re := wantReplyError(t, err, 550, "DELE")
-	if got := re.Reply.Message(); got != "Permission denied" {
-		t.Errorf("DELE's reply is %q, want its own %q", got, "Permission denied")
-	}
-	if len(stray) != 1 || stray[0] != "550 And another thing" {
-		t.Errorf("OnStray saw %q, want the one extra reply", stray)
-	}
-	c.Close()
-	srv.wait()
 }
 
 // passiveRetr serves the start of a passive RETR of name: EPSV, the data
@@ -107,38 +117,6 @@ func (s *fakeSession) passiveRetr(name string) net.Conn {
 	dc := s.accept(ln)
 	s.send("150 Opening")
 	return dc
-}
-
-// The same when the extra reply comes in a write of its own, after the
-// first: it waits in the kernel, not in the client's buffer.
-func TestStrayReplyInItsOwnWrite(t *testing.T) {
-	srv := startFake(t, func(s *fakeSession) {
-		s.send("220 Ready")
-		s.expect("CWD x")
-		s.send("250 Directory changed")
-		time.Sleep(30 * time.Millisecond)
-		s.send("550 And another thing")
-		s.expect("DELE important")
-		s.send("550 Permission denied")
-		s.expectEOF()
-	})
-	var stray []string
-	opts := fakeOpts()
-	opts.OnStray = func(r *Reply) { stray = append(stray, r.String()) }
-	c := dialFake(t, srv, opts)
-	if _, err := c.Cmd(bg, "CWD x"); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(150 * time.Millisecond)
-	_, err := c.Cmd(bg, "DELE important")
-	if re := wantReplyError(t, err, 550, "DELE"); re.Reply.Message() != "Permission denied" {
-		t.Errorf("DELE's reply is %q, want its own", re.Reply.Message())
-	}
-	if len(stray) != 1 {
-		t.Errorf("OnStray saw %q, want the one extra reply", stray)
-	}
-	c.Close()
-	srv.wait()
 }
 
 // A greeting that is neither 220 nor a refusal is an error, not a
