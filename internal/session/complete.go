@@ -67,12 +67,10 @@ func (s *Session) CompleteRemote(ctx context.Context, prefix string) []string {
 }
 
 func (s *Session) listForCompletion(ctx context.Context, dir string) ([]remoteName, error) {
-	ctx, cancel := context.WithTimeout(own(ctx), completeWait)
+	// Nothing may print while the user types, not even -d's trace: no
+	// trace at all.
+	ctx, cancel := context.WithTimeout(ftp.WithTrace(ctx, nil), completeWait)
 	defer cancel()
-	// Nothing may print while the user types: not even -d's trace.
-	debug := s.opts.Debug
-	s.opts.Debug = false
-	defer func() { s.opts.Debug = debug }()
 	var names []remoteName
 	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
 		name := path.Base(e.Name)

@@ -40,26 +40,18 @@ func (l *link) dial(ctx context.Context) error {
 	opts.OnStray = func(r *ftp.Reply) {
 		s.Warnf("ignored a reply the server sent unasked: %s", strings.Join(strings.Fields(r.String()), " "))
 	}
+	opts.OnReply = s.onReply
 	// The greeting arrives inside Dial; print "Connected to" before it, as
 	// ftp(1) does, by holding its replies until the dial is done.
 	var greeting []*ftp.Reply
-	held := true
-	opts.OnReply = func(r *ftp.Reply) {
-		if held {
-			greeting = append(greeting, r)
-			return
-		}
-		s.onReply(r)
-	}
 	shown := ftp.TraceFrom(ctx)
-	c, _, err := ftp.Dial(ftp.WithTrace(ctx, nil), net.JoinHostPort(s.host, s.port), opts)
-	held = false
-	if err == nil && s.opts.Verbose && shown != nil {
-		s.printf("Connected to %s.\n", s.host)
+	hold := &ftp.Trace{Reply: func(r *ftp.Reply) { greeting = append(greeting, r) }}
+	c, _, err := ftp.Dial(ftp.WithTrace(ctx, hold), net.JoinHostPort(s.host, s.port), opts)
+	if err == nil && s.opts.Verbose && usersOwn(ctx) {
+		s.transcriptOf(ctx).Printf("Connected to %s.\n", s.host)
 	}
-	for _, r := range greeting {
-		s.onReply(r)
-		if shown != nil && shown.Reply != nil {
+	if shown != nil && shown.Reply != nil {
+		for _, r := range greeting {
 			shown.Reply(r)
 		}
 	}
@@ -111,7 +103,7 @@ func (l *link) open(ctx context.Context) error {
 		return err
 	}
 	if l.cwd = cwd; cwd != "" {
-		if err := l.conn.Cwd(own(ctx), l.cwd); err != nil {
+		if err := l.conn.Cwd(l.s.own(ctx), l.cwd); err != nil {
 			return fmt.Errorf("back to %s: %w", l.cwd, l.check(err))
 		}
 	}
@@ -162,7 +154,7 @@ func (l *link) lost(err error) bool {
 
 // trackCwd remembers the remote directory after it changed, for reconnect.
 func (l *link) trackCwd(ctx context.Context) {
-	dir, err := l.conn.Pwd(own(ctx))
+	dir, err := l.conn.Pwd(l.s.own(ctx))
 	if err != nil {
 		l.lost(err)
 	}
@@ -182,7 +174,7 @@ func (l *link) ensureType(ctx context.Context) error {
 // features asks the server's FEAT list (cached), without printing it.
 // The error is a lost connection or an interruption.
 func (l *link) features(ctx context.Context) (map[string]string, error) {
-	f, err := l.conn.Features(own(ctx))
+	f, err := l.conn.Features(l.s.own(ctx))
 	return f, l.check(err)
 }
 

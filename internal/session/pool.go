@@ -27,7 +27,7 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 		return nil, ErrNotConnected
 	}
 	l := &link{s: s, cwd: s.main.cwd}
-	if err := l.open(own(ctx)); err != nil {
+	if err := l.open(s.own(ctx)); err != nil {
 		if l.conn != nil {
 			l.conn.Close()
 		}
@@ -41,7 +41,7 @@ func (s *Session) follow(ctx context.Context, l *link) error {
 	if l.cwd == s.main.cwd || s.main.cwd == "" {
 		return nil
 	}
-	if err := l.conn.Cwd(own(ctx), s.main.cwd); err != nil {
+	if err := l.conn.Cwd(s.own(ctx), s.main.cwd); err != nil {
 		return l.check(err)
 	}
 	l.cwd = s.main.cwd

@@ -173,41 +173,85 @@ func (s *Session) Warnf(format string, args ...any) { s.p.Warnf(format, args...)
 // logf appends a timestamped line to the log, if there is one.
 func (s *Session) logf(format string, args ...any) { s.p.Logf(format, args...) }
 
-// onSend and onReply see every exchange on every link: all go to the log,
-// and with -d to the transcript, gftp's own bookkeeping included.
+// onSend and onReply see every exchange on every link, for the log. What
+// the transcript shows is the context's business (Shown, own).
 func (s *Session) onSend(line string) {
 	s.logf("---> %s", line) // line comes masked from the engine
-	if s.opts.Debug {
-		s.printf("---> %s\n", line)
-	}
 }
 
 func (s *Session) onReply(r *ftp.Reply) {
 	for _, l := range r.Lines {
 		s.logf("<--- %s", l)
 	}
-	if s.opts.Debug && s.opts.Verbose {
-		s.printf("%s\n", r.String())
-	}
 }
 
-// Shown returns ctx with the transcript's trace: the replies to what runs
+// What runs under a context is shown on its transcript: the printer, or
+// one file's section of a parallel command.
+type (
+	transcriptKey struct{}
+	ownKey        struct{}
+)
+
+// Shown returns ctx for a command the user gave: the replies to what runs
 // under it are shown when verbose, as ftp(1) shows the replies to the
-// commands typed. The dispatcher runs every command under it.
+// commands typed, and the commands sent when debugging. The dispatcher
+// runs every command under it.
 func (s *Session) Shown(ctx context.Context) context.Context { return s.shownTo(ctx, s.p) }
 
-// shownTo is Shown with the replies going to t (one file's section).
+// shownTo is Shown with the lines going to t (one file's section).
 func (s *Session) shownTo(ctx context.Context, t transcript) context.Context {
-	return ftp.WithTrace(ctx, &ftp.Trace{Reply: func(r *ftp.Reply) {
-		if s.opts.Verbose && !s.opts.Debug { // with -d, onReply showed it
-			t.Printf("%s\n", r.String())
-		}
-	}})
+	ctx = context.WithValue(context.WithValue(ctx, transcriptKey{}, t), ownKey{}, false)
+	return ftp.WithTrace(ctx, &ftp.Trace{
+		Sent: func(line string) {
+			if s.opts.Debug {
+				t.Printf("---> %s\n", line)
+			}
+		},
+		Reply: func(r *ftp.Reply) {
+			if s.opts.Verbose {
+				t.Printf("%s\n", r.String())
+			}
+		},
+	})
 }
 
 // own returns ctx for gftp's own bookkeeping (FEAT, a size check, the PWD
-// after a cd): its replies are not the user's to read, unless debugging.
-func own(ctx context.Context) context.Context { return ftp.WithTrace(ctx, nil) }
+// after a cd, opening more links): its exchanges are shown only when
+// debugging, on the same transcript as the command's.
+func (s *Session) own(ctx context.Context) context.Context {
+	t, ok := ctx.Value(transcriptKey{}).(transcript)
+	if !ok {
+		t = s.p
+	}
+	ctx = context.WithValue(ctx, ownKey{}, true)
+	return ftp.WithTrace(ctx, &ftp.Trace{
+		Sent: func(line string) {
+			if s.opts.Debug {
+				t.Printf("---> %s\n", line)
+			}
+		},
+		Reply: func(r *ftp.Reply) {
+			if s.opts.Debug && s.opts.Verbose {
+				t.Printf("%s\n", r.String())
+			}
+		},
+	})
+}
+
+// usersOwn reports whether ctx is a command of the user's (Shown), not
+// gftp's own bookkeeping.
+func usersOwn(ctx context.Context) bool {
+	own, ok := ctx.Value(ownKey{}).(bool)
+	return ok && !own
+}
+
+// transcriptOf is where lines of the command under ctx go.
+func (s *Session) transcriptOf(ctx context.Context) transcript {
+	if t, ok := ctx.Value(transcriptKey{}).(transcript); ok {
+		return t
+	}
+	return s.p
+}
 
 // Open connects to host (and port, default 21), then logs in when the
 // session auto-logs in and someone can be asked for the name. A bookmark's

@@ -98,7 +98,7 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string) erro
 		// The bar wants the size; SIZE costs a round trip, paid only
 		// when a bar shows (the 150 reply may tell it too).
 		if err := l.ensureType(ctx); err == nil {
-			if size, err := l.conn.Size(own(ctx), remote); err == nil {
+			if size, err := l.conn.Size(l.s.own(ctx), remote); err == nil {
 				meter.setTotal(size)
 			}
 		}

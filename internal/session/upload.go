@@ -86,7 +86,7 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, late
 	}
 	if err != nil {
 		if wire != remote && l.connected() {
-			l.conn.Delete(own(ctx), wire) // best effort
+			l.conn.Delete(l.s.own(ctx), wire) // best effort
 		}
 		return err
 	}
@@ -162,7 +162,7 @@ func (l *link) verifySize(ctx context.Context, remote string, sent int64) error 
 // remoteSize is a file's size by SIZE, else from its folder's listing; -1
 // when neither tells. Its replies are shown only when debugging.
 func (l *link) remoteSize(ctx context.Context, remote string) (int64, error) {
-	ctx = own(ctx)
+	ctx = l.s.own(ctx)
 	if err := l.ensureType(ctx); err != nil { // SIZE counts in the current type
 		return -1, err
 	}
@@ -210,7 +210,7 @@ func (u *uploadCheck) check(ctx context.Context, l *link) error {
 		return nil
 	}
 	var bad []error
-	err := l.scanEntries(own(ctx), "", func(e ftp.Entry) {
+	err := l.scanEntries(l.s.own(ctx), "", func(e ftp.Entry) {
 		sent, ok := u.sent[e.Name]
 		if ok && e.Size >= 0 && e.Size != sent {
 			bad = append(bad, &SizeMismatchError{Remote: e.Name, Sent: sent, OnServer: e.Size})
