@@ -408,13 +408,16 @@ func (s *Session) login(ctx context.Context, user string, pass func() (string, e
 	// Remembered (in memory only) so that a lost connection can be
 	// re-established, and more links opened, with the same login.
 	s.loginUser, s.loginPass, s.relogin = user, used, true
-	// Like ftp(1): tell the system type and the transfer type. gftp
-	// always starts in binary, which is what backups need.
-	if sys, err := s.main.conn.Syst(ctx); err == nil && s.opts.Verbose {
-		s.printf("Remote system type is %s.\n", sys)
-	}
-	if s.opts.Verbose && !s.ascii {
-		s.printf("Using binary mode to transfer files.\n")
+	// Like ftp(1): tell the system type and the transfer type (SYST only
+	// then: a round trip nobody reads otherwise). gftp always starts in
+	// binary, which is what backups need.
+	if s.opts.Verbose {
+		if sys, err := s.main.conn.Syst(ctx); err == nil {
+			s.printf("Remote system type is %s.\n", sys)
+		}
+		if !s.ascii {
+			s.printf("Using binary mode to transfer files.\n")
+		}
 	}
 	return nil
 }
