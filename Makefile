@@ -11,8 +11,11 @@ FUZZTIME ?= 5s
 
 all: build
 
+# Without cgo the binary is static: no libc mapped (1.5 MB less RSS) and
+# no C toolchain needed. Names are then looked up by Go's own resolver
+# (/etc/hosts and DNS, as nsswitch.conf's "files dns").
 build:
-	$(GO) build -o $(BIN) ./cmd/gftp
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/gftp
 
 demo: build
 	$(GO) run ./cmd/gftp-demo -gftp $(BIN)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gftp/gftp/internal/testserver"
 )
@@ -166,6 +167,39 @@ func TestParallelServerLimit(t *testing.T) {
 	}
 	if h.Peak() != 2 {
 		t.Errorf("the server had %d connections at once, want 2", h.Peak())
+	}
+}
+
+// mget -P 4 logs its three extra links in while the server lists the
+// files (a login can take tens of milliseconds), not after; a failed
+// listing keeps them for the next command.
+func TestMgetOpensLinksWhileListing(t *testing.T) {
+	files := map[string][]byte{"a": []byte("aaa"), "b": []byte("bbb"), "c": []byte("ccc"), "d": []byte("ddd")}
+	var h *testserver.Hostile
+	duringList := make(chan int, 8)
+	h = startHostile(t, testserver.HostileOptions{Files: files, Listing: func(w io.Writer) error {
+		// Hold the listing until four logins have arrived, or 3 s.
+		logins := 0
+		for range 150 {
+			if logins = count(h.Commands(), "USER u"); logins == 4 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		duringList <- logins
+		return unixListing("a", "b", "c", "d")(w)
+	}})
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmget -P 4 *\nmget -P 4 *\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	sameFiles(t, down, files)
+	if n := <-duringList; n != 4 {
+		t.Errorf("%d logins by the end of the first listing, want 4 (the main link's and three opened ahead)", n)
+	}
+	if n := count(h.Commands(), "USER u"); n != 4 {
+		t.Errorf("two mget -P 4 logged in %d times, want 4: the second reuses the links", n)
 	}
 }
 

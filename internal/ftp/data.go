@@ -437,9 +437,15 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 	pipelined := c.passiveWorked && only == 0
 	dialed := make(chan dialResult, 1)
 	go func() {
-		d := net.Dialer{Timeout: c.opts.DataTimeout}
-		nc, err := d.DialContext(ctx, "tcp", ap.String())
-		dialed <- dialResult{nc, err}
+		// No keep-alive: the stall timeout watches a data connection. An
+		// address, not a name: nothing to look up.
+		d := net.Dialer{Timeout: c.opts.DataTimeout, KeepAlive: -1}
+		tc, err := d.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
+		if err != nil {
+			dialed <- dialResult{nil, err}
+			return
+		}
+		dialed <- dialResult{tc, nil}
 	}()
 	if !pipelined {
 		dr := <-dialed
@@ -837,9 +843,9 @@ func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
 			return n, d.cause(ctx, socketSide(err))
 		}
 	}
-	// Our buffer, not w's ReadFrom: it would copy through 32 KiB buffers,
-	// renewing the stall deadline 8 times as often.
-	n, err := io.CopyBuffer(writerOnly{w}, stallGuard{d}, make([]byte, copyBuffer))
+	// Our buffer, not w's ReadFrom: it grows for a fast transfer, where
+	// 32 KiB buffers would renew the stall deadline 8 times as often.
+	n, err := copyGrowing(w, stallGuard{d})
 	return n, d.cause(ctx, err)
 }
 
@@ -855,7 +861,7 @@ func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
 			return n, d.cause(ctx, err)
 		}
 	}
-	n, err := io.CopyBuffer(stallGuard{d}, readerOnly{r}, make([]byte, copyBuffer))
+	n, err := copyGrowing(stallGuard{d}, r)
 	return n, d.cause(ctx, err)
 }
 
@@ -909,16 +915,42 @@ func (d *DataConn) zeroCopy(setDeadline func(time.Time) error, copy func() (int6
 	}
 }
 
-// copyBuffer is the size of the data copies' buffer: large enough that
-// syscalls and deadline renewals cost little next to the bytes moved.
-const copyBuffer = 256 << 10
-
-// writerOnly and readerOnly hide ReadFrom and WriteTo, so that
-// io.CopyBuffer uses the buffer it is given.
-type (
-	writerOnly struct{ io.Writer }
-	readerOnly struct{ io.Reader }
+// The data copies' buffer starts small (a listing, a small file) and
+// grows while reads fill it, up to a size at which syscalls and deadline
+// renewals cost little next to the bytes moved.
+const (
+	copyStart  = 16 << 10
+	copyBuffer = 256 << 10
 )
+
+// copyGrowing copies src to dst until EOF, as io.Copy does, through a
+// buffer that doubles each time a read fills it.
+func copyGrowing(dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, copyStart)
+	var total int64
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			w, werr := dst.Write(buf[:n])
+			total += int64(w)
+			if werr != nil {
+				return total, werr
+			}
+			if w < n {
+				return total, io.ErrShortWrite
+			}
+			if n == len(buf) && len(buf) < copyBuffer {
+				buf = make([]byte, 2*len(buf))
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
 
 // stallGuard renews the data connection's deadline before each read and
 // write, so the deadline measures time without progress, not the whole

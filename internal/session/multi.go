@@ -88,7 +88,7 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 		return fmt.Errorf("no regular local files match %s", strings.Join(patterns, " "))
 	}
 	var later uploadCheck
-	err := s.multi(ctx, "mput", files, s.links(n), func(ctx context.Context, l *link, t transcript, f string) error {
+	err := s.multi(ctx, "mput", files, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
 		return l.put(ctx, t, f, filepath.Base(f), &later)
 	})
 	if ctx.Err() != nil || !s.main.connected() {
@@ -102,12 +102,16 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 
 // Mget downloads every remote file matching the patterns, globbed here,
 // over n links at once (n <= 1: one after another).
-func (s *Session) Mget(ctx context.Context, n int, patterns []string) error {
+// The extra links log in while the files are listed.
+func (s *Session) Mget(ctx context.Context, n int, patterns []string) (err error) {
+	n = s.links(n)
+	a := s.openAhead(ctx, n)
+	defer func() { a.finish(err != nil) }()
 	files, err := s.expandAll(ctx, patterns)
 	if err != nil {
 		return err
 	}
-	return s.multi(ctx, "mget", files, s.links(n), func(ctx context.Context, l *link, t transcript, f string) error {
+	return s.multi(ctx, "mget", files, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
 		return l.get(ctx, t, f, path.Base(f))
 	})
 }
@@ -128,7 +132,7 @@ func (s *Session) Mdelete(ctx context.Context, patterns []string) error {
 	if err != nil {
 		return err
 	}
-	return s.multi(ctx, "mdelete", files, 1, func(ctx context.Context, l *link, t transcript, f string) error {
+	return s.multi(ctx, "mdelete", files, 1, nil, func(ctx context.Context, l *link, t transcript, f string) error {
 		return l.check(l.conn.Delete(ctx, f))
 	})
 }

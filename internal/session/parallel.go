@@ -20,7 +20,9 @@ type fileOp func(ctx context.Context, l *link, t transcript, file string) error
 // data connection that cannot be made, which would fail every remaining
 // file the same way, each after a timeout. The result wraps the first
 // failure, so its kind (a server refusal, say) sets the exit status.
-func (s *Session) multi(ctx context.Context, verb string, files []string, n int, op fileOp) error {
+// The extra links come from a (opened while the files were listed), else
+// are opened now.
+func (s *Session) multi(ctx context.Context, verb string, files []string, n int, a *ahead, op fileOp) error {
 	c := s.newConfirmer(verb)
 	if n <= 1 {
 		return s.serial(ctx, verb, files, c, op)
@@ -34,7 +36,12 @@ func (s *Session) multi(ctx context.Context, verb string, files []string, n int,
 	if len(chosen) <= 1 {
 		return s.serial(ctx, verb, chosen, c, op)
 	}
-	return s.parallel(ctx, verb, chosen, min(n, len(chosen)), op)
+	n = min(n, len(chosen))
+	if a == nil {
+		a = s.openAhead(ctx, n)
+		defer func() { a.finish(false) }()
+	}
+	return s.parallel(ctx, verb, chosen, n, a, op)
 }
 
 // fatal reports a failure that ends a multi-file command: the other files
@@ -88,7 +95,7 @@ func manyFailed(failed, of int, first error) error {
 // opened (a server's limit per client: 421 too many connections) makes
 // the command go on with fewer, with a warning. Ctrl-C cancels every file
 // in flight; the session stays.
-func (s *Session) parallel(ctx context.Context, verb string, files []string, n int, op fileOp) error {
+func (s *Session) parallel(ctx context.Context, verb string, files []string, n int, a *ahead, op fileOp) error {
 	if s.dataMode() == ftp.Active {
 		if o := s.engineOptions(); o.ActivePortLow > 0 && o.ActivePortHigh-o.ActivePortLow+1 < n {
 			return fmt.Errorf("%s over %d links needs %d active-mode ports, and --active-ports %d-%d has %d (use fewer links, or a wider range)",
@@ -159,7 +166,7 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 	wg.Go(func() { work(s.main) })
 	for i := 1; i < n; i++ {
 		wg.Go(func() {
-			l, err := s.acquire(ctx)
+			l, err := a.next(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
 					s.Warnf("%s: cannot open link %d of %d (%v); going on with fewer", verb, i+1, n, err)

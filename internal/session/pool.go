@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 )
 
 // The pool: links beyond the main one, opened on demand with the same
@@ -19,7 +20,11 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 		s.idle = s.idle[:len(s.idle)-1]
 		if l.connected() {
 			s.poolMu.Unlock()
-			return l, s.follow(ctx, l)
+			if err := s.follow(ctx, l); err != nil {
+				l.conn.Close()
+				return nil, err
+			}
+			return l, nil
 		}
 	}
 	s.poolMu.Unlock()
@@ -69,4 +74,70 @@ func (s *Session) closeIdle(ctx context.Context) error {
 		errs = append(errs, l.close(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// ahead is links being opened ahead of a parallel command's need: while
+// mget lists the server's files, the extra links log in (tens of
+// milliseconds each on a server that checks passwords through PAM), so
+// the transfers start on all of them as soon as the list is known.
+type ahead struct {
+	s      *Session
+	ch     chan opened
+	n      int32        // opens started
+	taken  atomic.Int32 // and taken from ch (by the workers, at once)
+	cancel context.CancelFunc
+}
+
+type opened struct {
+	l   *link
+	err error
+}
+
+// openAhead starts opening n-1 links (idle ones from the pool first). It
+// returns nil, which is ready to use, when n <= 1.
+func (s *Session) openAhead(ctx context.Context, n int) *ahead {
+	if n <= 1 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a := &ahead{s: s, ch: make(chan opened, n-1), n: int32(n - 1), cancel: cancel}
+	for range n - 1 {
+		go func() {
+			l, err := s.acquire(ctx)
+			a.ch <- opened{l, err}
+		}()
+	}
+	return a
+}
+
+// next waits for one of the links being opened.
+func (a *ahead) next(ctx context.Context) (*link, error) {
+	if a == nil || a.taken.Add(1) > a.n {
+		return nil, errors.New("no more links")
+	}
+	select {
+	case o := <-a.ch:
+		return o.l, o.err
+	case <-ctx.Done():
+		a.taken.Add(-1) // finish receives it
+		return nil, ctx.Err()
+	}
+}
+
+// finish waits for the opens no one took and puts their links in the
+// pool, for the next command. After a failure (failed true) the opens
+// still under way are stopped first: the server may be the reason.
+func (a *ahead) finish(failed bool) {
+	if a == nil {
+		return
+	}
+	if failed {
+		a.cancel()
+	}
+	for i := max(a.taken.Load(), 0); i < a.n; i++ {
+		if o := <-a.ch; o.err == nil {
+			a.s.release(o.l)
+		}
+	}
+	a.cancel()
 }
