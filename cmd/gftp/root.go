@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/netip"
@@ -110,6 +111,12 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Int("parallel", 1, "mget and mput move `N` files at once, each over a connection of its own (as -P N does for one command)")
 	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
 	f.Bool("epsv", true, "use the extended commands EPSV/EPRT (--epsv=false: PASV/PORT only)")
+	f.String("tls", "off", "FTPS: explicit (AUTH TLS before the login), implicit (TLS from the first byte, port 990), auto (explicit when the server offers it), or off")
+	f.String("tls-data", "private", "with TLS, data connections are private (PROT P) or clear (PROT C: for a firewall that must read them)")
+	f.String("tls-ca", "", "trust the certificates in PEM `FILE` too, besides the system's")
+	f.String("tls-fingerprint", "", "trust exactly the server certificate with this SHA-256 fingerprint (`SHA256:...`, as gftp prints it), self-signed or not")
+	f.Bool("tls-insecure", false, "accept any certificate: encrypted, but the server may be anyone (never the default; prefer --tls-fingerprint)")
+	f.String("tls-max-version", "1.3", "the newest TLS version to use: 1.2 or 1.3")
 	f.StringP("netrc", "N", "", "use `FILE` for auto-login instead of $NETRC or ~/.netrc")
 	f.String("log", "", "append timestamped lines (commands with PASS masked, replies, transfers, a summary) to `FILE`")
 	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
@@ -205,6 +212,9 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		DataTimeout:    v.GetDuration("data-timeout"),
 		StallTimeout:   v.GetDuration("stall-timeout"),
 	}
+	if o.TLS, err = tlsOptions(v); err != nil {
+		return config{}, err
+	}
 	cfg := config{
 		ProgressSet: f.Changed("progress") || v.InConfig("progress") || os.Getenv("GFTP_PROGRESS") != "",
 		KeepGoing:   v.GetBool("keep-going"),
@@ -246,6 +256,35 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// tlsOptions reads the TLS flags.
+func tlsOptions(v *viper.Viper) (session.TLSOptions, error) {
+	mode, err := session.ParseTLSMode(v.GetString("tls"))
+	if err != nil {
+		return session.TLSOptions{}, &commands.UsageError{Msg: "tls: " + err.Error()}
+	}
+	o := session.TLSOptions{Mode: mode, CAFile: v.GetString("tls-ca"), Fingerprint: v.GetString("tls-fingerprint"), Insecure: v.GetBool("tls-insecure")}
+	switch d := strings.ToLower(v.GetString("tls-data")); d {
+	case "private", "p":
+	case "clear", "c":
+		o.ClearData = true
+	default:
+		return o, &commands.UsageError{Msg: fmt.Sprintf("tls-data: %q: want private or clear", d)}
+	}
+	switch m := v.GetString("tls-max-version"); m {
+	case "1.3":
+	case "1.2":
+		o.MaxVersion = tls.VersionTLS12
+	default:
+		return o, &commands.UsageError{Msg: fmt.Sprintf("tls-max-version: %q: want 1.2 or 1.3", m)}
+	}
+	if o.Fingerprint != "" {
+		if _, err := session.ParseFingerprint(o.Fingerprint); err != nil {
+			return o, &commands.UsageError{Msg: "tls-fingerprint: " + err.Error()}
+		}
+	}
+	return o, nil
 }
 
 func mustBool(f *pflag.FlagSet, name string) bool {
@@ -311,7 +350,7 @@ func parsePortRange(r string) (lo, hi int, err error) {
 
 // bookmarkKeys are the settings a named host may have.
 var bookmarkKeys = map[string]bool{"host": true, "port": true, "user": true, "mode": true,
-	"active-ports": true, "connect-timeout": true, "reply-timeout": true, "data-timeout": true}
+	"active-ports": true, "connect-timeout": true, "reply-timeout": true, "data-timeout": true, "tls": true, "tls-fingerprint": true}
 
 // bookmarks reads the config file's named hosts:
 //
@@ -339,6 +378,19 @@ func bookmarks(v *viper.Viper) (map[string]session.Bookmark, error) {
 				return nil, fmt.Errorf("hosts.%s: %w", name, err)
 			}
 			b.Mode = &mode
+		}
+		if m := sub.GetString("tls"); m != "" {
+			mode, err := session.ParseTLSMode(m)
+			if err != nil {
+				return nil, fmt.Errorf("hosts.%s: %w", name, err)
+			}
+			b.TLS = &mode
+		}
+		if fp := sub.GetString("tls-fingerprint"); fp != "" {
+			if _, err := session.ParseFingerprint(fp); err != nil {
+				return nil, fmt.Errorf("hosts.%s: tls-fingerprint: %w", name, err)
+			}
+			b.TLSFingerprint = fp
 		}
 		if r := sub.GetString("active-ports"); r != "" {
 			var err error

@@ -41,6 +41,8 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetPassive(arg(a, 0)) }},
 		{Name: "epsv", ReadOnly: true, Usage: "[on | off]", Help: "toggle use of EPSV/EPRT (off: PASV/PORT only)", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetEPSV(arg(a, 0)) }},
+		{Name: "tls", ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", MaxArgs: 1,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetTLS(arg(a, 0)) }},
 		{Name: "probe", ReadOnly: true, Help: "try EPSV, PASV, EPRT and PORT; recommend a mode and firewall rules", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Probe(ctx) }},
 		{Name: "binary", ReadOnly: true, Aliases: []string{"image"}, Help: "set binary transfer type", MaxArgs: 0,

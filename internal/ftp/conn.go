@@ -3,6 +3,7 @@ package ftp
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,12 @@ type Options struct {
 	// OnStray sees a reply that came unasked, before a command was sent
 	// (after OnReply): it was read and set aside, answering nothing.
 	OnStray func(r *Reply)
+	// TLS, when set, is the TLS configuration of the control connection
+	// (upgraded by AuthTLS, or from the first byte with ImplicitTLS) and of
+	// the data connections once Protect asks for it. Its ServerName
+	// defaults to the host dialled; its session cache is the Conn's own.
+	TLS         *tls.Config
+	ImplicitTLS bool
 }
 
 func (o Options) withDefaults() Options {
@@ -82,6 +89,10 @@ type Conn struct {
 	// next transfer (DataConn.Prefetch); any other command forgets it.
 	nextPassive netip.AddrPort
 	noPrefetch  bool // a server that did not take a command sent ahead
+	// The TLS configurations (tls.go), when Options.TLS is set, and
+	// whether data connections are TLS (PROT P).
+	tlsCtrl, tlsData *tls.Config
+	dataTLS          bool
 }
 
 // Dial connects to addr ("host:port") and reads the greeting. Both end
@@ -97,6 +108,18 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, *Reply, error)
 		return nil, nil, &DialError{Addr: addr, Err: dialCause(err, opts.ConnectTimeout)}
 	}
 	c := &Conn{ctrl: nc, br: bufio.NewReader(nc), opts: opts}
+	if opts.TLS != nil {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		c.tlsCtrl, c.tlsData = tlsConfigs(opts.TLS, host)
+		if opts.ImplicitTLS {
+			if err := c.startTLS(ctx); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	// 120 means "ready in a few minutes"; the real greeting follows, all
 	// within one reply timeout.
 	w := waitFor(opts.ReplyTimeout)
@@ -403,6 +426,10 @@ func (c *Conn) Login(ctx context.Context, user string, pass func() (string, erro
 // Features asks FEAT once and caches the answer (RFC 2389): upper-cased
 // feature name to its parameters. A server without FEAT has none. The
 // error is only for a lost connection or an interruption.
+// ForgetFeatures drops the cached FEAT list, which can change after AUTH
+// or a login; the next Features asks again.
+func (c *Conn) ForgetFeatures() { c.features = nil }
+
 func (c *Conn) Features(ctx context.Context) (map[string]string, error) {
 	if c.features != nil {
 		return c.features, nil

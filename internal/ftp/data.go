@@ -2,6 +2,7 @@ package ftp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -142,6 +143,9 @@ func (d *DataConn) readEarly(ctx context.Context) {
 const (
 	abortGrace     = time.Second
 	interruptGrace = 500 * time.Millisecond
+	// tlsCloseWait bounds the wait for a server to close a TLS upload's
+	// data connection after ours is closed.
+	tlsCloseWait = 5 * time.Second
 )
 
 // Finish closes the data connection and reads the command's final reply.
@@ -154,7 +158,10 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	}
 	d.done = true
 	broke := d.failed || ctx.Err() != nil
-	if tc, ok := d.Conn.(*net.TCPConn); ok && broke {
+	if tc, ok := d.Conn.(*tls.Conn); ok && !broke && uploads(d.verb) {
+		closeTLSUpload(tc, min(tlsCloseWait, d.c.opts.DataTimeout))
+	}
+	if tc, ok := rawTCP(d.Conn); ok && broke {
 		// Abort, don't close: a graceful close would let the kernel go on
 		// sending what is buffered once the network heals, and the server
 		// would take the truncated upload for a whole one (and, like
@@ -472,7 +479,7 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 		return nil, err
 	}
 	dc := &DataConn{Conn: dr.nc, c: c, verb: verbOf(cmd), passive: true}
-	if pipelined && uploads(dc.verb) {
+	if pipelined && uploads(dc.verb) && !c.dataTLS {
 		// The data goes out now, while the 150 is on its way: waiting for
 		// it first costs a round trip a file, and the server reads what it
 		// has buffered once it accepts. A refusal stops the copy.
@@ -486,6 +493,11 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 		return nil, err
 	}
 	c.passiveWorked = true
+	if c.dataTLS {
+		if err := c.secureData(ctx, dc); err != nil {
+			return nil, err
+		}
+	}
 	return dc, nil
 }
 
@@ -717,7 +729,15 @@ func (c *Conn) finishActive(ctx context.Context, cmd string, ln *net.TCPListener
 		}
 		return nil, &DataConnError{Mode: Active, Addr: ap.String(), Err: err}
 	}
-	return &DataConn{Conn: out.conn, c: c, verb: verbOf(cmd), final: final, prelim: prelim}, nil
+	dc := &DataConn{Conn: out.conn, c: c, verb: verbOf(cmd), final: final, prelim: prelim}
+	if c.dataTLS {
+		// The server connected, and this side is still the TLS client
+		// (RFC 4217 §10).
+		if err := c.secureData(ctx, dc); err != nil {
+			return nil, err
+		}
+	}
+	return dc, nil
 }
 
 type replyResult struct {
@@ -824,9 +844,23 @@ func (c *Conn) Store(ctx context.Context, mode DataMode, path string, r io.Reade
 	n, cerr := dc.CopyFrom(ctx, r)
 	err = dc.Finish(ctx)
 	if cerr != nil {
-		return n, fmt.Errorf("STOR: %w", cerr)
+		return n, fmt.Errorf("STOR: %w", BrokenBecause(cerr, err))
 	}
 	return n, err
+}
+
+// BrokenBecause is a copy's failure with the server's reason, when its
+// final reply gave one: a server that stopped reading an upload, say,
+// tells why only in its reply ("550 ... TLS session of data connection
+// not resumed"), while this side saw only a broken pipe.
+func BrokenBecause(copyErr, finishErr error) error {
+	var re *ReplyError
+	if !errors.As(finishErr, &re) {
+		return copyErr
+	}
+	// Both wrapped: the server's verdict (a 4xx to try again, a 5xx not
+	// to) decides whether it is worth another try.
+	return fmt.Errorf("%w (the server said: %w)", copyErr, re)
 }
 
 // CopyTo copies the data connection to w until EOF. When ctx ends first,

@@ -17,6 +17,7 @@ const (
 	StatusPassive          = 227
 	StatusExtendedPassive  = 229
 	StatusLoggedIn         = 230
+	StatusAuthOK           = 234 // AUTH TLS accepted (RFC 2228)
 	StatusFileActionOK     = 250
 	StatusPathCreated      = 257 // MKD, PWD
 	StatusNeedPassword     = 331

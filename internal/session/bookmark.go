@@ -13,6 +13,8 @@ type Bookmark struct {
 	Mode                                      *Mode
 	ActivePortLow, ActivePortHigh             int
 	ConnectTimeout, ReplyTimeout, DataTimeout time.Duration
+	TLS                                       *TLSMode
+	TLSFingerprint                            string // the certificate this host's is, pinned
 }
 
 // bookmark looks up the bookmark named name: the host and port to dial,

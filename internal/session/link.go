@@ -46,6 +46,13 @@ func (l *link) dial(ctx context.Context) error {
 	var greeting []*ftp.Reply
 	shown := ftp.TraceFrom(ctx)
 	hold := &ftp.Trace{Reply: func(r *ftp.Reply) { greeting = append(greeting, r) }}
+	if s.tlsMode() != TLSOff {
+		cfg, err := s.tlsConfig()
+		if err != nil {
+			return err
+		}
+		opts.TLS, opts.ImplicitTLS = cfg, s.tlsMode() == TLSImplicit
+	}
 	c, _, err := ftp.Dial(ftp.WithTrace(ctx, hold), net.JoinHostPort(s.host, s.port), opts)
 	if err == nil && s.opts.Verbose && usersOwn(ctx) {
 		s.transcriptOf(ctx).Printf("Connected to %s.\n", s.host)
@@ -55,11 +62,20 @@ func (l *link) dial(ctx context.Context) error {
 			shown.Reply(r)
 		}
 	}
+	var ue *UntrustedError
+	if errors.As(err, &ue) {
+		return &LoginError{Err: ue}
+	}
 	if err != nil {
 		return &ConnectError{Err: err}
 	}
 	l.conn, l.loggedIn = c, false
 	c.SetExtended(s.opts.EPSV)
+	if err := l.secure(ctx); err != nil {
+		c.Close()
+		l.conn = nil
+		return err
+	}
 	return nil
 }
 
@@ -72,7 +88,7 @@ func (l *link) login(ctx context.Context, user string, pass func() (string, erro
 		return &LoginError{Err: err}
 	}
 	l.loggedIn, l.cwd = true, ""
-	return nil
+	return l.protect(ctx)
 }
 
 // reconnect opens a new control connection to the same server and logs

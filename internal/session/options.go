@@ -41,6 +41,8 @@ type Options struct {
 	ActivePortLow, ActivePortHigh int
 	// ActiveAddr is announced in PORT/EPRT instead of the local address.
 	ActiveAddr netip.Addr
+	// TLS protects the connections (tls.go).
+	TLS TLSOptions
 }
 
 // mode is the data mode in force: the bookmark's for its connection,

@@ -42,6 +42,9 @@ func TestTransient(t *testing.T) {
 		{"a local file (ENOENT looks like a net.Error)", fmt.Errorf("local file: %w", localErr), false},
 		{"a full local disk", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, false},
 		{"local os.ErrNotExist", os.ErrNotExist, false},
+		{"a broken upload the server then refused for good", ftp.BrokenBecause(netErr, reply(550)), false},
+		{"a broken upload the server then aborted", ftp.BrokenBecause(netErr, reply(426)), true},
+		{"a broken upload the server said nothing of", ftp.BrokenBecause(netErr, ftp.ErrClosed), true},
 	} {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%s: %v) = %v, want %v", tc.name, tc.err, got, tc.want)

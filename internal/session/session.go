@@ -94,8 +94,11 @@ type Config struct {
 // commands run one at a time; the links of a parallel command share only
 // what is guarded by mu.
 type Session struct {
-	opts      Options
-	bm        *Bookmark // the current connection's bookmark (a copy), or nil
+	opts Options
+	bm   *Bookmark // the current connection's bookmark (a copy), or nil
+	// tlsFor is the TLS mode an ftps:// or ftpes:// host named, for that
+	// connection only; nil: the user's.
+	tlsFor    *TLSMode
 	p         *Printer
 	ask       Asker
 	confirm   Asker
@@ -262,6 +265,11 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	}
 	s.relogin, s.fellBack, s.dataWorked, s.main.cutByStop = false, false, false, false
 	host, port, s.bm = s.bookmark(host, port)
+	host, s.tlsFor = tlsScheme(host)
+	if s.tlsFor == nil && s.bm != nil && s.bm.TLS != nil {
+		m := *s.bm.TLS
+		s.tlsFor = &m
+	}
 	if port == "" {
 		// "host:port" and "[v6addr]:port", as lftp and URLs write them; a
 		// bare IPv6 address has colons too, and is left whole.
@@ -273,10 +281,13 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	}
 	if port == "" {
 		port = "21"
+		if s.tlsMode() == TLSImplicit {
+			port = "990"
+		}
 	}
 	s.host, s.port = host, port
 	if err := s.dialBusy(ctx); err != nil {
-		s.bm = nil
+		s.bm, s.tlsFor = nil, nil
 		return err
 	}
 	if !s.opts.AutoLogin {
@@ -434,7 +445,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 // Close ends the connection with QUIT. The bookmark's settings end with
 // it.
 func (s *Session) Close(ctx context.Context) error {
-	s.bm, s.relogin = nil, false
+	s.bm, s.tlsFor, s.relogin = nil, nil, false
 	return errors.Join(s.closeIdle(ctx), s.main.close(ctx))
 }
 

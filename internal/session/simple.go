@@ -244,6 +244,7 @@ func (s *Session) Status() error {
 	m := s.mode()
 	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(m != ModeActive), onOff(m == ModeAuto))
 	s.printf("EPSV/EPRT: %s.\n", onOff(s.opts.EPSV))
+	s.printf("%s\n", s.tlsStatus())
 	o := s.engineOptions()
 	if o.ActivePortLow > 0 {
 		s.printf("Active mode listens on ports %d-%d.\n", o.ActivePortLow, o.ActivePortHigh)

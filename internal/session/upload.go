@@ -113,7 +113,7 @@ func (l *link) storeOnce(ctx context.Context, t transcript, meter *meter, f *os.
 	n := meter.n - before
 	rerr := l.check(dc.Finish(ctx))
 	if cerr != nil {
-		return n, fmt.Errorf("upload %s: %w", local, cerr)
+		return n, fmt.Errorf("upload %s: %w", local, ftp.BrokenBecause(cerr, rerr))
 	}
 	return n, rerr
 }

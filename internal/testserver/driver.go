@@ -33,6 +33,7 @@ type driver struct {
 	// may arrive on: with a bogus PASVHost, a client that dialled the
 	// advertised address (also loopback here) must fail, not pass by luck.
 	realIP net.IP
+	tls    *tls.Config // the data connections' (tls.go), nil without TLS
 }
 
 var (
@@ -120,7 +121,10 @@ func (d *driver) AuthUser(_ ftpserver.ClientContext, user, pass string) (ftpserv
 }
 
 func (d *driver) GetTLSConfig() (*tls.Config, error) {
-	return nil, errNoTLS
+	if d.tls == nil {
+		return nil, errNoTLS
+	}
+	return d.tls, nil
 }
 
 func (d *driver) WrapPassiveListener(ln net.Listener) (net.Listener, error) {

@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -34,9 +35,12 @@ type proxy struct {
 	// clientAddr maps the proxy's outgoing address of each backend
 	// connection to the local address its client connected to.
 	clientAddr map[string]net.Addr
+
+	tls     TLSOptions
+	tlsCtrl *tls.Config // the control connection's, when tls.Mode is set
 }
 
-func newProxy(ln net.Listener, backendAddr string, opts Options) *proxy {
+func newProxy(ln net.Listener, backendAddr string, opts Options, tlsCtrl *tls.Config) *proxy {
 	answers := make(map[string]string, len(opts.Refuse)+len(opts.Answer))
 	for _, verb := range opts.Refuse {
 		answers[strings.ToUpper(strings.TrimSpace(verb))] = refusedReply
@@ -58,6 +62,8 @@ func newProxy(ln net.Listener, backendAddr string, opts Options) *proxy {
 		logFn:       opts.Logf,
 		conns:       make(map[net.Conn]struct{}),
 		clientAddr:  make(map[string]net.Addr),
+		tls:         opts.TLS,
+		tlsCtrl:     tlsCtrl,
 	}
 }
 
@@ -167,60 +173,85 @@ func (p *proxy) clientFacingIP(backendPeer net.Addr) (net.IP, bool) {
 	return tcp.IP, true
 }
 
-func (p *proxy) serveClient(client net.Conn) {
+func (p *proxy) serveClient(raw net.Conn) {
 	backend, err := net.DialTimeout("tcp", p.backendAddr, dialTimeout)
 	if err != nil {
 		p.logf("testserver: dial backend: %v", err)
-		_, _ = io.WriteString(client, "421 Service not available.\r\n")
-		p.untrack(client)
-		_ = client.Close()
+		_, _ = io.WriteString(raw, "421 Service not available.\r\n")
+		p.untrack(raw)
+		_ = raw.Close()
 
 		return
 	}
 	if !p.track(backend) {
-		p.untrack(client)
-		_ = client.Close()
+		p.untrack(raw)
+		_ = raw.Close()
 
 		return
 	}
 	peerKey := backend.LocalAddr().String()
 	p.mu.Lock()
-	p.clientAddr[peerKey] = client.LocalAddr()
+	p.clientAddr[peerKey] = raw.LocalAddr()
 	p.mu.Unlock()
 
+	client := &clientSide{conn: raw}
+	if p.tls.Mode == ImplicitTLS {
+		client.conn, client.secure = tls.Server(raw, p.tlsCtrl), true
+	}
 	closeBoth := func() {
-		_ = client.Close()
+		_ = raw.Close()
 		_ = backend.Close()
 	}
-	var clientMu sync.Mutex // replies and the proxy's own 502s must not interleave
 	repliesDone := make(chan struct{})
 	p.wg.Go(func() {
 		defer close(repliesDone)
 		defer closeBoth()
-		p.relayReplies(backend, client, &clientMu)
+		p.relayReplies(backend, client)
 	})
 
-	p.relayCommands(client, backend, &clientMu)
+	p.relayCommands(client, backend)
 	closeBoth()
 	<-repliesDone
 
-	p.untrack(client, backend)
+	p.untrack(raw, backend)
 	p.mu.Lock()
 	delete(p.clientAddr, peerKey)
 	p.mu.Unlock()
 }
 
+// clientSide is the client's end of a proxied session: plaintext, or TLS
+// once AUTH TLS is through. Its lock keeps replies whole and keeps them
+// off the wire during the handshake.
+type clientSide struct {
+	mu     sync.Mutex
+	conn   net.Conn
+	secure bool // TLS on the control connection
+	prot   bool // PROT P: data connections must be TLS
+}
+
+func (c *clientSide) write(s string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, err := io.WriteString(c.conn, s)
+
+	return err
+}
+
+func (c *clientSide) current() net.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	return c.conn
+}
+
 // relayReplies copies server replies to the client a whole line at a time.
-func (p *proxy) relayReplies(backend, client net.Conn, clientMu *sync.Mutex) {
+func (p *proxy) relayReplies(backend net.Conn, client *clientSide) {
 	r := bufio.NewReader(backend)
 	for {
 		line, err := r.ReadString('\n')
 		if line != "" {
 			p.logf("testserver: S> %s", strings.TrimRight(line, "\r\n"))
-			clientMu.Lock()
-			_, werr := io.WriteString(client, line)
-			clientMu.Unlock()
-			if werr != nil {
+			if werr := client.write(line); werr != nil {
 				return
 			}
 		}
@@ -230,10 +261,14 @@ func (p *proxy) relayReplies(backend, client net.Conn, clientMu *sync.Mutex) {
 	}
 }
 
+// transfers are the commands that open a data connection.
+var transfers = map[string]bool{"RETR": true, "STOR": true, "APPE": true, "STOU": true, "LIST": true, "NLST": true, "MLSD": true}
+
 // relayCommands records each client command and forwards it, or answers
-// it itself (refused or scripted verbs).
-func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
-	r := bufio.NewReaderSize(client, maxCommandLine)
+// it itself (refused or scripted verbs, and TLS: AUTH, and the refusals
+// of a server that requires it).
+func (p *proxy) relayCommands(client *clientSide, backend net.Conn) {
+	r := bufio.NewReaderSize(client.current(), maxCommandLine)
 	for {
 		raw, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -243,7 +278,7 @@ func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
 		if len(raw) > 0 {
 			line := string(raw) // raw is only valid until the next read
 			text := strings.TrimRight(line, "\r\n")
-			verb, _, _ := strings.Cut(text, " ")
+			verb, arg, _ := strings.Cut(text, " ")
 			verb = strings.ToUpper(verb)
 			if verb == "PASS" {
 				text = "PASS ****"
@@ -255,22 +290,82 @@ func (p *proxy) relayCommands(client, backend net.Conn, clientMu *sync.Mutex) {
 			if !ok {
 				reply, ok = p.takeOnce(verb)
 			}
-			if ok {
+			if !ok {
+				reply, ok = p.tlsAnswer(client, verb, arg)
+			}
+			switch {
+			case ok:
 				p.logf("testserver: S> (proxy) %s", strings.TrimRight(reply, "\r\n"))
-				clientMu.Lock()
-				_, werr := io.WriteString(client, reply)
-				clientMu.Unlock()
-				if werr != nil {
+				if werr := client.write(reply); werr != nil {
 					return
 				}
-			} else if _, werr := io.WriteString(backend, line); werr != nil {
-				return
+			case verb == "AUTH" && p.tls.Mode == ExplicitTLS && !client.secure:
+				if !p.startTLS(client, r.Buffered()) {
+					return
+				}
+				r = bufio.NewReaderSize(client.current(), maxCommandLine)
+			default:
+				if verb == "PROT" {
+					client.mu.Lock()
+					client.prot = strings.EqualFold(strings.TrimSpace(arg), "P")
+					client.mu.Unlock()
+				}
+				if _, werr := io.WriteString(backend, line); werr != nil {
+					return
+				}
 			}
 		}
 		if err != nil {
 			return
 		}
 	}
+}
+
+// tlsAnswer is the proxy's own reply to a command, as a server that
+// requires TLS gives it, or false to pass the command on.
+func (p *proxy) tlsAnswer(client *clientSide, verb, arg string) (string, bool) {
+	client.mu.Lock()
+	secure, prot := client.secure, client.prot
+	client.mu.Unlock()
+	switch {
+	case verb == "AUTH" && p.tls.Mode == NoTLS:
+		return "502 TLS is not configured.\r\n", true
+	case verb == "AUTH" && secure:
+		return "503 TLS is already on.\r\n", true
+	case verb == "AUTH" && !strings.EqualFold(strings.TrimSpace(arg), "TLS") && !strings.EqualFold(strings.TrimSpace(arg), "TLS-C"):
+		return "504 AUTH TLS only.\r\n", true
+	case (verb == "PBSZ" || verb == "PROT") && !secure:
+		return "503 PBSZ and PROT need AUTH TLS first.\r\n", true
+	case !p.tls.Required || p.tls.Mode == NoTLS:
+		return "", false
+	case (verb == "USER" || verb == "PASS") && !secure:
+		return "530 TLS is required: AUTH TLS first.\r\n", true
+	case transfers[verb] && !prot:
+		return "521 Data connections must be protected: PROT P first.\r\n", true
+	}
+	return "", false
+}
+
+// startTLS answers AUTH TLS and runs the handshake; the replies relay
+// waits meanwhile. Bytes the client sent after AUTH, before the
+// handshake, end the session.
+func (p *proxy) startTLS(client *clientSide, buffered int) bool {
+	client.mu.Lock()
+	defer client.mu.Unlock()
+	if buffered > 0 {
+		return false
+	}
+	if _, err := io.WriteString(client.conn, "234 AUTH TLS OK.\r\n"); err != nil {
+		return false
+	}
+	tc := tls.Server(client.conn, p.tlsCtrl)
+	if err := tc.Handshake(); err != nil {
+		p.logf("testserver: control TLS handshake: %v", err)
+		return false
+	}
+	client.conn, client.secure = tc, true
+
+	return true
 }
 
 // takeOnce returns (and forgets) a one-time answer for verb.

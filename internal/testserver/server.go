@@ -8,6 +8,7 @@
 package testserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -59,6 +60,8 @@ type Options struct {
 	// connecting a data connection; default 5s, rounded up to whole seconds.
 	ConnectionTimeout time.Duration
 	Logf              func(format string, args ...any) // optional log of proxy traffic (e.g. t.Logf)
+	// TLS makes it an FTPS server (tls.go).
+	TLS TLSOptions
 }
 
 // Server is a running test FTP server. Stop it with Close.
@@ -97,10 +100,19 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("testserver: listen for backend on %s: %w", backendHost, err)
 	}
 
+	var tlsCtrl, tlsData *tls.Config
+	if opts.TLS.Mode != NoTLS {
+		if tlsCtrl, tlsData, err = tlsConfigs(opts.TLS); err != nil {
+			_ = proxyLn.Close()
+			_ = rawBackendLn.Close()
+			return nil, err
+		}
+	}
 	sessions := newSessionCounter()
-	p := newProxy(proxyLn, rawBackendLn.Addr().String(), opts)
+	p := newProxy(proxyLn, rawBackendLn.Addr().String(), opts, tlsCtrl)
 	backendLn := &countingListener{Listener: rawBackendLn, sessions: sessions}
 	d := newDriver(opts, backendLn, sessions, dataCheck(proxyIP), p.clientFacingIP)
+	d.tls = tlsData
 	if opts.PASVHost != "" {
 		d.realIP = connectableIP(opts.Listen, proxyIP)
 	}
