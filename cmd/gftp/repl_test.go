@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gftp/gftp/internal/session"
 	"github.com/gftp/gftp/internal/testserver"
 )
 
@@ -644,4 +645,42 @@ func TestREPLRemoteCompletion(t *testing.T) {
 	r.prompt()
 	r.send("bye\r")
 	r.wait()
+}
+
+// At the prompt, an unknown self-signed certificate is shown with its
+// fingerprint and the user is asked; yes stores it, and the next
+// connection does not ask again.
+func TestREPLTrustOnFirstUse(t *testing.T) {
+	cert, _, sum, err := testserver.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, testserver.Options{TLS: testserver.TLSOptions{Mode: testserver.ExplicitTLS, Cert: cert, Required: true}})
+	state := t.TempDir()
+	fp := session.Fingerprint(sum[:])
+	open := "open " + srv.Host() + " " + strconv.Itoa(srv.Port())
+
+	r := startREPLEnv(t, []string{"XDG_STATE_HOME=" + state}, "-n", "--tls", "explicit")
+	r.prompt()
+	r.send(open + "\r")
+	r.expect("is not trusted: it is signed by an unknown authority, or by itself.")
+	r.expect("Fingerprint: " + fp)
+	r.expect("[y/N] ")
+	r.send("y\r")
+	r.expect("220 ")
+	r.prompt()
+	r.run("close", "221")
+	before := len(r.out.String())
+	r.run(open, "220 ")
+	r.send("bye\r")
+	if code := r.wait(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if again := r.out.String()[before:]; strings.Contains(again, "[y/N]") {
+		t.Errorf("asked again on the second open:\n%q", again)
+	}
+	b, err := os.ReadFile(filepath.Join(state, "gftp", "known_hosts"))
+	if err != nil || !strings.Contains(string(b), fp) {
+		t.Errorf("known_hosts: %v\n%s", err, b)
+	}
 }

@@ -47,6 +47,8 @@ type config struct {
 	HistoryFile string
 	Host, Port  string
 	Probe       bool   // gftp probe host [port]
+	Trust       bool   // gftp trust host [port]
+	KnownHosts  string // the trusted certificates' file; "": none
 	User        string // probe's login name
 	LogFile     string
 	Netrc       string
@@ -149,6 +151,31 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	probe.Flags().String("user", "", "log in as `NAME`")
 	probe.SetFlagErrorFunc(cmd.FlagErrorFunc())
 	cmd.AddCommand(probe)
+	trust := &cobra.Command{
+		Use:   "trust [flags] host [port]",
+		Short: "show a TLS server's certificate and trust it from now on (for scripts, which never ask)",
+		Long: "trust connects to the server over TLS (--tls implicit for port 990; explicit otherwise),\n" +
+			"prints its certificate's subject, issuer, names, validity and SHA-256 fingerprint, and\n" +
+			"stores the fingerprint for that host and port in the state directory\n" +
+			"($XDG_STATE_HOME/gftp/known_hosts). Later connections accept that certificate, and fail\n" +
+			"loudly if it changes. Check the fingerprint with the server's administrator first.",
+		Args:          cobra.RangeArgs(1, 2),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := resolve(v, c.Flags(), stdinTTY)
+			if err != nil {
+				return err
+			}
+			cfg.Trust, cfg.Host = true, args[0]
+			if len(args) > 1 {
+				cfg.Port = args[1]
+			}
+			return run(cfg)
+		},
+	}
+	trust.SetFlagErrorFunc(cmd.FlagErrorFunc())
+	cmd.AddCommand(trust)
 	var summary strings.Builder
 	table.WriteSummary(&summary)
 	cmd.SetHelpTemplate(cmd.HelpTemplate() + "\nCommands (at the prompt or in a script; unique prefixes work):\n" +
@@ -219,7 +246,8 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		ProgressSet: f.Changed("progress") || v.InConfig("progress") || os.Getenv("GFTP_PROGRESS") != "",
 		KeepGoing:   v.GetBool("keep-going"),
 		Script:      v.GetString("script"),
-		HistoryFile: historyFile(v.GetString("history-file")),
+		HistoryFile: stateFile(v.GetString("history-file"), "history"),
+		KnownHosts:  stateFile(v.GetString("tls-known-hosts"), "known_hosts"),
 		LogFile:     v.GetString("log"),
 		Netrc:       v.GetString("netrc"),
 	}
@@ -319,7 +347,9 @@ func readConfigFile(v *viper.Viper) error {
 
 // historyFile is the REPL's history file: the configured one, else
 // $XDG_STATE_HOME/gftp/history ("" when no home is known: memory only).
-func historyFile(configured string) string {
+// stateFile is the configured path, else name in gftp's state directory
+// ($XDG_STATE_HOME/gftp, ~/.local/state/gftp); "" when there is none.
+func stateFile(configured, name string) string {
 	if configured != "" {
 		return configured
 	}
@@ -331,7 +361,7 @@ func historyFile(configured string) string {
 		}
 		dir = filepath.Join(home, ".local", "state")
 	}
-	return filepath.Join(dir, "gftp", "history")
+	return filepath.Join(dir, "gftp", name)
 }
 
 // parsePortRange reads "LO-HI" or a single port "N".

@@ -76,19 +76,28 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	// The one printer: everything gftp prints goes through it, made safe
 	// (it may quote the server); only the line editor gets the raw streams.
 	p := session.NewPrinter(session.Streams{Out: st.Out, Err: st.Err, OutTTY: st.OutTTY, ErrTTY: st.ErrTTY, Log: logw})
-	s := session.New(session.Config{
+	sc := session.Config{
 		Options: cfg.Session, Printer: p,
 		LocalDir: wd, LocalUser: localUser(),
 		Password:  os.Getenv("GFTP_PASSWORD"),
 		Netrc:     netrcLoader(cfg.Netrc),
 		Bookmarks: cfg.Bookmarks,
-	})
+	}
+	if cfg.KnownHosts != "" {
+		sc.KnownHosts = &session.KnownHosts{Path: cfg.KnownHosts}
+	}
+	s := session.New(sc)
 	s.SetMacroRunner(func(ctx context.Context, name string, lines []string) error {
 		return table.RunMacro(ctx, s, name, lines)
 	})
 
 	if cfg.Probe {
 		return runProbe(ctx, cfg, s)
+	}
+	if cfg.Trust {
+		ctx, stop := withLimits(ctx, cfg.MaxTime)
+		defer stop()
+		return session.WhyStopped(ctx, s.Trust(s.Shown(ctx), cfg.Host, cfg.Port))
 	}
 	if interactive {
 		defer s.Close(ctx)

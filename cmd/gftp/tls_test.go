@@ -194,3 +194,62 @@ func TestTLSFlagsChecked(t *testing.T) {
 		}
 	}
 }
+
+// gftp trust stores the certificate's fingerprint for host and port (a
+// 0600 file in the state directory); scripts then connect without a
+// flag; a certificate that changes later fails loudly, naming both.
+func TestTLSTrustSubcommand(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	srv := startTLSServer(t, testserver.ExplicitTLS, 0)
+	port := fmt.Sprint(srv.Port())
+	code, stdout, stderr := runGftp(t, "", "trust", srv.Host(), port)
+	if code != 0 || !strings.Contains(stdout, "Fingerprint: "+srv.fingerprint) || !strings.Contains(stdout, "Subject: CN=gftp test server") {
+		t.Fatalf("trust: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	file := filepath.Join(state, "gftp", "known_hosts")
+	b, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(b), srv.Host()+":"+port+" "+srv.fingerprint+"\n") {
+		t.Fatalf("%s: %v\n%s", file, err, b)
+	}
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", file, fi.Mode().Perm())
+	}
+	if slices.Contains(srv.Commands(), "USER ftpuser") {
+		t.Error("trust logged in")
+	}
+
+	code, _, stderr = runGftp(t, login(srv.Server)+"ls\n", "-in", "--tls", "explicit")
+	if code != 0 {
+		t.Fatalf("a script after trust: exit %d; stderr:\n%s", code, stderr)
+	}
+
+	other := session.Fingerprint(make([]byte, 32))
+	if err := os.WriteFile(file, []byte(srv.Host()+":"+port+" "+other+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runGftp(t, login(srv.Server)+"ls\n", "-in", "--tls", "explicit")
+	want := "has CHANGED since you trusted it (it was " + other + ", it is " + srv.fingerprint + ")"
+	if code != exitLogin || !strings.Contains(stderr, want) {
+		t.Errorf("a changed certificate: exit %d; stderr:\n%s", code, stderr)
+	}
+}
+
+// probe over TLS: every way of opening a data connection is tried with
+// TLS on it, and the report says the connection is protected.
+func TestTLSProbe(t *testing.T) {
+	srv := startTLSServer(t, testserver.ExplicitTLS, 0)
+	t.Setenv("GFTP_PASSWORD", "secret")
+	code, stdout, stderr := runGftp(t, "", "probe", "--tls", "explicit", "--tls-ca", srv.caFile, "--user", "ftpuser", srv.Host(), fmt.Sprint(srv.Port()))
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	for _, want := range []string{"data connections protected (PROT P)", "EPSV (passive)", "EPRT (active)", "Recommended: passive mode"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("no %q in:\n%s", want, stdout)
+		}
+	}
+	if n := strings.Count(stdout, "works"); n != 4 {
+		t.Errorf("%d of 4 ways work:\n%s", n, stdout)
+	}
+}

@@ -131,7 +131,7 @@ func (d *DataConn) readEarly(ctx context.Context) {
 	}
 	close(d.early) // before the close below: the copy's failure then sees refused
 	if d.refused != nil {
-		d.Conn.Close() // no transfer is coming: stop the copy
+		d.abort() // no transfer is coming: stop the copy
 	}
 }
 
@@ -158,17 +158,15 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	}
 	d.done = true
 	broke := d.failed || ctx.Err() != nil
-	if tc, ok := d.Conn.(*tls.Conn); ok && !broke && uploads(d.verb) {
+	switch tc, isTLS := d.Conn.(*tls.Conn); {
+	case broke:
+		d.abort()
+	case isTLS && uploads(d.verb):
 		closeTLSUpload(tc, min(tlsCloseWait, d.c.opts.DataTimeout))
+		d.Conn.Close()
+	default:
+		d.Conn.Close()
 	}
-	if tc, ok := rawTCP(d.Conn); ok && broke {
-		// Abort, don't close: a graceful close would let the kernel go on
-		// sending what is buffered once the network heals, and the server
-		// would take the truncated upload for a whole one (and, like
-		// vsftpd, hold the file's lock against our retry meanwhile).
-		tc.SetLinger(0)
-	}
-	d.Conn.Close()
 	if d.early != nil {
 		<-d.early // the control stream is ours alone from here
 		if d.refused != nil && d.final == nil {
@@ -251,6 +249,21 @@ func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply) (*Re
 		c.nextPassive = ap // good for the next transfer, in order or not
 	}
 	return final, nil
+}
+
+// abort ends a data connection that broke off with a reset, not a close:
+// a graceful close would let the kernel go on sending what is buffered
+// once the network heals, and TLS would send close_notify first (Go's
+// tls.Conn.Close does): either way the server would take a truncated
+// upload for a whole one (and, like vsftpd, hold the file's lock against
+// our retry meanwhile). Aborting twice is harmless.
+func (d *DataConn) abort() {
+	if tc, ok := rawTCP(d.Conn); ok {
+		tc.SetLinger(0)
+		tc.Close()
+		return
+	}
+	d.Conn.Close()
 }
 
 // Close is Finish with a context that never ends.
@@ -869,7 +882,7 @@ func BrokenBecause(copyErr, finishErr error) error {
 // From a TCP connection into a file the kernel moves the bytes (splice),
 // with no copy through user space.
 func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
-	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
+	stop := context.AfterFunc(ctx, d.abort)
 	defer stop()
 	if f, ok := w.(*os.File); ok {
 		if tc, ok := d.Conn.(*net.TCPConn); ok {
@@ -887,7 +900,7 @@ func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
 // from a file into a TCP connection the kernel moves the bytes
 // (sendfile).
 func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
-	stop := context.AfterFunc(ctx, func() { d.Conn.Close() })
+	stop := context.AfterFunc(ctx, d.abort)
 	defer stop()
 	if f, ok := r.(*os.File); ok {
 		if tc, ok := d.Conn.(*net.TCPConn); ok {

@@ -7,11 +7,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gftp/gftp/internal/testserver"
 )
@@ -178,4 +181,70 @@ func TestTLSUntrustedCertificate(t *testing.T) {
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "certificate is not trusted") {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
+}
+
+// slowAfterCancel yields n bytes, then cancels and goes on slowly: an upload
+// interrupted midway.
+type slowAfterCancel struct {
+	n      int
+	cancel context.CancelFunc
+}
+
+func (b *slowAfterCancel) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		b.cancel()
+		time.Sleep(10 * time.Millisecond)
+		return len(p), nil
+	}
+	k := min(len(p), b.n)
+	b.n -= k
+	return k, nil
+}
+
+// An interrupted TLS upload ends its data connection with a reset, not
+// with close_notify: a server reading a clean end (what tls.Conn.Close
+// sends) would take the truncated file for a whole one.
+func TestTLSUploadAbortResets(t *testing.T) {
+	cert, _, _, err := testserver.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("EPSV")
+		ln := s.listenData()
+		s.epsv(ln)
+		s.expect("STOR x")
+		raw := s.accept(ln)
+		s.send("150 Go ahead")
+		dc := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{cert}})
+		dc.SetDeadline(time.Now().Add(fakeWait))
+		_, err := io.Copy(io.Discard, dc)
+		ended <- err
+		s.send("426 Transfer aborted")
+		s.expect("NOOP")
+		s.send("200 Ok")
+		s.expectEOF()
+	})
+	c := dialFake(t, srv, fakeOpts())
+	// Plaintext control, TLS data: enough to see how the data ends.
+	_, c.tlsData = tlsConfigs(&tls.Config{InsecureSkipVerify: true}, "127.0.0.1")
+	c.dataTLS = true
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &slowAfterCancel{n: 100 << 10, cancel: cancel}
+	if _, err := c.Store(ctx, Passive, "x", r); err == nil {
+		t.Fatal("an interrupted upload succeeded")
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("the server's read ended with %v, want a reset (connection reset by peer)", err)
+		}
+	case <-time.After(fakeWait):
+		t.Fatal("the server's read did not end")
+	}
+	wantNOOP(t, c)
+	c.Close()
+	srv.wait()
 }

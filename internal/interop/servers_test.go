@@ -3,7 +3,15 @@ package interop
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -30,6 +38,10 @@ type instance struct {
 	uid, gid   int      // owner of the files the server writes; -1: root
 	banner     []string // lines of the greeting as gftp prints them
 	logs       []string // files shown when a test fails
+	// With withTLS: implicit, the server speaks TLS from the first byte
+	// (the greeting too); caFile is its certificate, for --tls-ca.
+	implicit bool
+	caFile   string
 
 	// How launch started it, so that a test can kill it (its whole
 	// process group) and start it again on the same port and root.
@@ -110,6 +122,15 @@ type setup struct {
 	// pyftpdlib only: with the fix of its stale active-mode fd (see
 	// pyftpdlibFdFix).
 	FdFix bool
+	// With withTLS: TLS required for the login and for data (and TLS
+	// session reuse on data connections, where the server has the
+	// knob), from the first byte when Implicit; Cert and Key are the PEM
+	// files of the server's certificate (serverCert) in Dir.
+	TLS, Implicit bool
+	Cert, Key     string
+	// proftpd only: the folder of its DSO modules (mod_tls.so, from
+	// proftpd-mod-crypto).
+	ModulePath string
 }
 
 // RateKB is Rate in the KiB per second that pure-ftpd and proftpd take.
@@ -138,6 +159,60 @@ func maxPerIP(n int) serverOption { return func(s *setup) { s.MaxPerIP = n } }
 // socket is handed over, as pyftpdlib pull request #657 does.
 func pyftpdlibFdFix() serverOption { return func(s *setup) { s.FdFix = true } }
 
+// withTLS makes the server require TLS (FTPS, RFC 4217) for the login and
+// for data connections, and require data connections to resume the
+// control connection's TLS session where it can (vsftpd's
+// require_ssl_reuse, proftpd's default): explicit (AUTH TLS), or implicit
+// (TLS from the first byte: vsftpd and proftpd only). Its certificate is
+// instance.caFile.
+func withTLS(implicit bool) serverOption {
+	return func(s *setup) { s.TLS, s.Implicit = true, implicit }
+}
+
+var (
+	certOnce        sync.Once
+	certPEM, keyPEM []byte
+	certErr         error
+)
+
+// serverCert is the certificate every TLS server of the run presents,
+// made once: self-signed, ECDSA P-256, for 127.0.0.1, ::1 and localhost.
+// gftp trusts it with --tls-ca.
+func serverCert() (cert, key []byte, err error) {
+	certOnce.Do(func() {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+		if err != nil {
+			certErr = err
+			return
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(time.Now().UnixNano()),
+			Subject:               pkix.Name{CommonName: "gftp interop", Organization: []string{"gftp interop tests"}},
+			NotBefore:             time.Now().Add(-time.Hour),
+			NotAfter:              time.Now().Add(24 * time.Hour),
+			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			BasicConstraintsValid: true,
+			IsCA:                  true,
+			IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback},
+			DNSNames:              []string{"localhost"},
+		}
+		der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &k.PublicKey, k)
+		if err != nil {
+			certErr = err
+			return
+		}
+		pk, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			certErr = err
+			return
+		}
+		certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
+	})
+	return certPEM, keyPEM, certErr
+}
+
 func newSetup(t *testing.T, host string, uid, gid int, log string, opts []serverOption) (*setup, error) {
 	dir := publicDir(t)
 	s := &setup{Dir: dir, Root: filepath.Join(dir, "root"), Banner: filepath.Join(dir, "banner"),
@@ -156,6 +231,19 @@ func newSetup(t *testing.T, host string, uid, gid int, log string, opts []server
 	if err := os.WriteFile(s.Banner, []byte(strings.Join(bannerLines, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
 	}
+	if s.TLS {
+		cert, key, err := serverCert()
+		if err != nil {
+			return nil, fmt.Errorf("the server's certificate: %w", err)
+		}
+		s.Cert, s.Key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		if err := os.WriteFile(s.Cert, cert, 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(s.Key, key, 0o600); err != nil {
+			return nil, err
+		}
+	}
 	base, err := portBlock(host)
 	if err != nil {
 		return nil, err
@@ -166,7 +254,8 @@ func newSetup(t *testing.T, host string, uid, gid int, log string, opts []server
 
 func (s *setup) instance(server, user, pass string, uid, gid int, banner []string, logs ...string) *instance {
 	return &instance{server: server, host: s.Host, port: s.Port, root: s.Root, user: user, pass: pass,
-		uid: uid, gid: gid, banner: banner, logs: append([]string{s.Log}, logs...)}
+		uid: uid, gid: gid, banner: banner, logs: append([]string{s.Log}, logs...),
+		implicit: s.Implicit, caFile: s.Cert}
 }
 
 // writeTemplate renders testdata/name into dir.
@@ -265,6 +354,17 @@ func startPureFTPd(t *testing.T, host string, opts ...serverOption) (*instance, 
 	if s.MaxPerIP > 0 {
 		args = append(args, "-C", strconv.Itoa(s.MaxPerIP))
 	}
+	if s.TLS {
+		if s.Implicit {
+			// Implicit TLS is a build option of pure-ftpd
+			// (--with-implicittls), which Debian's lacks.
+			return nil, fmt.Errorf("pure-ftpd: no implicit TLS in this build")
+		}
+		// -Y 3: TLS required on the control connection and on data
+		// connections (a PROT C is refused). pure-ftpd has no knob
+		// for requiring TLS session reuse.
+		args = append(args, "-Y", "3", "-2", s.Cert+","+s.Key)
+	}
 	banner := []string{"220-" + bannerLines[0], "220-" + bannerLines[1]}
 	inst := s.instance("pure-ftpd", virtualUser, virtualPass, a.uid, a.gid, banner, xfer)
 	return inst, launch(t, inst, "pure-ftpd", s.Dir, filepath.Join(serversDir, pureFTPd), args...)
@@ -290,6 +390,13 @@ func startProFTPD(t *testing.T, host string, opts ...serverOption) (*instance, e
 			return nil, err
 		}
 	}
+	var logs []string
+	if s.TLS {
+		// mod_tls is a DSO, from proftpd-mod-crypto, which fetch.sh
+		// unpacks into proftpd-core's folder.
+		s.ModulePath = filepath.Join(serversDir, filepath.Dir(filepath.Dir(proftpdBin)), "lib", "proftpd")
+		logs = append(logs, filepath.Join(s.Dir, "tls.log"))
+	}
 	conf, err := writeTemplate(s.Dir, "proftpd.conf", s)
 	if err != nil {
 		return nil, err
@@ -297,7 +404,8 @@ func startProFTPD(t *testing.T, host string, opts ...serverOption) (*instance, e
 	// DisplayConnect: the first line is a 220- line, the others are
 	// continuation lines that proftpd starts with a space.
 	banner := []string{"220-" + bannerLines[0], " " + bannerLines[1]}
-	inst := s.instance("proftpd", virtualUser, virtualPass, a.uid, a.gid, banner, filepath.Join(s.Dir, "commands.log"), conf)
+	logs = append(logs, filepath.Join(s.Dir, "commands.log"), conf)
+	inst := s.instance("proftpd", virtualUser, virtualPass, a.uid, a.gid, banner, logs...)
 	return inst, launch(t, inst, "proftpd", s.Dir, filepath.Join(serversDir, proftpdBin), "-n", "-c", conf)
 }
 
@@ -308,13 +416,24 @@ from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
 from pyftpdlib.servers import FTPServer
 
-host, port, root, user, password, lo, hi, log, banner, rate, per_ip, fd_fix = sys.argv[1:]
+host, port, root, user, password, lo, hi, log, banner, rate, per_ip, fd_fix, certfile, keyfile = sys.argv[1:]
 logging.basicConfig(filename=log, level=logging.DEBUG, format="%(asctime)s %(message)s")
 auth = DummyAuthorizer()
 auth.add_user(user, password, root, perm="elradfmwMT")
-FTPHandler.authorizer = auth
-FTPHandler.passive_ports = range(int(lo), int(hi) + 1)
-FTPHandler.banner = banner
+handler = FTPHandler
+if certfile:
+    # FTPS (python3-openssl): TLS required for the login and for data.
+    # TLS_FTPHandler has its own dtp_handler (TLS_DTPHandler).
+    if int(rate):
+        sys.exit("a throttled TLS server is not supported")
+    from pyftpdlib.handlers import TLS_FTPHandler
+    handler = TLS_FTPHandler
+    handler.certfile, handler.keyfile = certfile, keyfile
+    handler.tls_control_required = True
+    handler.tls_data_required = True
+handler.authorizer = auth
+handler.passive_ports = range(int(lo), int(hi) + 1)
+handler.banner = banner
 if int(rate):
     ThrottledDTPHandler.read_limit = int(rate)
     FTPHandler.dtp_handler = ThrottledDTPHandler
@@ -327,7 +446,7 @@ if fd_fix == "true":
         connected(self)
         self._fileno = None
     ActiveDTP.handle_connect = handle_connect
-FTPServer((host, int(port)), FTPHandler).serve_forever()
+FTPServer((host, int(port)), handler).serve_forever()
 `
 
 // startPyftpdlib runs the script above with Debian's python3. It runs as
@@ -337,6 +456,9 @@ func startPyftpdlib(t *testing.T, host string, opts ...serverOption) (*instance,
 	if err != nil {
 		return nil, err
 	}
+	if s.Implicit {
+		return nil, fmt.Errorf("pyftpdlib: no implicit TLS")
+	}
 	// A banner longer than 75 characters is sent as "220-" + banner (whose
 	// own CR LF make the other lines) and a bare "220 ".
 	banner := []string{"220-" + bannerLines[0], bannerLines[1]}
@@ -344,7 +466,7 @@ func startPyftpdlib(t *testing.T, host string, opts ...serverOption) (*instance,
 	return inst, launch(t, inst, "pyftpdlib", s.Dir, python, "-c", pyftpdlibServer,
 		s.Host, strconv.Itoa(s.Port), s.Root, virtualUser, virtualPass,
 		strconv.Itoa(s.PassiveLo), strconv.Itoa(s.PassiveHi), s.Log, strings.Join(bannerLines, "\r\n"),
-		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP), strconv.FormatBool(s.FdFix))
+		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP), strconv.FormatBool(s.FdFix), s.Cert, s.Key)
 }
 
 // launch starts a server from its folder with stdout and stderr in
@@ -393,7 +515,7 @@ func launch(t *testing.T, inst *instance, name, dir, bin string, args ...string)
 			return fmt.Errorf("%s exited before it listened on %s: %v\n%s", name, addr, err, inst.logTails())
 		default:
 		}
-		err := greet(addr)
+		err := greet(addr, inst.implicit)
 		if err == nil {
 			return nil
 		}
@@ -413,11 +535,17 @@ func serverFolder(bin string) string {
 	return "/"
 }
 
-// greet reads the server's greeting and says QUIT.
-func greet(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+// greet reads the server's greeting and says QUIT; over TLS when the
+// server is implicit (its certificate is not checked: this only waits for
+// the server to be up).
+func greet(addr string, implicit bool) error {
+	nc, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return err
+	}
+	c := nc
+	if implicit {
+		c = tls.Client(nc, &tls.Config{InsecureSkipVerify: true})
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(3 * time.Second))

@@ -17,6 +17,12 @@ import (
 func (s *Session) Probe(ctx context.Context) error {
 	ok := map[ftp.Method]bool{}
 	s.printf("Probing data connections to %s (each try waits up to %s):\n", s.main.conn.RemoteAddr(), s.dataTimeout())
+	if _, ok := s.main.conn.TLS(); ok {
+		// Encrypted, the control connection's PORT and EPSV replies are
+		// out of a firewall's FTP helper's sight: it cannot open the
+		// data ports for them, so the rules below must.
+		s.printf("%s\n", s.tlsStatus())
+	}
 	for _, m := range []ftp.Method{ftp.EPSV, ftp.PASV, ftp.EPRT, ftp.PORT} {
 		d, err := s.main.conn.Probe(ctx, m, "LIST")
 		if errors.Is(err, ftp.ErrClosed) || ctx.Err() != nil {

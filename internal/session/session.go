@@ -6,6 +6,7 @@ package session
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +88,8 @@ type Config struct {
 	Netrc func() (*netrc.File, error)
 	// Bookmarks are named servers (config file) that open accepts.
 	Bookmarks map[string]Bookmark
+	// KnownHosts keeps the server certificates the user chose to trust.
+	KnownHosts *KnownHosts
 }
 
 // Session is one user's FTP session: the options, the printer, the
@@ -99,6 +102,8 @@ type Session struct {
 	// tlsFor is the TLS mode an ftps:// or ftpes:// host named, for that
 	// connection only; nil: the user's.
 	tlsFor    *TLSMode
+	known     *KnownHosts       // certificates trusted by the user; nil: none
+	trusting  *x509.Certificate // Trust: the certificate seen
 	p         *Printer
 	ask       Asker
 	confirm   Asker
@@ -143,7 +148,7 @@ func New(cfg Config) *Session {
 	}
 	s := &Session{
 		opts: cfg.Options, p: p, bookmarks: cfg.Bookmarks,
-		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser,
+		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser, known: cfg.KnownHosts,
 	}
 	s.main = &link{s: s}
 	return s
@@ -275,9 +280,10 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		// bare IPv6 address has colons too, and is left whole.
 		if h, p, err := net.SplitHostPort(host); err == nil && p != "" {
 			host, port = h, p
-		} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-			host = host[1 : len(host)-1]
 		}
+	}
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1] // [::1], with the port given apart or not at all
 	}
 	if port == "" {
 		port = "21"
@@ -286,7 +292,11 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		}
 	}
 	s.host, s.port = host, port
-	if err := s.dialBusy(ctx); err != nil {
+	err := s.dialBusy(ctx)
+	if err != nil && s.askTrust(err) {
+		err = s.dialBusy(ctx)
+	}
+	if err != nil {
 		s.bm, s.tlsFor = nil, nil
 		return err
 	}

@@ -9,10 +9,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // TLSMode is how a session protects its connections (RFC 4217).
@@ -104,44 +107,68 @@ func (s *Session) tlsConfig() (*tls.Config, error) {
 			return nil, fmt.Errorf("--tls-fingerprint: %w", err)
 		}
 	}
-	host := s.host
+	hostport := net.JoinHostPort(s.host, s.port)
+	known, err := s.known.Lookup(hostport)
+	if err != nil {
+		return nil, err
+	}
+	v := peerCheck{host: s.host, hostport: hostport, roots: roots, pin: pin, known: known, insecure: o.Insecure, record: s.trusting}
 	return &tls.Config{
-		ServerName:         host,
+		ServerName:         s.host,
 		MinVersion:         tls.VersionTLS12,
 		MaxVersion:         o.MaxVersion,
-		InsecureSkipVerify: true, // verified below, the same way
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			return verifyPeer(cs, host, roots, pin, o.Insecure)
-		},
+		InsecureSkipVerify: true, // verified in VerifyConnection, the same way and more
+		VerifyConnection:   v.verify,
 	}, nil
 }
 
-// verifyPeer checks the server's certificate: a pinned fingerprint, else
-// the roots and the host name (an address against the IP SANs).
-func verifyPeer(cs tls.ConnectionState, host string, roots *x509.CertPool, pin []byte, insecure bool) error {
+// peerCheck is how a connection's server certificate is checked.
+type peerCheck struct {
+	host, hostport string
+	roots          *x509.CertPool
+	pin            []byte // --tls-fingerprint or the bookmark's
+	known          string // the fingerprint trusted before (KnownHosts)
+	insecure       bool
+	record         *x509.Certificate // gftp trust: take any, and keep it here
+}
+
+// verify checks the server's certificate: a pinned fingerprint, else the
+// roots and the host name (an address against the IP SANs), else the
+// fingerprint the user trusted before for this host and port.
+func (v peerCheck) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("the server sent no certificate")
 	}
 	leaf := cs.PeerCertificates[0]
 	sum := sha256.Sum256(leaf.Raw)
-	if pin != nil {
-		if string(sum[:]) == string(pin) {
+	fp := Fingerprint(sum[:])
+	untrusted := &UntrustedError{Host: v.host, HostPort: v.hostport, Fingerprint: fp, Cert: leaf}
+	switch {
+	case v.pin != nil:
+		if string(sum[:]) == string(v.pin) {
 			return nil
 		}
-		return &UntrustedError{Host: host, Fingerprint: Fingerprint(sum[:]), Changed: true}
-	}
-	if insecure {
+		untrusted.Changed = true
+		return untrusted
+	case v.record != nil:
+		*v.record = *leaf
+		return nil
+	case v.insecure:
 		return nil
 	}
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter})
-	if err != nil {
-		return &UntrustedError{Host: host, Fingerprint: Fingerprint(sum[:]), Err: err}
+	_, err := leaf.Verify(x509.VerifyOptions{DNSName: v.host, Roots: v.roots, Intermediates: inter})
+	switch {
+	case err == nil, v.known == fp:
+		return nil
+	case v.known != "":
+		untrusted.Changed, untrusted.Was = true, v.known
 	}
-	return nil
+	untrusted.Err = err
+	return untrusted
 }
 
 // Fingerprint formats a SHA-256 sum as ssh does: "SHA256:" and base64.
@@ -165,20 +192,48 @@ func ParseFingerprint(s string) ([]byte, error) {
 }
 
 // UntrustedError is a server certificate that is not trusted: not signed
-// by a known authority for this host, or not the one pinned.
+// by a known authority for this host, or not the one pinned or trusted
+// before.
 type UntrustedError struct {
-	Host, Fingerprint string
-	Changed           bool // not the pinned certificate
-	Err               error
+	Host, HostPort, Fingerprint string
+	Cert                        *x509.Certificate
+	// Changed: not the certificate pinned (--tls-fingerprint), or not the
+	// one trusted before (Was, from KnownHosts).
+	Changed bool
+	Was     string
+	Err     error
 }
 
 func (e *UntrustedError) Error() string {
-	if e.Changed {
+	trust := "gftp trust " + e.HostPort
+	if h, p, err := net.SplitHostPort(e.HostPort); err == nil {
+		trust = "gftp trust " + h + " " + p
+	}
+	switch {
+	case e.Changed && e.Was != "":
+		return fmt.Sprintf("the certificate of %s has CHANGED since you trusted it (it was %s, it is %s): someone may be between you and the server; if you know the server's certificate changed, run: %s",
+			e.HostPort, e.Was, e.Fingerprint, trust)
+	case e.Changed:
 		return fmt.Sprintf("the certificate of %s is NOT the one you trust: its fingerprint is %s; if the server's certificate really changed, check the new one and pass --tls-fingerprint %s",
 			e.Host, e.Fingerprint, e.Fingerprint)
 	}
-	return fmt.Sprintf("the certificate of %s is not trusted (%v); its fingerprint is %s; if you trust it, pass --tls-fingerprint %s (or --tls-ca FILE with its issuer)",
-		e.Host, certCause(e.Err), e.Fingerprint, e.Fingerprint)
+	return fmt.Sprintf("the certificate of %s is not trusted (%v); its fingerprint is %s; if you trust it, pass --tls-fingerprint %s, or run: %s",
+		e.Host, certCause(e.Err), e.Fingerprint, e.Fingerprint, trust)
+}
+
+// describe is the certificate's owner, issuer and validity, for a person
+// deciding whether to trust it.
+func describe(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	return fmt.Sprintf("Subject: %s\nIssuer: %s\nNames: %s\nValid: %s to %s\n",
+		safe.Visible(c.Subject.String()), safe.Visible(c.Issuer.String()), safe.Visible(strings.Join(names, ", ")),
+		c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly))
 }
 
 func (e *UntrustedError) Unwrap() error { return e.Err }
@@ -312,5 +367,61 @@ func (s *Session) SetTLS(arg string) error {
 		}
 	}
 	s.printf("%s\n", s.tlsStatus())
+	return nil
+}
+
+// askTrust offers, at the prompt, to trust a certificate no authority
+// vouches for, and remembers it when the user agrees. It reports whether
+// to connect again. Never in scripts (no confirm asker), never for a
+// certificate that changed.
+func (s *Session) askTrust(err error) bool {
+	var ue *UntrustedError
+	if s.confirm == nil || s.known == nil || !errors.As(err, &ue) || ue.Changed || ue.Cert == nil {
+		return false
+	}
+	s.printf("The certificate of %s is not trusted: %s.\n%sFingerprint: %s\n", ue.HostPort, certCause(ue.Err), describe(ue.Cert), ue.Fingerprint)
+	ans, aerr := s.confirm.Ask(fmt.Sprintf("Trust it, and remember it in %s? [y/N] ", s.known.Path))
+	if aerr != nil || !strings.EqualFold(strings.TrimSpace(ans), "y") && !strings.EqualFold(strings.TrimSpace(ans), "yes") {
+		return false
+	}
+	if err := s.known.Add(ue.HostPort, ue.Fingerprint); err != nil {
+		s.Warnf("%v", err)
+		return false
+	}
+	return true
+}
+
+// Trust connects to host (TLS as the session's options say; explicit
+// when they say off), shows the server's certificate and remembers it as
+// trusted for that host and port: for scripts, which never ask.
+func (s *Session) Trust(ctx context.Context, host, port string) error {
+	if s.known == nil {
+		return errors.New("no file to remember trusted certificates in (no home or state directory)")
+	}
+	if s.opts.TLS.Mode == TLSOff || s.opts.TLS.Mode == TLSAuto {
+		s.opts.TLS.Mode = TLSExplicit
+	}
+	var cert x509.Certificate
+	s.trusting = &cert
+	defer func() { s.trusting = nil }()
+	login := s.opts.AutoLogin
+	s.opts.AutoLogin = false
+	err := s.Open(ctx, host, port)
+	s.opts.AutoLogin = login
+	if err != nil {
+		return err
+	}
+	defer s.Close(ctx)
+	if cert.Raw == nil {
+		return errors.New("the server sent no certificate")
+	}
+	sum := sha256.Sum256(cert.Raw)
+	fp := Fingerprint(sum[:])
+	hostport := net.JoinHostPort(s.host, s.port)
+	s.printf("%s\n%sFingerprint: %s\n", hostport, describe(&cert), fp)
+	if err := s.known.Add(hostport, fp); err != nil {
+		return err
+	}
+	s.printf("Trusted: stored in %s.\n", s.known.Path)
 	return nil
 }
