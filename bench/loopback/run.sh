@@ -20,7 +20,8 @@
 #   PRIME    1: before each run, write and delete as much as it will write (untimed) [1]; 0: not
 #   TW_MAX   before each run, wait until fewer TCP connections are in TIME-WAIT [8000]
 #   BIG_CLIENTS   [gftp tnftp lftp curl]   SMALL_CLIENTS  [gftp curl lftp]
-#   TESTS    which measurements [get-big put-big get-small put-small]
+#   TLS_CLIENTS   [gftp lftp curl] (the big file over FTPS: explicit TLS, data protected)
+#   TESTS    which measurements [get-big put-big get-small put-small get-tls put-tls]
 #   GFTP     a gftp binary [make build; bin/gftp]
 #   PORT     vsftpd's control port [a free one in 20000-28999]; passive: the 1000 ports above it
 #   RESULTS  also write the report (markdown) to this file
@@ -53,7 +54,8 @@ PRIME=${PRIME:-1}
 TW_MAX=${TW_MAX:-8000}
 BIG_CLIENTS=${BIG_CLIENTS:-gftp tnftp lftp curl}
 SMALL_CLIENTS=${SMALL_CLIENTS:-gftp curl lftp}
-TESTS=${TESTS:-get-big put-big get-small put-small}
+TLS_CLIENTS=${TLS_CLIENTS:-gftp lftp curl}
+TESTS=${TESTS:-get-big put-big get-small put-small get-tls put-tls}
 for v in ROUNDS BIG_MIB FILES SIZE PAR TW_MAX; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || lb_die "$v must be a positive number, not '${!v}'"
 done
@@ -62,11 +64,14 @@ done
 for c in $BIG_CLIENTS; do
 	case $c in gftp | tnftp | lftp | curl) ;; *) lb_die "unknown client '$c' in BIG_CLIENTS" ;; esac
 done
+for c in $TLS_CLIENTS; do
+	case $c in gftp | lftp | curl) ;; *) lb_die "unknown client '$c' in TLS_CLIENTS (tnftp has no FTPS)" ;; esac
+done
 for c in $SMALL_CLIENTS; do
 	case $c in gftp | lftp | curl) ;; *) lb_die "unknown client '$c' in SMALL_CLIENTS (tnftp has no parallel mget/mput)" ;; esac
 done
 for t in $TESTS; do
-	case $t in get-big | put-big | get-small | put-small) ;; *) lb_die "unknown test '$t' in TESTS" ;; esac
+	case $t in get-big | put-big | get-small | put-small | get-tls | put-tls) ;; *) lb_die "unknown test '$t' in TESTS" ;; esac
 done
 
 need=(tnftp lftp curl perl go make useradd userdel chpasswd runuser setsid flock ss mount umount split sha256sum awk)
@@ -209,6 +214,13 @@ fi
 # 127.0.0.1. The transfer log (xferlog, vsftpd's format: one line per
 # login and per file, with the session's pid) is what shows the number of
 # connections; the protocol log stays off, as it writes a line per command.
+# FTPS for the -tls runs: a self-signed certificate for 127.0.0.1, which
+# every client is given to trust. TLS is offered, not forced, so the
+# plaintext runs are as before; data connections over TLS must resume the
+# control connection's session (require_ssl_reuse), as vsftpd's default.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$t/key.pem" -out "$t/cert.pem" 2>/dev/null ||
+	lb_die "openssl could not make a certificate"
 cat >"$t/vsftpd.conf" <<EOF
 listen=YES
 listen_ipv6=NO
@@ -241,6 +253,16 @@ xferlog_enable=YES
 xferlog_std_format=NO
 log_ftp_protocol=NO
 vsftpd_log_file=$t/vsftpd.log
+ssl_enable=YES
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+require_ssl_reuse=YES
+rsa_cert_file=$t/cert.pem
+rsa_private_key_file=$t/key.pem
+ssl_ciphers=HIGH
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_tlsv1=NO
 EOF
 chmod 600 "$t/vsftpd.conf"
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
@@ -271,15 +293,24 @@ url=ftp://$user:$pass@127.0.0.1:$port
 # command_of TEST CLIENT sets cmd (the argv) and cmd_in (its stdin).
 command_of() {
 	local lftp=(lftp -u "$user,$pass" -p "$port")
-	local lset='set ftp:passive-mode on; set net:max-retries 1'
+	# lftp takes TLS whenever the server offers it (ftp:ssl-allow), and
+	# vsftpd offers it here: plaintext runs turn that off.
+	local lset='set ftp:passive-mode on; set net:max-retries 1; set ftp:ssl-allow false'
+	local ltls="set ftp:ssl-allow true; set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:ca-file $t/cert.pem"
 	cmd_in=/dev/null
 	case $2:$1 in
+	gftp:get-tls) cmd=("$GFTP" -in --tls explicit --tls-ca "$t/cert.pem" --script "$t/get-big.ftp") ;;
+	gftp:put-tls) cmd=("$GFTP" -in --tls explicit --tls-ca "$t/cert.pem" --script "$t/put-big.ftp") ;;
 	gftp:*) cmd=("$GFTP" -in --script "$t/$1.ftp") ;;
 	tnftp:*) cmd=(tnftp -in) cmd_in=$t/$1.ftp ;;
 	lftp:get-big) cmd=("${lftp[@]}" -e "$lset; get big.bin; quit" 127.0.0.1) ;;
 	lftp:put-big) cmd=("${lftp[@]}" -e "$lset; cd put; put big.bin; quit" 127.0.0.1) ;;
 	lftp:get-small) cmd=("${lftp[@]}" -e "$lset; mget -P $PAR f*; quit" 127.0.0.1) ;;
 	lftp:put-small) cmd=("${lftp[@]}" -e "$lset; cd put; mput -P $PAR f*; quit" 127.0.0.1) ;;
+	lftp:get-tls) cmd=("${lftp[@]}" -e "$lset; $ltls; get big.bin; quit" 127.0.0.1) ;;
+	lftp:put-tls) cmd=("${lftp[@]}" -e "$lset; $ltls; cd put; put big.bin; quit" 127.0.0.1) ;;
+	curl:get-tls) cmd=(curl -sS --ssl-reqd --cacert "$t/cert.pem" -o big.bin "$url/big.bin") ;;
+	curl:put-tls) cmd=(curl -sS --ssl-reqd --cacert "$t/cert.pem" -T big.bin "$url/put/") ;;
 	curl:get-big) cmd=(curl -sS -o big.bin "$url/big.bin") ;;
 	curl:put-big) cmd=(curl -sS -T big.bin "$url/put/") ;;
 	# A URL per file (curl's glob); -Z runs up to --parallel-max at once,
@@ -327,9 +358,9 @@ EOF
 check() {
 	local dir n bad
 	case $1 in
-	*-big)
+	*-big | *-tls)
 		dir=$dl
-		[ "$1" = put-big ] && dir=$root/put
+		[ "${1%%-*}" = put ] && dir=$root/put
 		n=$(find "$dir" -mindepth 1 | wc -l)
 		[ "$n" = 1 ] && [ -f "$dir/big.bin" ] || { echo "files=$n"; return; }
 		[ "$(stat -c %s "$dir/big.bin")" = "$big_bytes" ] || { echo "size=$(stat -c %s "$dir/big.bin")"; return; }
@@ -394,7 +425,7 @@ run_one() {
 	# reporting gave back to its host, which cost a host fault each.
 	if [ "$PRIME" = 1 ]; then
 		local mib=64
-		case $test in *-big) mib=$((BIG_MIB + 64)) ;; esac
+		case $test in *-big | *-tls) mib=$((BIG_MIB + 64)) ;; esac
 		dd if=/dev/zero of="$t/prime" bs=1M count="$mib" status=none
 		rm -f "$t/prime"
 	fi
@@ -433,7 +464,7 @@ for round in $(seq $((1 - WARMUP)) "$ROUNDS"); do
 	t0=$(date +%s)
 	for test in $TESTS; do
 		clients=$BIG_CLIENTS
-		case $test in *-small) clients=$SMALL_CLIENTS ;; esac
+		case $test in *-small) clients=$SMALL_CLIENTS ;; *-tls) clients=$TLS_CLIENTS ;; esac
 		# shellcheck disable=SC2086
 		for client in $(rotate $((round + WARMUP)) $clients); do run_one "$round" "$test" "$client"; done
 	done
@@ -458,7 +489,7 @@ report() {
 		"medians over the rounds. Files on a tmpfs$([ "$PRIME" = 1 ] && echo ", memory primed before each run"); every run checked (exit status, sizes, SHA-256)."
 	echo
 	awk -F '\t' -v big="$big_bytes" -v bigmib="$BIG_MIB" -v files="$FILES" -v size="$SIZE" -v par="$PAR" \
-		-v bigc="$BIG_CLIENTS" -v smallc="$SMALL_CLIENTS" -v tests="$TESTS" '
+		-v bigc="$BIG_CLIENTS" -v smallc="$SMALL_CLIENTS" -v tlsc="$TLS_CLIENTS" -v tests="$TESTS" '
 	function sort(s, a,   n, i, j, x) {
 		n = split(s, a, " ")
 		for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > x + 0; j--) a[j + 1] = a[j]; a[j + 1] = x }
@@ -479,11 +510,14 @@ report() {
 		per[k] = per[k] " " $13 "-" $14
 		seq[k] = seq[k] sprintf(" %.2f", $4)
 	}
-	function bigtable(test, ref, what,   n, c, i, k, m, rm) {
+	function bigtable(test, ref, what, cl,   n, c, i, k, m, rm, r2) {
 		printf "#### %d MiB %s (one file, binary, passive)\n\n", bigmib, what
-		printf "| client | median (s) | min - max (s) | MB/s | best MB/s | CPU user+sys (s) | speed vs %s |\n|---|---:|---:|---:|---:|---:|---:|\n", ref
-		n = split(bigc, c, " ")
-		rm = median(wall[test SUBSEP ref])
+		hdr = ref; if (gsub(/\|/, " and ", hdr)) hdr = "the faster of " hdr
+		printf "| client | median (s) | min - max (s) | MB/s | best MB/s | CPU user+sys (s) | speed vs %s |\n|---|---:|---:|---:|---:|---:|---:|\n", hdr
+		n = split(cl, c, " ")
+		# "lftp|curl": the faster of the two
+		split(ref, refs, "|"); rm = ""
+		for (i = 1; i in refs; i++) { r2 = median(wall[test SUBSEP refs[i]]); if (r2 != "" && (rm == "" || r2 < rm)) rm = r2 }
 		for (i = 1; i <= n; i++) {
 			k = test SUBSEP c[i]
 			if (!(k in nok) && !(k in nbad)) continue
@@ -518,16 +552,18 @@ report() {
 		return l == h ? l : l "-" h
 	}
 	END {
-		if (has(tests, "get-big")) bigtable("get-big", "tnftp", "download (get)")
-		if (has(tests, "put-big")) bigtable("put-big", "lftp", "upload (put)")
+		if (has(tests, "get-big")) bigtable("get-big", "tnftp", "download (get)", bigc)
+		if (has(tests, "put-big")) bigtable("put-big", "lftp", "upload (put)", bigc)
+		if (has(tests, "get-tls")) bigtable("get-tls", "lftp|curl", "download over TLS (explicit, data protected; TLS 1.3)", tlsc)
+		if (has(tests, "put-tls")) bigtable("put-tls", "lftp|curl", "upload over TLS (explicit, data protected; TLS 1.3)", tlsc)
 		if (has(tests, "get-small")) smalltable("get-small", "downloaded (mget)")
 		if (has(tests, "put-small")) smalltable("put-small", "uploaded (mput)")
-		printf "#### Peak RSS (KiB, GNU time %%M; median over the rounds)\n\n| client | get %d MiB | put %d MiB | mget %d files | mput %d files |\n|---|---:|---:|---:|---:|\n", bigmib, bigmib, files, files
+		printf "#### Peak RSS (KiB, GNU time %%M; median over the rounds)\n\n| client | get %d MiB | put %d MiB | mget %d files | mput %d files | get over TLS | put over TLS |\n|---|---:|---:|---:|---:|---:|---:|\n", bigmib, bigmib, files, files
 		n = split("gftp tnftp lftp curl", c, " ")
-		split("get-big put-big get-small put-small", tt, " ")
+		split("get-big put-big get-small put-small get-tls put-tls", tt, " ")
 		for (i = 1; i <= n; i++) {
 			row = "| " c[i]; any = 0
-			for (j = 1; j <= 4; j++) {
+			for (j = 1; j <= 6; j++) {
 				k = tt[j] SUBSEP c[i]
 				m = (k in rss) ? median(rss[k]) : ""
 				if (m != "") any = 1
@@ -540,7 +576,7 @@ report() {
 		printf "Wall time of each timed run in round order (s):\n\n```\n"
 		split(tests, tl, " ")
 		for (j = 1; j in tl; j++) {
-			cl = tl[j] ~ /-big$/ ? bigc : smallc
+			cl = tl[j] ~ /-big$/ ? bigc : tl[j] ~ /-tls$/ ? tlsc : smallc
 			n = split(cl, c, " ")
 			for (i = 1; i <= n; i++) { k = tl[j] SUBSEP c[i]; if (k in seq) printf "%-10s %-6s%s\n", tl[j], c[i], seq[k] }
 		}
@@ -554,7 +590,7 @@ report() {
 	local test c
 	for test in $TESTS; do
 		local cl=$BIG_CLIENTS
-		case $test in *-small) cl=$SMALL_CLIENTS ;; esac
+		case $test in *-small) cl=$SMALL_CLIENTS ;; *-tls) cl=$TLS_CLIENTS ;; esac
 		for c in $cl; do printf '%-10s %-6s %s\n' "$test" "$c" "$(shown "$test" "$c")"; done
 	done
 	for test in $TESTS; do

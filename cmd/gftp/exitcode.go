@@ -27,7 +27,7 @@ const exitCodesHelp = `Exit status:
   1    a command failed on this side (local file, unexpected reply)
   2    usage: bad flags, unknown or ambiguous command, wrong arguments
   3    connection: could not connect, lost, timed out, data connection failed or stalled
-  4    login refused
+  4    login refused, TLS refused, or the certificate not trusted
   5    the server refused a command (4xx or 5xx reply)
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)

@@ -253,3 +253,29 @@ func TestTLSProbe(t *testing.T) {
 		t.Errorf("%d of 4 ways work:\n%s", n, stdout)
 	}
 }
+
+// A bookmark's tls and tls-fingerprint apply to its connection only; a
+// bad value in one is a clear config error.
+func TestTLSBookmark(t *testing.T) {
+	srv := startTLSServer(t, testserver.ExplicitTLS, 0)
+	cfgDir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfgDir)
+	write := func(body string) {
+		os.MkdirAll(filepath.Join(cfgDir, "gftp"), 0o755)
+		if err := os.WriteFile(filepath.Join(cfgDir, "gftp", "config.yaml"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(fmt.Sprintf("hosts:\n  safe: {host: %s, port: %d, tls: explicit, tls-fingerprint: %q}\n", srv.Host(), srv.Port(), srv.fingerprint))
+	code, stdout, stderr := runGftp(t, "open safe\nuser ftpuser secret\nstatus\nclose\n"+login(srv.Server)+"status\n", "-inv")
+	if code != exitLogin || !strings.Contains(stdout, "data connections protected (PROT P)") {
+		t.Errorf("exit %d (want %d: the second open, without the bookmark, is plaintext and refused)\nstdout:\n%s\nstderr:\n%s", code, exitLogin, stdout, stderr)
+	}
+	if n := count(srv.Commands(), "AUTH TLS"); n != 1 {
+		t.Errorf("%d AUTH TLS, want 1: the bookmark's TLS leaked into the next open", n)
+	}
+	write("hosts:\n  bad: {host: h, tls: sometimes}\n")
+	if code, _, stderr := runGftp(t, "", "-in"); code != exitUsage || !strings.Contains(stderr, `hosts.bad: unknown TLS mode "sometimes"`) {
+		t.Errorf("bad tls in a bookmark: exit %d, stderr %q", code, stderr)
+	}
+}
