@@ -125,57 +125,50 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &commands.UsageError{Msg: err.Error()}
 	})
-	probe := &cobra.Command{
-		Use:   "probe [flags] host [port]",
-		Short: "try EPSV, PASV, EPRT and PORT against a server; recommend a mode and firewall rules",
-		Long: "probe logs in (as --user, password from GFTP_PASSWORD or asked on the terminal; without\n" +
-			"--user, as ftp(1) would: asking on the terminal), then opens a data connection in each of\n" +
-			"the four ways with a tiny listing, and prints which work, how long each took, the mode to\n" +
+	// hostCommand is a subcommand taking host [port]: set marks the
+	// config for it, after the flags are resolved.
+	hostCommand := func(use, short, long string, set func(c *cobra.Command, cfg *config)) *cobra.Command {
+		sub := &cobra.Command{
+			Use: use, Short: short, Long: long,
+			Args:          cobra.RangeArgs(1, 2),
+			SilenceUsage:  true,
+			SilenceErrors: true,
+			RunE: func(c *cobra.Command, args []string) error {
+				cfg, err := resolve(v, c.Flags(), stdinTTY)
+				if err != nil {
+					return err
+				}
+				cfg.Host = args[0]
+				if len(args) > 1 {
+					cfg.Port = args[1]
+				}
+				set(c, &cfg)
+				return run(cfg)
+			},
+		}
+		sub.SetFlagErrorFunc(cmd.FlagErrorFunc())
+		cmd.AddCommand(sub)
+		return sub
+	}
+	probe := hostCommand("probe [flags] host [port]",
+		"try EPSV, PASV, EPRT and PORT against a server; recommend a mode and firewall rules",
+		"probe logs in (as --user, password from GFTP_PASSWORD or asked on the terminal; without\n"+
+			"--user, as ftp(1) would: asking on the terminal), then opens a data connection in each of\n"+
+			"the four ways with a tiny listing, and prints which work, how long each took, the mode to\n"+
 			"use and the firewall rules each side needs for it. It exits 3 when none works.",
-		Args:          cobra.RangeArgs(1, 2),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := resolve(v, c.Flags(), stdinTTY)
-			if err != nil {
-				return err
-			}
-			cfg.Probe, cfg.Host = true, args[0]
-			if len(args) > 1 {
-				cfg.Port = args[1]
-			}
+		func(c *cobra.Command, cfg *config) {
+			cfg.Probe = true
 			cfg.User, _ = c.Flags().GetString("user")
-			return run(cfg)
-		},
-	}
+		})
 	probe.Flags().String("user", "", "log in as `NAME`")
-	probe.SetFlagErrorFunc(cmd.FlagErrorFunc())
-	cmd.AddCommand(probe)
-	trust := &cobra.Command{
-		Use:   "trust [flags] host [port]",
-		Short: "show a TLS server's certificate and trust it from now on (for scripts, which never ask)",
-		Long: "trust connects to the server over TLS (--tls implicit for port 990; explicit otherwise),\n" +
-			"prints its certificate's subject, issuer, names, validity and SHA-256 fingerprint, and\n" +
-			"stores the fingerprint for that host and port in the state directory\n" +
-			"($XDG_STATE_HOME/gftp/known_hosts). Later connections accept that certificate, and fail\n" +
+	hostCommand("trust [flags] host [port]",
+		"show a TLS server's certificate and trust it from now on (for scripts, which never ask)",
+		"trust connects to the server over TLS (--tls implicit for port 990; explicit otherwise),\n"+
+			"prints its certificate's subject, issuer, names, validity and SHA-256 fingerprint, and\n"+
+			"stores the fingerprint for that host and port in the state directory\n"+
+			"($XDG_STATE_HOME/gftp/known_hosts). Later connections accept that certificate, and fail\n"+
 			"loudly if it changes. Check the fingerprint with the server's administrator first.",
-		Args:          cobra.RangeArgs(1, 2),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := resolve(v, c.Flags(), stdinTTY)
-			if err != nil {
-				return err
-			}
-			cfg.Trust, cfg.Host = true, args[0]
-			if len(args) > 1 {
-				cfg.Port = args[1]
-			}
-			return run(cfg)
-		},
-	}
-	trust.SetFlagErrorFunc(cmd.FlagErrorFunc())
-	cmd.AddCommand(trust)
+		func(_ *cobra.Command, cfg *config) { cfg.Trust = true })
 	var summary strings.Builder
 	table.WriteSummary(&summary)
 	cmd.SetHelpTemplate(cmd.HelpTemplate() + "\nCommands (at the prompt or in a script; unique prefixes work):\n" +

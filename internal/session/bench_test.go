@@ -29,20 +29,9 @@ func BenchmarkTransfer(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				srv, err := testserver.Start(testserver.Options{Root: root})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer srv.Close()
-				s := New(Config{Options: Options{Mode: mode}, LocalDir: local})
+				s := benchSession(b, root, local, mode)
 				ctx := context.Background()
-				if err := s.Open(ctx, srv.Host(), strconv.Itoa(srv.Port())); err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close(context.Background())
-				if err := s.Login(ctx, testserver.DefaultUser, testserver.DefaultPassword); err != nil {
-					b.Fatal(err)
-				}
+				var err error
 				b.SetBytes(size)
 				b.ResetTimer()
 				for b.Loop() {
@@ -87,20 +76,9 @@ func BenchmarkManySmallFiles(b *testing.B) {
 					}
 				}
 			}
-			srv, err := testserver.Start(testserver.Options{Root: root})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer srv.Close()
-			s := New(Config{Options: Options{Mode: ModePassive}, LocalDir: local})
+			s := benchSession(b, root, local, ModePassive)
 			ctx := context.Background()
-			if err := s.Open(ctx, srv.Host(), strconv.Itoa(srv.Port())); err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close(context.Background())
-			if err := s.Login(ctx, testserver.DefaultUser, testserver.DefaultPassword); err != nil {
-				b.Fatal(err)
-			}
+			var err error
 			b.ResetTimer()
 			for b.Loop() {
 				if op == "mput" {
@@ -115,4 +93,25 @@ func BenchmarkManySmallFiles(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*files), "ns/file")
 		})
 	}
+}
+
+// benchSession is a session logged in to the embedded server serving
+// root, in mode, closed with the benchmark.
+func benchSession(b *testing.B, root, local string, mode Mode) *Session {
+	b.Helper()
+	srv, err := testserver.Start(testserver.Options{Root: root})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	s := New(Config{Options: Options{Mode: mode}, LocalDir: local})
+	ctx := context.Background()
+	if err := s.Open(ctx, srv.Host(), strconv.Itoa(srv.Port())); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close(context.Background()) })
+	if err := s.Login(ctx, testserver.DefaultUser, testserver.DefaultPassword); err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
