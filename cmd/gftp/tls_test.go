@@ -156,9 +156,13 @@ func TestTLSUntrustedCertificate(t *testing.T) {
 // where it does not.
 func TestTLSAuto(t *testing.T) {
 	srv := startTLSServer(t, testserver.ExplicitTLS, 0)
-	code, stdout, stderr := runGftp(t, login(srv.Server)+"status\n", "-inv", "--tls", "auto", "--tls-ca", srv.caFile)
+	someFiles(t, srv.Root(), 3, 10)
+	code, stdout, stderr := runGftp(t, login(srv.Server)+"status\nlcd "+t.TempDir()+"\nmget -P 3 f*\n", "-inv", "--tls", "auto", "--tls-ca", srv.caFile)
 	if code != 0 || !strings.Contains(stdout, "data connections protected") {
 		t.Errorf("auto with a TLS server: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n, m := count(srv.Commands(), "FEAT"), count(srv.Commands(), "AUTH TLS"); m != 3 || n > 2 {
+		t.Errorf("%d FEAT and %d AUTH TLS for three links: only the main link asks whether TLS is offered", n, m)
 	}
 	plain := startServer(t, testserver.Options{})
 	code, stdout, stderr = runGftp(t, login(plain)+"status\n", "-inv", "--tls", "auto")

@@ -266,6 +266,13 @@ func (l *link) secure(ctx context.Context) error {
 	case TLSOff, TLSImplicit:
 		return nil
 	case TLSAuto:
+		if l != s.main && s.main.connected() {
+			// A parallel link follows the main link's finding.
+			if _, ok := s.main.conn.TLS(); !ok {
+				return nil
+			}
+			break
+		}
 		f, err := l.conn.Features(s.own(ctx))
 		if err != nil && l.lost(err) {
 			return &ConnectError{Err: err}
