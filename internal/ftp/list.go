@@ -32,11 +32,14 @@ func (t EntryType) String() string {
 
 // Entry is one line of a directory listing.
 type Entry struct {
-	Name   string
-	Type   EntryType
-	Size   int64     // -1 when unknown
-	Time   time.Time // zero when unknown; always UTC
-	Target string    // symlink target for Unix "name -> target"
+	Name string
+	Type EntryType
+	Size int64     // -1 when unknown
+	Time time.Time // zero when unknown; always UTC
+	// TimeExact: Time is to the second (MLSD's modify fact), not a
+	// LIST date's minute, or day for older files.
+	TimeExact bool
+	Target    string // symlink target for Unix "name -> target"
 }
 
 // ParseListLine parses one line of a LIST reply in Unix "ls -l" form or in
@@ -486,7 +489,7 @@ func mlsdParse(line string) (Entry, string, error) {
 			if !ok {
 				return Entry{}, "", fmt.Errorf("malformed modify fact %q in MLSD line", replyTruncate(value, 40))
 			}
-			e.Time = t
+			e.Time, e.TimeExact = t, true
 		}
 	}
 	if !haveSize && sizd >= 0 && e.Type == EntryDir {

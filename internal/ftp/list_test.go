@@ -290,17 +290,17 @@ var parseMLSDLineCases = []struct {
 	wantErr string
 }{
 	{name: "file", line: "type=file;size=1234;modify=20261124043512; backup 2026.tgz",
-		want: Entry{Name: "backup 2026.tgz", Type: EntryFile, Size: 1234, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 0)}},
+		want: Entry{Name: "backup 2026.tgz", Type: EntryFile, Size: 1234, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 0), TimeExact: true}},
 	{name: "ftpserverlib", line: "Type=file;Size=5;Modify=20261124043500; a.txt\r\n",
-		want: Entry{Name: "a.txt", Type: EntryFile, Size: 5, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 0, 0)}},
+		want: Entry{Name: "a.txt", Type: EntryFile, Size: 5, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 0, 0), TimeExact: true}},
 	{name: "dir with fraction", line: "TYPE=DIR;MODIFY=20261124043512.123; some dir",
-		want: Entry{Name: "some dir", Type: EntryDir, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 123000000)}},
+		want: Entry{Name: "some dir", Type: EntryDir, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 123000000), TimeExact: true}},
 	{name: "long fraction", line: "type=file;modify=20261124043512.1234567891234; f",
-		want: Entry{Name: "f", Type: EntryFile, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 123456789)}},
+		want: Entry{Name: "f", Type: EntryFile, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 123456789), TimeExact: true}},
 	{name: "leap second", line: "type=file;modify=20161231235960; f",
-		want: Entry{Name: "f", Type: EntryFile, Size: -1, Time: listTestMLSDTime(2017, 1, 1, 0, 0, 0, 0)}},
+		want: Entry{Name: "f", Type: EntryFile, Size: -1, Time: listTestMLSDTime(2017, 1, 1, 0, 0, 0, 0), TimeExact: true}},
 	{name: "cdir", line: "type=cdir;modify=20261124043512; /home/ftp",
-		want: Entry{Name: "/home/ftp", Type: EntryDir, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 0)}},
+		want: Entry{Name: "/home/ftp", Type: EntryDir, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 0), TimeExact: true}},
 	{name: "pdir", line: "type=pdir; ..",
 		want: Entry{Name: "..", Type: EntryDir, Size: -1}},
 	{name: "slink", line: "type=OS.unix=slink:/etc/Passwd;size=11; passwd-link",
@@ -383,8 +383,8 @@ func TestParseMLSD(t *testing.T) {
 		"type=dir;modify=20261124043512; sub dir\n"
 	got := ParseMLSD(body)
 	want := []Entry{
-		{Name: "a.txt", Type: EntryFile, Size: 5, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 0, 0)},
-		{Name: "sub dir", Type: EntryDir, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 0)},
+		{Name: "a.txt", Type: EntryFile, Size: 5, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 0, 0), TimeExact: true},
+		{Name: "sub dir", Type: EntryDir, Size: -1, Time: listTestMLSDTime(2026, 11, 24, 4, 35, 12, 0), TimeExact: true},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries %+v, want %d", len(got), got, len(want))

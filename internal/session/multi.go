@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gftp/gftp/internal/safe"
 )
@@ -107,12 +108,14 @@ func (s *Session) Mget(ctx context.Context, n int, patterns []string) (err error
 	n = s.links(n)
 	a := s.openAhead(ctx, n)
 	defer func() { a.finish(err != nil) }()
-	files, err := s.expandAll(ctx, patterns)
+	// The listing's exact times (MLSD) save an MDTM a file.
+	times := map[string]time.Time{}
+	files, err := s.expandAll(ctx, patterns, times)
 	if err != nil {
 		return err
 	}
 	return s.multi(ctx, "mget", files, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
-		return l.get(ctx, t, f, path.Base(f))
+		return l.get(ctx, t, f, path.Base(f), times[f])
 	})
 }
 
@@ -128,7 +131,7 @@ func (s *Session) links(n int) int {
 // Mdelete deletes every remote file matching the patterns, globbed here,
 // one after another.
 func (s *Session) Mdelete(ctx context.Context, patterns []string) error {
-	files, err := s.expandAll(ctx, patterns)
+	files, err := s.expandAll(ctx, patterns, nil)
 	if err != nil {
 		return err
 	}
@@ -137,10 +140,10 @@ func (s *Session) Mdelete(ctx context.Context, patterns []string) error {
 	})
 }
 
-func (s *Session) expandAll(ctx context.Context, patterns []string) ([]string, error) {
+func (s *Session) expandAll(ctx context.Context, patterns []string, times map[string]time.Time) ([]string, error) {
 	var files []string
 	for _, p := range patterns {
-		names, err := s.expandRemote(ctx, p)
+		names, err := s.expandRemote(ctx, p, times)
 		if err != nil {
 			return nil, err
 		}

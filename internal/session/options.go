@@ -35,6 +35,9 @@ type Options struct {
 	Progress bool
 	// Hash prints a # per Hash bytes transferred (tnftp's hash); 0: off.
 	Hash int
+	// Preserve gives downloaded files the server's modification time
+	// (tnftp's preserve): from an MLSD listing when mget has one, else MDTM.
+	Preserve bool
 
 	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
 	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.

@@ -52,7 +52,9 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 // and mdelete don't depend on how (or whether) the server globs NLST. Only
 // files and links match; like a shell, * does not match a leading dot.
 // The listing streams: only the matches are kept.
-func (s *Session) expandRemote(ctx context.Context, pattern string) ([]string, error) {
+// Exact modification times (MLSD) of the matches go into times, when
+// it is not nil.
+func (s *Session) expandRemote(ctx context.Context, pattern string, times map[string]time.Time) ([]string, error) {
 	if !hasGlob(pattern) {
 		return []string{pattern}, nil
 	}
@@ -80,6 +82,9 @@ func (s *Session) expandRemote(ctx context.Context, pattern string) ([]string, e
 			return
 		}
 		names = append(names, dir+name)
+		if times != nil && e.TimeExact {
+			times[dir+name] = e.Time
+		}
 	})
 	if err != nil {
 		return nil, err

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // show prints a reply that the user asked for even when not verbose
@@ -166,6 +169,42 @@ func (s *Session) ToggleDebug(arg string) error {
 }
 
 // ToggleProgress flips or sets the progress bars.
+// TogglePreserve is tnftp's preserve: downloaded files keep the server's
+// modification time.
+func (s *Session) TogglePreserve(arg string) error {
+	return s.setFlag(&s.opts.Preserve, arg, "Preserve modification times: %s.\n")
+}
+
+// Modtime shows a remote file's modification time (MDTM), in UTC, as the
+// server keeps it.
+func (s *Session) Modtime(ctx context.Context, name string) error {
+	t, err := s.main.conn.Mdtm(ctx, name)
+	if err != nil {
+		return s.main.check(err)
+	}
+	s.printf("%s\t%s\n", safe.Visible(name), t.Format("2006-01-02 15:04:05 MST"))
+	return nil
+}
+
+// Newer gets remote only when it is newer than the local file (or there
+// is none), by MDTM against the local file's time, to the second.
+func (s *Session) Newer(ctx context.Context, remote, local string) error {
+	if local == "" {
+		local = path.Base(remote)
+	}
+	if fi, err := os.Stat(s.localPath(local)); err == nil {
+		t, err := s.main.conn.Mdtm(s.Shown(ctx), remote)
+		if err != nil {
+			return fmt.Errorf("newer: cannot tell the remote file's time: %w", s.main.check(err))
+		}
+		if !t.Truncate(time.Second).After(fi.ModTime().Truncate(time.Second)) {
+			s.printf("Local file %q is newer than remote file %q.\n", local, safe.Visible(remote))
+			return nil
+		}
+	}
+	return s.main.get(ctx, s.p, remote, local, time.Time{})
+}
+
 func (s *Session) ToggleProgress(arg string) error {
 	return s.setFlag(&s.opts.Progress, arg, "Progress bar %s.\n")
 }
@@ -244,6 +283,7 @@ func (s *Session) Status() error {
 	m := s.mode()
 	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(m != ModeActive), onOff(m == ModeAuto))
 	s.printf("EPSV/EPRT: %s.\n", onOff(s.opts.EPSV))
+	s.printf("Preserve modification times: %s.\n", onOff(s.opts.Preserve))
 	s.printf("%s\n", s.tlsStatus())
 	o := s.engineOptions()
 	if o.ActivePortLow > 0 {

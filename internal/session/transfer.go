@@ -73,11 +73,13 @@ func (l *link) startFile(ctx context.Context, t transcript, verb, local, remote,
 // download never clobbers an existing local file. A transient failure is
 // retried, resuming where the data stopped when the server has REST STREAM.
 func (s *Session) Get(ctx context.Context, remote, local string) error {
-	return s.main.get(ctx, s.p, remote, local)
+	return s.main.get(ctx, s.p, remote, local, time.Time{})
 }
 
-// get is Get on link l, its transcript lines going to t.
-func (l *link) get(ctx context.Context, t transcript, remote, local string) error {
+// get is Get on link l, its transcript lines going to t. mtime is the
+// remote file's modification time when a listing told it exactly (zero:
+// unknown).
+func (l *link) get(ctx context.Context, t transcript, remote, local string, mtime time.Time) error {
 	s := l.s
 	if local == "" {
 		if local = path.Base(remote); !localName(local) {
@@ -137,7 +139,31 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string) erro
 		return fmt.Errorf("save local file: %w", err)
 	}
 	s.stats(t, n, "received", remote, start)
+	l.keepTime(ctx, lp, remote, mtime)
 	return nil
+}
+
+// keepTime gives a downloaded file the server's modification time, when
+// preserve is on: mtime if known, else MDTM where the server has it. A
+// server that cannot tell leaves the file with today's time, silently, as
+// tnftp does; a local failure is a warning, the file being there.
+func (l *link) keepTime(ctx context.Context, local, remote string, mtime time.Time) {
+	if !l.s.opts.Preserve {
+		return
+	}
+	if mtime.IsZero() {
+		f, err := l.features(ctx)
+		if _, ok := f["MDTM"]; err != nil || !ok {
+			return
+		}
+		if mtime, err = l.conn.Mdtm(l.s.own(ctx), remote); err != nil {
+			l.check(err)
+			return
+		}
+	}
+	if err := os.Chtimes(local, time.Time{}, mtime); err != nil {
+		l.s.Warnf("%s: the server's time not kept: %v", local, err)
+	}
 }
 
 // retrieveOnce runs one RETR (from offset) into f, and returns the bytes

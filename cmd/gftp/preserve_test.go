@@ -1,0 +1,119 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// Downloaded files keep the server's modification time (tnftp's
+// preserve): get asks MDTM; mget takes the time from its MLSD listing, with
+// no MDTM a file; preserve off (or --preserve=false) leaves today's time.
+func TestPreserveTimes(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	when := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, n := range []string{"a.txt", "b.txt", "c.txt"} {
+		p := filepath.Join(srv.Root(), n)
+		if err := os.WriteFile(p, []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mtime := func(dir, name string) time.Time {
+		t.Helper()
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime().UTC()
+	}
+
+	down := t.TempDir()
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nget a.txt\nmodtime a.txt\nstatus\n", "-inv")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if got := mtime(down, "a.txt"); !got.Equal(when) {
+		t.Errorf("get: the local file's time is %s, want the server's %s", got, when)
+	}
+	if !strings.Contains(stdout, "a.txt\t2020-05-06 07:08:09 UTC\n") || !strings.Contains(stdout, "Preserve modification times: on.") {
+		t.Errorf("modtime or status:\n%s", stdout)
+	}
+
+	mdtmBefore := count(srv.Commands(), "MDTM .*")
+	down2 := t.TempDir()
+	if code, _, stderr := runGftp(t, login(srv)+"lcd "+down2+"\nmget *.txt\n", "-in"); code != 0 {
+		t.Fatalf("mget: exit %d; stderr:\n%s", code, stderr)
+	}
+	for _, n := range []string{"a.txt", "b.txt", "c.txt"} {
+		if got := mtime(down2, n); !got.Equal(when) {
+			t.Errorf("mget %s: time %s, want %s", n, got, when)
+		}
+	}
+	if n := count(srv.Commands(), "MDTM .*") - mdtmBefore; n != 0 {
+		t.Errorf("mget sent %d MDTM; its MLSD listing has the times", n)
+	}
+
+	for _, off := range [][]string{{"-in", "--preserve=false"}, {"-in"}} {
+		down3 := t.TempDir()
+		script := login(srv) + "lcd " + down3 + "\nget b.txt\n"
+		if len(off) == 1 {
+			script = login(srv) + "preserve off\nlcd " + down3 + "\nget b.txt\n"
+		}
+		if code, _, stderr := runGftp(t, script, off...); code != 0 {
+			t.Fatalf("%v: exit %d; stderr:\n%s", off, code, stderr)
+		}
+		if got := mtime(down3, "b.txt"); time.Since(got) > time.Hour {
+			t.Errorf("%v: the time was kept (%s), preserve is off", off, got)
+		}
+	}
+}
+
+// A server without MDTM: the download works and keeps today's time,
+// with no error.
+func TestPreserveWithoutMDTM(t *testing.T) {
+	srv := startServer(t, testserver.Options{Refuse: []string{"MDTM"}})
+	os.WriteFile(filepath.Join(srv.Root(), "a.txt"), []byte("a"), 0o644)
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\nget a.txt\n", "-in")
+	if code != 0 || stderr != "" {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(down, "a.txt")); err != nil {
+		t.Error(err)
+	}
+}
+
+// newer gets the remote file only when it is newer than the local one.
+func TestNewer(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	remote := filepath.Join(srv.Root(), "r.txt")
+	os.WriteFile(remote, []byte("remote"), 0o644)
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	os.Chtimes(remote, old, old)
+	down := t.TempDir()
+	local := filepath.Join(down, "r.txt")
+	os.WriteFile(local, []byte("local, newer"), 0o644)
+
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nnewer r.txt\n", "-inv")
+	if code != 0 || !strings.Contains(stdout, `Local file "r.txt" is newer than remote file "r.txt".`) {
+		t.Errorf("local newer: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if b, _ := os.ReadFile(local); string(b) != "local, newer" || count(srv.Commands(), "RETR .*") != 0 {
+		t.Errorf("the newer local file was replaced (%q)", b)
+	}
+
+	os.Chtimes(local, old.Add(-time.Hour), old.Add(-time.Hour))
+	if code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\nnewer r.txt\n", "-in"); code != 0 {
+		t.Fatalf("remote newer: exit %d; stderr:\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(local); string(b) != "remote" {
+		t.Errorf("newer did not get the newer remote file: %q", b)
+	}
+}
