@@ -117,3 +117,37 @@ func TestNewer(t *testing.T) {
 		t.Errorf("newer did not get the newer remote file: %q", b)
 	}
 }
+
+// mkdir -p makes the missing parents, and succeeds when the directory is
+// already there; rm is delete, as ftp(1) users expect.
+func TestMkdirParentsAndRm(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	os.MkdirAll(filepath.Join(srv.Root(), "a"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "victim"), []byte("x"), 0o644)
+	code, _, stderr := runGftp(t, login(srv)+"mkdir -p a/b/c\nmkdir -p a/b/c\nmkdir -p /x/y\nrm victim\n", "-in")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	for _, d := range []string{"a/b/c", "x/y"} {
+		if fi, err := os.Stat(filepath.Join(srv.Root(), d)); err != nil || !fi.IsDir() {
+			t.Errorf("%s: %v", d, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(srv.Root(), "victim")); !os.IsNotExist(err) {
+		t.Errorf("rm did not delete: %v", err)
+	}
+	// A file in the way is a failure, not an "exists".
+	code, _, stderr = runGftp(t, login(srv)+"mkdir -p a/b/c/victim2/d\n", "-in")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	os.WriteFile(filepath.Join(srv.Root(), "file"), []byte("x"), 0o644)
+	code, _, stderr = runGftp(t, login(srv)+"mkdir -p file\n", "-in")
+	if code != exitRefused {
+		t.Errorf("mkdir -p over a file: exit %d, want %d; stderr:\n%s", code, exitRefused, stderr)
+	}
+	code, _, stderr = runGftp(t, login(srv)+"mkdir a b\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "usage: mkdir [-p] directory-name") {
+		t.Errorf("mkdir a b: exit %d; stderr:\n%s", code, stderr)
+	}
+}

@@ -84,15 +84,15 @@ func Default() *Table {
 				n, files, _ := parallelArg(a)
 				return s.Mput(ctx, n, files)
 			}},
-		{Name: "delete", Usage: "remote-file", Help: "delete remote file",
+		{Name: "delete", Aliases: []string{"rm"}, Usage: "remote-file", Help: "delete remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Delete(ctx, a[0]) }},
 		{Name: "mdelete", Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mdelete(ctx, a) }},
-		{Name: "mkdir", Usage: "directory-name", Help: "make directory on the remote machine",
-			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mkdir(ctx, a[0]) }},
+		{Name: "mkdir", Usage: "[-p] directory-name", Help: "make directory on the remote machine (-p: and its missing parents)",
+			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
+			Run: runMkdir},
 		{Name: "rmdir", Usage: "directory-name", Help: "remove directory on the remote machine",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rmdir(ctx, a[0]) }},
@@ -191,4 +191,15 @@ func checkParallel(a []string) error {
 		err = usageErrorf("no files named")
 	}
 	return err
+}
+
+// runMkdir is mkdir, and mkdir -p (a directory named "-p" is ./-p).
+func runMkdir(ctx context.Context, s *session.Session, a []string) error {
+	switch {
+	case len(a) == 1:
+		return s.Mkdir(ctx, a[0])
+	case a[0] == "-p":
+		return s.MkdirAll(ctx, a[1])
+	}
+	return &UsageError{Msg: "usage: mkdir [-p] directory-name"}
 }

@@ -157,7 +157,7 @@ func TestCheck(t *testing.T) {
 		{"mget a b c d e f g h", "mget", ""},
 		{"quote", "quote", "usage: quote command [arguments...]"},
 		{"bye now", "bye", "usage: bye"},
-		{"mkd", "mkdir", "usage: mkdir directory-name"},
+		{"mkd", "mkdir", "usage: mkdir [-p] directory-name"},
 		{"cd", "cd", "usage: cd remote-directory"},
 		{"m x", "", `ambiguous command "m" (could be mdelete, mget, mkdir, modtime, mput)`},
 		{"nope", "", `unknown command "nope" (try: help)`},

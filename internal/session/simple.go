@@ -95,6 +95,50 @@ func (s *Session) Mkdir(ctx context.Context, name string) error {
 }
 
 // Rmdir removes a remote directory.
+// MkdirAll makes dir and the parents it lacks (mkdir -p): an MKD for each
+// part in turn, where a refusal before the last is taken for "exists" (a
+// missing parent fails the next one anyway). When the last is refused,
+// a CWD there and back tells whether it exists, which is success, as for
+// mkdir -p.
+func (s *Session) MkdirAll(ctx context.Context, dir string) error {
+	l := s.main
+	parts := strings.Split(strings.Trim(dir, "/"), "/")
+	prefix := ""
+	if strings.HasPrefix(dir, "/") {
+		prefix = "/"
+	}
+	for i, p := range parts {
+		if p == "" {
+			continue
+		}
+		prefix = path.Join(prefix, p)
+		err := l.conn.Mkdir(ctx, prefix)
+		if err == nil {
+			continue
+		}
+		if l.lost(err) {
+			return l.check(err)
+		}
+		if i == len(parts)-1 && !l.isDir(ctx, prefix) {
+			return l.check(err)
+		}
+	}
+	return nil
+}
+
+// isDir reports whether dir is a directory the server lets us enter,
+// and returns to where the link was.
+func (l *link) isDir(ctx context.Context, dir string) bool {
+	here, err := l.conn.Pwd(l.s.own(ctx))
+	if err != nil || l.conn.Cwd(l.s.own(ctx), dir) != nil {
+		return false
+	}
+	if err := l.conn.Cwd(l.s.own(ctx), here); err != nil {
+		l.check(err)
+	}
+	return true
+}
+
 func (s *Session) Rmdir(ctx context.Context, name string) error {
 	return s.main.check(s.main.conn.Rmdir(ctx, name))
 }
