@@ -108,6 +108,34 @@ func (c *cell) run(t *testing.T) {
 	t.Run("listing", c.listing)
 	t.Run("dirs", c.dirs)
 	t.Run("syst", c.syst)
+	t.Run("times", c.times)
+}
+
+// times checks that downloads keep the server's modification time:
+// get through MDTM, mget through its MLSD listing (or MDTM, for a server
+// without MLSD), to the second.
+func (c *cell) times(t *testing.T) {
+	c.serverDir(t, "tm")
+	when := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	for _, n := range []string{"one.txt", "two.txt"} {
+		writeFile(t, c.path("tm/"+n), randomBytes(100))
+		if err := os.Chtimes(c.path("tm/"+n), when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := t.TempDir()
+	r := c.gftp(t, local, "cd tm\nget one.txt got.txt\nmget *.txt\nmodtime one.txt\n")
+	r.ok(t, true)
+	r.stdoutHas(t, `^one\.txt\t2021-03-04 05:06:07 UTC$`)
+	for _, n := range []string{"got.txt", "one.txt", "two.txt"} {
+		fi, err := os.Stat(filepath.Join(local, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.ModTime().UTC(); !got.Equal(when) {
+			r.fail(t, "%s has time %s, want the server's %s", n, got, when)
+		}
+	}
 }
 
 // backup is the README's nightly heredoc: mput the new backups, then delete
