@@ -66,9 +66,10 @@ func Default() *Table {
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
 		{Name: "nlist", ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list names of files in remote path",
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("NLST")},
-		{Name: "get", ReadOnly: true, Aliases: []string{"recv"}, Usage: "remote-file [local-file]", Help: "receive file",
-			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Get(ctx, a[0], arg(a, 1)) }},
+		{Name: "get", ReadOnly: true, Aliases: []string{"recv"}, Usage: "remote-file [local-file] | -r [-P N] remote-dir [local-dir]",
+			Help:    "receive file (-r: a directory and all below it)",
+			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Check: checkGet,
+			Run: runGet},
 		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file]", Help: "send one file",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Put(ctx, a[0], arg(a, 1)) }},
@@ -202,4 +203,36 @@ func runMkdir(ctx context.Context, s *session.Session, a []string) error {
 		return s.MkdirAll(ctx, a[1])
 	}
 	return &UsageError{Msg: "usage: mkdir [-p] directory-name"}
+}
+
+// getArgs reads get's arguments: remote [local], or -r [-P N] dir [local].
+func getArgs(a []string) (recursive bool, n int, rest []string, err error) {
+	if len(a) > 0 && a[0] == "-r" {
+		recursive = true
+		if n, rest, err = parallelArg(a[1:]); err != nil {
+			return
+		}
+	} else {
+		rest = a
+	}
+	if len(rest) < 1 || len(rest) > 2 {
+		err = usageErrorf("wrong number of arguments")
+	}
+	return
+}
+
+func checkGet(a []string) error {
+	_, _, _, err := getArgs(a)
+	return err
+}
+
+func runGet(ctx context.Context, s *session.Session, a []string) error {
+	recursive, n, rest, err := getArgs(a)
+	switch {
+	case err != nil:
+		return err
+	case recursive:
+		return s.GetTree(ctx, n, rest[0], arg(rest, 1))
+	}
+	return s.Get(ctx, rest[0], arg(rest, 1))
 }

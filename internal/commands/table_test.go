@@ -141,11 +141,15 @@ func TestCheck(t *testing.T) {
 	}{
 		{"pwd", "pwd", ""},
 		{"pwd x", "pwd", "usage: pwd"},
-		{"get", "get", "usage: get remote-file [local-file]"},
+		{"get", "get", "usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir]"},
 		{"get a", "get", ""},
 		{"get a b", "get", ""},
-		{"get a b c", "get", "usage: get remote-file [local-file]"},
-		{"recv a b c", "get", "usage: get remote-file [local-file]"},
+		{"get a b c", "get", "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"recv a b c", "get", "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"get -r", "get", "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"get -r d", "get", ""},
+		{"get -r -P 3 d l", "get", ""},
+		{"get -r -P x d", "get", "-P x: want a number of connections from 1 to 32 (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
 		{"rename a", "rename", "usage: rename from-name to-name"},
 		{"rename a b", "rename", ""},
 		{"rename a b c", "rename", "usage: rename from-name to-name"},
@@ -469,7 +473,7 @@ func TestHelp(t *testing.T) {
 	if err := tab.Exec(ctx, s, []string{"?", "recv"}); err != nil {
 		t.Fatalf("? recv: %v", err)
 	}
-	want := "get             receive file\nusage: get remote-file [local-file]\naliases: recv\n"
+	want := "get             receive file (-r: a directory and all below it)\nusage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir]\naliases: recv\n"
 	if out.String() != want {
 		t.Errorf("? recv printed %q, want %q", out.String(), want)
 	}

@@ -109,6 +109,33 @@ func (c *cell) run(t *testing.T) {
 	t.Run("dirs", c.dirs)
 	t.Run("syst", c.syst)
 	t.Run("times", c.times)
+	t.Run("tree", c.tree)
+}
+
+// tree checks get -r against the server's own listings (MLSD with its
+// cdir and pdir entries, or LIST): subdirectories, a space, non-ASCII,
+// an empty directory.
+func (c *cell) tree(t *testing.T) {
+	c.serverDir(t, "tr")
+	files := map[string][]byte{
+		"tr/top.bin":                  randomBytes(3000),
+		"tr/sub dir/mid.bin":          randomBytes(2000),
+		"tr/sub dir/deeper/ü low.bin": randomBytes(1000),
+	}
+	for rel, data := range files {
+		c.serverDir(t, path.Dir(rel))
+		writeFile(t, c.path(rel), data)
+	}
+	c.serverDir(t, "tr/empty")
+	local := t.TempDir()
+	r := c.gftp(t, local, "get -r tr got\n")
+	r.ok(t, true)
+	for rel, data := range files {
+		wantFile(t, filepath.Join(local, "got", filepath.FromSlash(strings.TrimPrefix(rel, "tr/"))), data)
+	}
+	if fi, err := os.Stat(filepath.Join(local, "got", "empty")); err != nil || !fi.IsDir() {
+		r.fail(t, "the empty directory was not made: %v", err)
+	}
 }
 
 // times checks that downloads keep the server's modification time:

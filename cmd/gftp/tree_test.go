@@ -1,0 +1,113 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// get -r downloads a tree: subdirectories, names with spaces and
+// non-ASCII, an empty directory; every file whole and with the server's
+// time; serially and over three links.
+func TestGetTree(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	when := time.Date(2022, 2, 3, 4, 5, 6, 0, time.UTC)
+	files := map[string]string{
+		"tree/a.txt":                 "a",
+		"tree/sub dir/b.txt":         "bb",
+		"tree/sub dir/deep/c.txt":    "ccc",
+		"tree/résumé 日本.txt":         "dddd",
+		"tree/sub dir/deep/-dash.gz": "eeeee",
+	}
+	for rel, body := range files {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, when, when)
+	}
+	os.MkdirAll(filepath.Join(srv.Root(), "tree", "empty"), 0o755)
+
+	for _, args := range []string{"-r tree", "-r -P 3 tree copy"} {
+		t.Run(args, func(t *testing.T) {
+			down := t.TempDir()
+			code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\nget "+args+"\n", "-in")
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+			}
+			top := "tree"
+			if strings.HasSuffix(args, "copy") {
+				top = "copy"
+			}
+			for rel, body := range files {
+				p := filepath.Join(down, top, filepath.FromSlash(strings.TrimPrefix(rel, "tree/")))
+				b, err := os.ReadFile(p)
+				if err != nil || string(b) != body {
+					t.Errorf("%s: %q, %v", rel, b, err)
+					continue
+				}
+				if fi, _ := os.Stat(p); !fi.ModTime().UTC().Equal(when) {
+					t.Errorf("%s: time %s, want %s", rel, fi.ModTime().UTC(), when)
+				}
+			}
+			if fi, err := os.Stat(filepath.Join(down, top, "empty")); err != nil || !fi.IsDir() {
+				t.Errorf("the empty directory: %v", err)
+			}
+		})
+	}
+	if n := count(srv.Commands(), "USER ftpuser"); n != 4 {
+		t.Errorf("%d logins, want 4 (one, then one and two more for -P 3)", n)
+	}
+}
+
+// A hostile listing cannot make get -r write outside the local root:
+// ".", "..", "a/.." and "/" are skipped with a warning, symbolic links are
+// not followed, and bad arguments are usage errors.
+func TestGetTreeHostileNames(t *testing.T) {
+	listing := func(w io.Writer) error {
+		for _, l := range []string{
+			"drwxr-xr-x   2 ftp ftp  0 Jan 01 12:00 ..",
+			"drwxr-xr-x   2 ftp ftp  0 Jan 01 12:00 a/..",
+			"-rw-r--r--   1 ftp ftp  5 Jan 01 12:00 ../evil",
+			"lrwxrwxrwx   1 ftp ftp  4 Jan 01 12:00 etc -> /etc",
+			"-rw-r--r--   1 ftp ftp  5 Jan 01 12:00 f",
+		} {
+			if _, err := w.Write([]byte(l + "\r\n")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	h := startHostile(t, testserver.HostileOptions{Files: map[string][]byte{"d/f": []byte("fffff")}, Listing: listing})
+	base := t.TempDir()
+	down := filepath.Join(base, "a", "b")
+	os.MkdirAll(down, 0o755)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nget -r d\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(down, "d", "f")); err != nil || string(b) != "fffff" {
+		t.Errorf("d/f: %q, %v", b, err)
+	}
+	for _, want := range []string{`skipping "a/.."`, `skipping "../evil"`, "skipping the symbolic link d/etc"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("no %q in stderr:\n%s", want, stderr)
+		}
+	}
+	filepath.Walk(base, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !strings.HasPrefix(p, down) && p != base && p != filepath.Join(base, "a") {
+			t.Errorf("%s was created outside the local root", p)
+		}
+		return nil
+	})
+	code, _, stderr = runGftp(t, "user u p\nget -r\n", hostileArgs(h, "-in")...)
+	if code != exitUsage || !strings.Contains(stderr, "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])") {
+		t.Errorf("get -r without a directory: exit %d; stderr:\n%s", code, stderr)
+	}
+}

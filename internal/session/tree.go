@@ -1,0 +1,108 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/gftp/gftp/internal/ftp"
+)
+
+// Trees: get -r downloads a remote directory with everything below it.
+// The walk lists each directory once (MLSD where the server has it, else
+// LIST), makes the local directories, and then moves the files as mget
+// does: serially or over several links, failures reported and counted.
+
+// maxTreeDepth bounds a walk, against a server whose listings never end
+// (a directory that contains itself under another name).
+const maxTreeDepth = 1000
+
+// treeFile is one file of a walked tree.
+type treeFile struct {
+	local string    // where it goes, below the local root
+	mtime time.Time // exact (MLSD), or zero
+}
+
+// GetTree downloads the remote directory dir into local (default: its
+// base name, in the local directory), over n links (0: --parallel).
+// Names that could leave the local root are skipped with a warning, and
+// so are symbolic links: a link in a listing may point anywhere, and is
+// not followed out of the tree.
+func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err error) {
+	if local == "" {
+		if local = path.Base(path.Clean(dir)); !localName(local) {
+			return fmt.Errorf("%q cannot name a local directory; give the local name: get -r %s LOCAL", local, dir)
+		}
+	}
+	n = s.links(n)
+	a := s.openAhead(ctx, n)
+	defer func() { a.finish(err != nil) }()
+	files := map[string]treeFile{}
+	var order []string
+	if err := s.walkRemote(ctx, dir, local, 0, files, &order); err != nil {
+		return err
+	}
+	if len(order) == 0 {
+		return nil // only directories: made
+	}
+	return s.multi(ctx, "get", order, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
+		tf := files[f]
+		return l.get(ctx, t, f, tf.local, tf.mtime)
+	})
+}
+
+// walkRemote lists dir, makes its local counterpart (local, as the user
+// wrote it: relative to the local directory or absolute), and adds its
+// files to files (by remote path, in order) and its directories' files,
+// below.
+func (s *Session) walkRemote(ctx context.Context, dir, local string, depth int, files map[string]treeFile, order *[]string) error {
+	if depth > maxTreeDepth {
+		return fmt.Errorf("get -r: %s is more than %d directories deep", dir, maxTreeDepth)
+	}
+	if err := os.MkdirAll(s.localPath(local), 0o755); err != nil {
+		return fmt.Errorf("local directory: %w", err)
+	}
+	var subdirs []string
+	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
+		// The name as listed: one with a separator in it ("../x",
+		// "a/.."), or MLSD's cdir with its full path, is not an entry
+		// of this directory.
+		name := e.Name
+		if name == "." || name == ".." {
+			return
+		}
+		if !localName(name) {
+			s.Warnf("skipping %q from the listing of %s: not a name a local file can have", e.Name, dir)
+			return
+		}
+		remote := path.Join(dir, name)
+		switch e.Type {
+		case ftp.EntryDir:
+			subdirs = append(subdirs, name)
+		case ftp.EntryFile:
+			files[remote] = treeFile{local: filepath.Join(local, name), mtime: exactTime(e)}
+			*order = append(*order, remote)
+		case ftp.EntryLink:
+			s.Warnf("skipping the symbolic link %s: links are not followed", remote)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range subdirs {
+		if err := s.walkRemote(ctx, path.Join(dir, d), filepath.Join(local, d), depth+1, files, order); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exactTime(e ftp.Entry) time.Time {
+	if e.TimeExact {
+		return e.Time
+	}
+	return time.Time{}
+}
