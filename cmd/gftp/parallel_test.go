@@ -159,8 +159,11 @@ func TestParallelServerLimit(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	sameFiles(t, down, files)
-	if n := strings.Count(stderr, "going on with fewer"); n != 2 {
-		t.Errorf("%d warnings about fewer links, want 2; stderr:\n%s", n, stderr)
+	// Two, one for each refused link; one when, on a loaded machine, the
+	// last link's open starts only after another link has finished and
+	// gone back to the pool, and takes that one.
+	if n := strings.Count(stderr, "going on with fewer"); n < 1 || n > 2 {
+		t.Errorf("%d warnings about fewer links, want 2 (or 1); stderr:\n%s", n, stderr)
 	}
 	if !strings.Contains(stderr, "421 Too many connections") {
 		t.Errorf("the warning does not give the server's reason:\n%s", stderr)
