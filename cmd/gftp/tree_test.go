@@ -111,3 +111,57 @@ func TestGetTreeHostileNames(t *testing.T) {
 		t.Errorf("get -r without a directory: exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// put -r uploads a tree: directories first (existing ones are fine, so a
+// second run works), files as mput moves them, sizes checked with one
+// listing per directory; a symbolic link is not followed.
+func TestPutTree(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	up := t.TempDir()
+	files := map[string]string{
+		"tree/a.txt":              "a",
+		"tree/sub dir/b.txt":      "bb",
+		"tree/sub dir/deep/c.txt": "ccc",
+		"tree/résumé 日本.txt":      "dddd",
+	}
+	for rel, body := range files {
+		p := filepath.Join(up, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	os.MkdirAll(filepath.Join(up, "tree", "empty"), 0o755)
+	outside := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(outside, []byte("not to be sent"), 0o600)
+	if err := os.Symlink(outside, filepath.Join(up, "tree", "link")); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, args := range []string{"-r tree", "-r tree", "-r -P 3 tree copy"} {
+		code, _, stderr := runGftp(t, login(srv)+"lcd "+up+"\nput "+args+"\n", "-in")
+		if code != 0 {
+			t.Fatalf("put %s (run %d): exit %d; stderr:\n%s", args, i+1, code, stderr)
+		}
+		if !strings.Contains(stderr, "skipping the symbolic link tree/link: links are not followed") {
+			t.Errorf("put %s: no warning about the link; stderr:\n%s", args, stderr)
+		}
+		top := "tree"
+		if strings.HasSuffix(args, "copy") {
+			top = "copy"
+		}
+		for rel, body := range files {
+			p := filepath.Join(srv.Root(), top, filepath.FromSlash(strings.TrimPrefix(rel, "tree/")))
+			if b, err := os.ReadFile(p); err != nil || string(b) != body {
+				t.Errorf("put %s: %s on the server: %q, %v", args, rel, b, err)
+			}
+		}
+		if fi, err := os.Stat(filepath.Join(srv.Root(), top, "empty")); err != nil || !fi.IsDir() {
+			t.Errorf("put %s: the empty directory: %v", args, err)
+		}
+		if _, err := os.Lstat(filepath.Join(srv.Root(), top, "link")); !os.IsNotExist(err) {
+			t.Errorf("put %s: the link was sent: %v", args, err)
+		}
+	}
+	if n := count(srv.Commands(), "SIZE .*"); n != 0 {
+		t.Errorf("%d SIZE: the sizes are checked with one listing per directory", n)
+	}
+}

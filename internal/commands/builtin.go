@@ -70,9 +70,10 @@ func Default() *Table {
 			Help:    "receive file (-r: a directory and all below it)",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Check: checkGet,
 			Run: runGet},
-		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file]", Help: "send one file",
-			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Put(ctx, a[0], arg(a, 1)) }},
+		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file] | -r [-P N] local-dir [remote-dir]",
+			Help:    "send one file (-r: a directory and all below it)",
+			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote}, Check: checkGet,
+			Run: runPut},
 		{Name: "mget", ReadOnly: true, Usage: "[-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -P N: over N connections at once)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkParallel,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
@@ -205,7 +206,8 @@ func runMkdir(ctx context.Context, s *session.Session, a []string) error {
 	return &UsageError{Msg: "usage: mkdir [-p] directory-name"}
 }
 
-// getArgs reads get's arguments: remote [local], or -r [-P N] dir [local].
+// getArgs reads get's and put's arguments: a file and its other name, or
+// -r [-P N], a directory and its other name.
 func getArgs(a []string) (recursive bool, n int, rest []string, err error) {
 	if len(a) > 0 && a[0] == "-r" {
 		recursive = true
@@ -219,6 +221,17 @@ func getArgs(a []string) (recursive bool, n int, rest []string, err error) {
 		err = usageErrorf("wrong number of arguments")
 	}
 	return
+}
+
+func runPut(ctx context.Context, s *session.Session, a []string) error {
+	recursive, n, rest, err := getArgs(a)
+	switch {
+	case err != nil:
+		return err
+	case recursive:
+		return s.PutTree(ctx, n, rest[0], arg(rest, 1))
+	}
+	return s.Put(ctx, rest[0], arg(rest, 1))
 }
 
 func checkGet(a []string) error {

@@ -113,8 +113,8 @@ func (c *cell) run(t *testing.T) {
 }
 
 // tree checks get -r against the server's own listings (MLSD with its
-// cdir and pdir entries, or LIST): subdirectories, a space, non-ASCII,
-// an empty directory.
+// cdir and pdir entries, or LIST), and put -r of what came: subdirectories,
+// a space, non-ASCII, an empty directory.
 func (c *cell) tree(t *testing.T) {
 	c.serverDir(t, "tr")
 	files := map[string][]byte{
@@ -135,6 +135,15 @@ func (c *cell) tree(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(local, "got", "empty")); err != nil || !fi.IsDir() {
 		r.fail(t, "the empty directory was not made: %v", err)
+	}
+	// And back up, with put -r, beside it.
+	r = c.gftp(t, local, "put -r got back\n")
+	r.ok(t, true)
+	for rel, data := range files {
+		c.wantServerFile(t, "back/"+strings.TrimPrefix(rel, "tr/"), data)
+	}
+	if fi, err := os.Stat(c.path("back/empty")); err != nil || !fi.IsDir() {
+		r.fail(t, "put -r did not make the empty directory: %v", err)
 	}
 }
 

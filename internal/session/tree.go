@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -105,4 +106,89 @@ func exactTime(e ftp.Entry) time.Time {
 		return e.Time
 	}
 	return time.Time{}
+}
+
+// PutTree uploads the local directory dir into remote (default: its base
+// name, in the remote directory), over n links (0: --parallel): the
+// remote directories first, parents before children (one that exists
+// already is fine), then the files as mput moves them, their sizes
+// checked with one listing per directory at the end. Symbolic links are
+// not followed, and what is neither a file nor a directory is skipped,
+// each with a warning.
+func (s *Session) PutTree(ctx context.Context, n int, dir, remote string) error {
+	root := s.localPath(dir)
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = fmt.Errorf("not a directory")
+		}
+		return fmt.Errorf("put -r %s: %w", dir, err)
+	}
+	if remote == "" {
+		remote = filepath.Base(filepath.Clean(root))
+	}
+	var dirs []string
+	var locals []string // local paths, as put takes them
+	remotes := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("local directory: %w", err)
+		}
+		rel, rerr := filepath.Rel(root, p)
+		if rerr != nil {
+			return rerr
+		}
+		if strings.Count(rel, string(filepath.Separator)) >= maxTreeDepth {
+			return fmt.Errorf("put -r: %s is more than %d directories deep", p, maxTreeDepth)
+		}
+		rp := path.Join(remote, filepath.ToSlash(rel))
+		lp := filepath.Join(dir, rel) // as the user wrote dir: relative stays relative
+		switch {
+		case d.IsDir():
+			dirs = append(dirs, rp)
+		case d.Type().IsRegular():
+			locals = append(locals, lp)
+			remotes[lp] = rp
+		case d.Type()&os.ModeSymlink != 0:
+			s.Warnf("skipping the symbolic link %s: links are not followed", lp)
+		default:
+			s.Warnf("skipping %s: not a regular file", lp)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		if err := s.ensureRemoteDir(ctx, d); err != nil {
+			return err
+		}
+	}
+	if len(locals) == 0 {
+		return nil
+	}
+	var later uploadCheck
+	err = s.multi(ctx, "put", locals, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.put(ctx, t, f, remotes[f], &later)
+	})
+	if ctx.Err() != nil || !s.main.connected() {
+		return err
+	}
+	if cerr := later.check(ctx, s.main); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ensureRemoteDir makes dir on the server, whose parent exists; one that
+// is there already is fine.
+func (s *Session) ensureRemoteDir(ctx context.Context, dir string) error {
+	l := s.main
+	err := l.conn.Mkdir(ctx, dir)
+	if err == nil {
+		return nil
+	}
+	if l.lost(err) || !l.isDir(ctx, dir) {
+		return fmt.Errorf("mkdir %s: %w", dir, l.check(err))
+	}
+	return nil
 }

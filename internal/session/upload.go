@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -189,7 +191,7 @@ func (l *link) remoteSize(ctx context.Context, remote string) (int64, error) {
 // file (a round trip each).
 type uploadCheck struct {
 	mu   sync.Mutex
-	sent map[string]int64 // remote name in the current directory: bytes
+	sent map[string]int64 // remote path (a name, in the current directory): bytes
 }
 
 func (u *uploadCheck) add(name string, n int64) {
@@ -201,23 +203,34 @@ func (u *uploadCheck) add(name string, n int64) {
 	u.sent[name] = n
 }
 
-// check lists the current directory and compares. A file the listing
-// does not show, or shows without a size, is taken at its 226 (as when a
-// server has neither SIZE nor sizes in its listing). The result wraps
-// the first mismatch.
+// check lists each directory uploaded to, once, and compares. A file the
+// listing does not show, or shows without a size, is taken at its 226
+// (as when a server has neither SIZE nor sizes in its listing). The
+// result wraps the first mismatch.
 func (u *uploadCheck) check(ctx context.Context, l *link) error {
 	if len(u.sent) == 0 {
 		return nil
 	}
+	dirs := map[string]bool{}
+	for p := range u.sent {
+		dirs[path.Dir(p)] = true
+	}
 	var bad []error
-	err := l.scanEntries(l.s.own(ctx), "", func(e ftp.Entry) {
-		sent, ok := u.sent[e.Name]
-		if ok && e.Size >= 0 && e.Size != sent {
-			bad = append(bad, &SizeMismatchError{Remote: e.Name, Sent: sent, OnServer: e.Size})
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		listed := dir
+		if listed == "." {
+			listed = "" // the current directory
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("upload check: %w", err)
+		err := l.scanEntries(l.s.own(ctx), listed, func(e ftp.Entry) {
+			name := path.Join(dir, path.Base(e.Name))
+			sent, ok := u.sent[name]
+			if ok && e.Size >= 0 && e.Size != sent {
+				bad = append(bad, &SizeMismatchError{Remote: name, Sent: sent, OnServer: e.Size})
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("upload check: %w", err)
+		}
 	}
 	for _, e := range bad[min(1, len(bad)):] {
 		l.s.Warnf("%v", e)
