@@ -684,3 +684,32 @@ func TestREPLTrustOnFirstUse(t *testing.T) {
 		t.Errorf("known_hosts: %v\n%s", err, b)
 	}
 }
+
+// At the prompt rm -r counts first and asks once; no deletes nothing.
+func TestREPLRmTreeAsks(t *testing.T) {
+	srv := startREPLServer(t)
+	for _, rel := range []string{"tree/a", "tree/sub/b"} {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	r := startREPL(t, "-n")
+	r.prompt()
+	r.run("open "+srv.Host()+" "+strconv.Itoa(srv.Port()), "220 ")
+	r.send("user ftpuser secret\r")
+	r.expect("230 ")
+	r.prompt()
+	r.send("rm -r tree\r")
+	r.expect("Delete tree and all in it: 2 files, 1 directories? [y/N] ")
+	r.send("n\r")
+	r.expect("Nothing deleted.")
+	r.prompt()
+	r.send("bye\r")
+	r.wait()
+	if _, err := os.Stat(filepath.Join(srv.Root(), "tree", "sub", "b")); err != nil {
+		t.Errorf("deleted after no: %v", err)
+	}
+	if n := countCommand(srv, "DELE tree/a") + countCommand(srv, "DELE tree/sub/b"); n != 0 {
+		t.Errorf("%d DELE after no", n)
+	}
+}

@@ -165,3 +165,36 @@ func TestPutTree(t *testing.T) {
 		t.Errorf("%d SIZE: the sizes are checked with one listing per directory", n)
 	}
 }
+
+// rm -r deletes a tree: files first, then directories deepest first; a
+// sibling with a similar name stays; no delete is retried; a lone -r is a
+// usage error.
+func TestRmTree(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	for _, rel := range []string{"tree/a", "tree/sub/b", "tree/sub/deep/c", "treeX/keep"} {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	os.MkdirAll(filepath.Join(srv.Root(), "tree", "empty"), 0o755)
+	code, _, stderr := runGftp(t, login(srv)+"rm -r tree\n", "-in")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Root(), "tree")); !os.IsNotExist(err) {
+		t.Errorf("tree is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Root(), "treeX", "keep")); err != nil {
+		t.Errorf("the sibling was touched: %v", err)
+	}
+	if d, r := count(srv.Commands(), "DELE .*"), count(srv.Commands(), "RMD .*"); d != 3 || r != 4 {
+		t.Errorf("%d DELE and %d RMD, want 3 and 4: %q", d, r, srv.Commands())
+	}
+	code, _, stderr = runGftp(t, login(srv)+"rm -r\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "wrong number of arguments") {
+		t.Errorf("rm -r alone: exit %d; stderr:\n%s", code, stderr)
+	}
+	if n := count(srv.Commands(), "DELE -r"); n != 0 {
+		t.Error("rm -r alone sent DELE -r")
+	}
+}

@@ -86,9 +86,14 @@ func Default() *Table {
 				n, files, _ := parallelArg(a)
 				return s.Mput(ctx, n, files)
 			}},
-		{Name: "delete", Aliases: []string{"rm"}, Usage: "remote-file", Help: "delete remote file",
-			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Delete(ctx, a[0]) }},
+		{Name: "delete", Aliases: []string{"rm"}, Usage: "remote-file | -r remote-dir", Help: "delete remote file (-r: a directory and all in it)",
+			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkDelete,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				if len(a) == 2 {
+					return s.RmTree(ctx, a[1])
+				}
+				return s.Delete(ctx, a[0])
+			}},
 		{Name: "mdelete", Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mdelete(ctx, a) }},
@@ -248,4 +253,13 @@ func runGet(ctx context.Context, s *session.Session, a []string) error {
 		return s.GetTree(ctx, n, rest[0], arg(rest, 1))
 	}
 	return s.Get(ctx, rest[0], arg(rest, 1))
+}
+
+// checkDelete: a file, or -r and a directory.
+// A lone -r is a mistake, not a file's name (that is ./-r).
+func checkDelete(a []string) error {
+	if len(a) == 2 && a[0] != "-r" || len(a) == 1 && a[0] == "-r" {
+		return usageErrorf("wrong number of arguments")
+	}
+	return nil
 }

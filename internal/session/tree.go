@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // Trees: get -r downloads a remote directory with everything below it.
@@ -33,6 +34,7 @@ type treeFile struct {
 // so are symbolic links: a link in a listing may point anywhere, and is
 // not followed out of the tree.
 func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err error) {
+	dir = path.Clean(dir)
 	if local == "" {
 		if local = path.Base(path.Clean(dir)); !localName(local) {
 			return fmt.Errorf("%q cannot name a local directory; give the local name: get -r %s LOCAL", local, dir)
@@ -43,11 +45,26 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 	defer func() { a.finish(err != nil) }()
 	files := map[string]treeFile{}
 	var order []string
-	if err := s.walkRemote(ctx, dir, local, 0, files, &order); err != nil {
-		return err
+	localOf := func(remote string) string {
+		rel := strings.TrimPrefix(strings.TrimPrefix(remote, dir), "/")
+		return filepath.Join(local, filepath.FromSlash(rel))
 	}
-	if len(order) == 0 {
-		return nil // only directories: made
+	err = s.walkRemote(ctx, "get -r", dir, 0, func(remote string, e ftp.Entry) error {
+		switch e.Type {
+		case ftp.EntryDir:
+			if err := os.MkdirAll(s.localPath(localOf(remote)), 0o755); err != nil {
+				return fmt.Errorf("local directory: %w", err)
+			}
+		case ftp.EntryFile:
+			files[remote] = treeFile{local: localOf(remote), mtime: exactTime(e)}
+			order = append(order, remote)
+		case ftp.EntryLink:
+			s.Warnf("skipping the symbolic link %s: links are not followed", remote)
+		}
+		return nil
+	})
+	if err != nil || len(order) == 0 {
+		return err // or only directories: made
 	}
 	return s.multi(ctx, "get", order, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
 		tf := files[f]
@@ -55,47 +72,85 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 	})
 }
 
-// walkRemote lists dir, makes its local counterpart (local, as the user
-// wrote it: relative to the local directory or absolute), and adds its
-// files to files (by remote path, in order) and its directories' files,
-// below.
-func (s *Session) walkRemote(ctx context.Context, dir, local string, depth int, files map[string]treeFile, order *[]string) error {
+// walkRemote hands fn dir itself (as a directory) and then, directory by
+// directory, each entry below it, parents before their children; each
+// directory is listed once, and fn sees its entries after the listing is
+// done (a link is free for other commands then). Names that are not a
+// plain name in their directory ("../x", "a/..", MLSD's cdir with its
+// full path) are skipped with a warning.
+func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, fn func(remote string, e ftp.Entry) error) error {
 	if depth > maxTreeDepth {
-		return fmt.Errorf("get -r: %s is more than %d directories deep", dir, maxTreeDepth)
+		return fmt.Errorf("%s: %s is more than %d directories deep", verb, dir, maxTreeDepth)
 	}
-	if err := os.MkdirAll(s.localPath(local), 0o755); err != nil {
-		return fmt.Errorf("local directory: %w", err)
+	if depth == 0 {
+		if err := fn(dir, ftp.Entry{Name: path.Base(dir), Type: ftp.EntryDir}); err != nil {
+			return err
+		}
 	}
-	var subdirs []string
+	var entries []ftp.Entry
 	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
-		// The name as listed: one with a separator in it ("../x",
-		// "a/.."), or MLSD's cdir with its full path, is not an entry
-		// of this directory.
-		name := e.Name
-		if name == "." || name == ".." {
-			return
-		}
-		if !localName(name) {
+		switch {
+		case e.Name == "." || e.Name == "..":
+		case !localName(e.Name):
 			s.Warnf("skipping %q from the listing of %s: not a name a local file can have", e.Name, dir)
-			return
-		}
-		remote := path.Join(dir, name)
-		switch e.Type {
-		case ftp.EntryDir:
-			subdirs = append(subdirs, name)
-		case ftp.EntryFile:
-			files[remote] = treeFile{local: filepath.Join(local, name), mtime: exactTime(e)}
-			*order = append(*order, remote)
-		case ftp.EntryLink:
-			s.Warnf("skipping the symbolic link %s: links are not followed", remote)
+		default:
+			entries = append(entries, e)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	for _, d := range subdirs {
-		if err := s.walkRemote(ctx, path.Join(dir, d), filepath.Join(local, d), depth+1, files, order); err != nil {
+	for _, e := range entries {
+		if err := fn(path.Join(dir, e.Name), e); err != nil {
 			return err
+		}
+	}
+	for _, e := range entries {
+		if e.Type == ftp.EntryDir {
+			if err := s.walkRemote(ctx, verb, path.Join(dir, e.Name), depth+1, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RmTree deletes the remote directory dir and everything in it (rm -r):
+// its files and links (a link itself, never what it points to), then
+// its directories, deepest first, and dir last. At the prompt, with
+// prompting on, it asks once, after counting; scripts do not ask (they
+// say what they mean, and cannot answer). Deletes are never retried, and
+// the first failure stops it: what was left is reported.
+func (s *Session) RmTree(ctx context.Context, dir string) error {
+	var files, dirs []string
+	err := s.walkRemote(ctx, "rm -r", dir, 0, func(remote string, e ftp.Entry) error {
+		if e.Type == ftp.EntryDir {
+			dirs = append(dirs, remote)
+		} else {
+			files = append(files, remote)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if s.opts.Prompt && s.confirm != nil {
+		ans, aerr := s.confirm.Ask(fmt.Sprintf("Delete %s and all in it: %d files, %d directories? [y/N] ",
+			safe.Visible(dir), len(files), len(dirs)-1))
+		if aerr != nil || !strings.EqualFold(strings.TrimSpace(ans), "y") && !strings.EqualFold(strings.TrimSpace(ans), "yes") {
+			s.printf("Nothing deleted.\n")
+			return nil
+		}
+	}
+	l := s.main
+	for i, f := range files {
+		if err := l.check(l.conn.Delete(ctx, f)); err != nil {
+			return fmt.Errorf("rm -r %s: %d of %d files deleted, then %s: %w", dir, i, len(files), f, err)
+		}
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := l.check(l.conn.Rmdir(ctx, dirs[i])); err != nil {
+			return fmt.Errorf("rm -r %s: all %d files deleted, then the directory %s: %w", dir, len(files), dirs[i], err)
 		}
 	}
 	return nil
