@@ -113,8 +113,8 @@ func (c *cell) run(t *testing.T) {
 }
 
 // tree checks get -r against the server's own listings (MLSD with its
-// cdir and pdir entries, or LIST), and put -r of what came: subdirectories,
-// a space, non-ASCII, an empty directory.
+// cdir and pdir entries, or LIST), put -r of what came, and rm -r of that:
+// subdirectories, a space, non-ASCII, an empty directory.
 func (c *cell) tree(t *testing.T) {
 	c.serverDir(t, "tr")
 	files := map[string][]byte{
@@ -145,6 +145,13 @@ func (c *cell) tree(t *testing.T) {
 	if fi, err := os.Stat(c.path("back/empty")); err != nil || !fi.IsDir() {
 		r.fail(t, "put -r did not make the empty directory: %v", err)
 	}
+	// And rm -r it; tr stays.
+	r = c.gftp(t, local, "rm -r back\n")
+	r.ok(t, true)
+	if _, err := os.Stat(c.path("back")); !os.IsNotExist(err) {
+		r.fail(t, "rm -r left back: %v", err)
+	}
+	c.wantServerFile(t, "tr/top.bin", files["tr/top.bin"])
 }
 
 // times checks that downloads keep the server's modification time:
