@@ -69,11 +69,11 @@ func Default() *Table {
 		{Name: "get", ReadOnly: true, Aliases: []string{"recv"}, Usage: "remote-file [local-file] | -r [-P N] remote-dir [local-dir]",
 			Help:    "receive file (-r: a directory and all below it)",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Check: checkGet,
-			Run: runGet},
+			Run: fileOrTree((*session.Session).Get, (*session.Session).GetTree)},
 		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file] | -r [-P N] local-dir [remote-dir]",
 			Help:    "send one file (-r: a directory and all below it)",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote}, Check: checkGet,
-			Run: runPut},
+			Run: fileOrTree((*session.Session).Put, (*session.Session).PutTree)},
 		{Name: "mget", ReadOnly: true, Usage: "[-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -P N: over N connections at once)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkParallel,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
@@ -228,15 +228,19 @@ func getArgs(a []string) (recursive bool, n int, rest []string, err error) {
 	return
 }
 
-func runPut(ctx context.Context, s *session.Session, a []string) error {
-	recursive, n, rest, err := getArgs(a)
-	switch {
-	case err != nil:
-		return err
-	case recursive:
-		return s.PutTree(ctx, n, rest[0], arg(rest, 1))
+// fileOrTree is get's and put's handler: one file, or with -r a tree.
+func fileOrTree(one func(*session.Session, context.Context, string, string) error,
+	tree func(*session.Session, context.Context, int, string, string) error) func(context.Context, *session.Session, []string) error {
+	return func(ctx context.Context, s *session.Session, a []string) error {
+		recursive, n, rest, err := getArgs(a)
+		switch {
+		case err != nil:
+			return err
+		case recursive:
+			return tree(s, ctx, n, rest[0], arg(rest, 1))
+		}
+		return one(s, ctx, rest[0], arg(rest, 1))
 	}
-	return s.Put(ctx, rest[0], arg(rest, 1))
 }
 
 func checkGet(a []string) error {
@@ -244,19 +248,8 @@ func checkGet(a []string) error {
 	return err
 }
 
-func runGet(ctx context.Context, s *session.Session, a []string) error {
-	recursive, n, rest, err := getArgs(a)
-	switch {
-	case err != nil:
-		return err
-	case recursive:
-		return s.GetTree(ctx, n, rest[0], arg(rest, 1))
-	}
-	return s.Get(ctx, rest[0], arg(rest, 1))
-}
-
-// checkDelete: a file, or -r and a directory.
-// A lone -r is a mistake, not a file's name (that is ./-r).
+// checkDelete: a file, or -r and a directory. A lone -r is a mistake,
+// not a file's name (that is ./-r).
 func checkDelete(a []string) error {
 	if len(a) == 2 && a[0] != "-r" || len(a) == 1 && a[0] == "-r" {
 		return usageErrorf("wrong number of arguments")
