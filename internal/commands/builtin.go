@@ -109,6 +109,17 @@ func Default() *Table {
 		{Name: "modtime", ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Modtime(ctx, a[0]) }},
+		{Name: "mirror", Usage: "[--dry-run] [--delete] [-P N] remote-dir [local-dir]",
+			Help:    "make a local directory a copy of a remote one (only what changed moves)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
+			Check: func(a []string) error { _, _, err := mirrorArgs(a); return err },
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				o, rest, err := mirrorArgs(a)
+				if err != nil {
+					return err
+				}
+				return s.Mirror(ctx, rest[0], arg(rest, 1), o)
+			}},
 		{Name: "newer", ReadOnly: true, Usage: "remote-file [local-file]", Help: "get file if remote file is newer than local file",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Newer(ctx, a[0], arg(a, 1)) }},
@@ -255,4 +266,33 @@ func checkDelete(a []string) error {
 		return usageErrorf("wrong number of arguments")
 	}
 	return nil
+}
+
+// mirrorArgs reads mirror's options (lftp's names) and its one or two
+// directories.
+func mirrorArgs(a []string) (session.MirrorOptions, []string, error) {
+	var o session.MirrorOptions
+	for len(a) > 0 && strings.HasPrefix(a[0], "-") && a[0] != "--" {
+		switch {
+		case a[0] == "--dry-run":
+			o.DryRun, a = true, a[1:]
+		case a[0] == "--delete":
+			o.Delete, a = true, a[1:]
+		case strings.HasPrefix(a[0], "-P"):
+			n, rest, err := parallelArg(a)
+			if err != nil {
+				return o, nil, err
+			}
+			o.N, a = n, rest
+		default:
+			return o, nil, usageErrorf("unknown option %s", a[0])
+		}
+	}
+	if len(a) > 0 && a[0] == "--" {
+		a = a[1:]
+	}
+	if len(a) < 1 || len(a) > 2 {
+		return o, nil, usageErrorf("wrong number of arguments")
+	}
+	return o, a, nil
 }

@@ -103,7 +103,7 @@ func TestFindErrors(t *testing.T) {
 		name string
 		want string // the whole message
 	}{
-		{"m", `ambiguous command "m" (could be mdelete, mget, mkdir, modtime, mput)`},
+		{"m", `ambiguous command "m" (could be mdelete, mget, mirror, mkdir, modtime, mput)`},
 		{"c", `ambiguous command "c" (could be cd, cdup, close, cwd)`},
 		{"qu", `ambiguous command "qu" (could be quit, quote)`},
 		{"s", `ambiguous command "s" (could be send, site, size, status, system)`},
@@ -163,7 +163,7 @@ func TestCheck(t *testing.T) {
 		{"bye now", "bye", "usage: bye"},
 		{"mkd", "mkdir", "usage: mkdir [-p] directory-name"},
 		{"cd", "cd", "usage: cd remote-directory"},
-		{"m x", "", `ambiguous command "m" (could be mdelete, mget, mkdir, modtime, mput)`},
+		{"m x", "", `ambiguous command "m" (could be mdelete, mget, mirror, mkdir, modtime, mput)`},
 		{"nope", "", `unknown command "nope" (try: help)`},
 	}
 	for _, tt := range tests {

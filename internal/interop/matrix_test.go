@@ -145,6 +145,17 @@ func (c *cell) tree(t *testing.T) {
 	if fi, err := os.Stat(c.path("back/empty")); err != nil || !fi.IsDir() {
 		r.fail(t, "put -r did not make the empty directory: %v", err)
 	}
+	// mirror: the first run moves the three files, a second none, by
+	// the listings alone (vsftpd's LIST dates, the others' MLSD).
+	r = c.gftp(t, local, "mirror tr mirrored\n")
+	r.ok(t, true)
+	r.stdoutHas(t, `^mirror tr: 3 new, 0 updated, 0 skipped \(up to date\), 0 deleted, 0 failed$`)
+	r = c.gftp(t, local, "mirror tr mirrored\n")
+	r.ok(t, true)
+	r.stdoutHas(t, `^mirror tr: 0 new, 0 updated, 3 skipped \(up to date\), 0 deleted, 0 failed$`)
+	if regexp.MustCompile(`(?m)^---> RETR `).MatchString(r.stdout) {
+		r.fail(t, "the second mirror moved a file")
+	}
 	// And rm -r it; tr stays.
 	r = c.gftp(t, local, "rm -r back\n")
 	r.ok(t, true)

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// mirror makes a local copy of a remote tree: the first run moves every
+// file; a second over an unchanged tree moves none (no RETR) and costs a
+// listing per directory; a changed file alone moves; --dry-run changes
+// nothing; --delete removes what the remote no longer has, and only after
+// a run without failures.
+func TestMirror(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	write := func(rel, body string, when time.Time) {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, when, when)
+	}
+	old := time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+	write("site/a.txt", "a", old)
+	write("site/sub dir/b.txt", "bb", old)
+	write("site/sub dir/deep/ü.txt", "ccc", old)
+	os.MkdirAll(filepath.Join(srv.Root(), "site", "empty"), 0o755)
+	down := t.TempDir()
+	run := func(args string) (int, string, string) {
+		t.Helper()
+		return runGftp(t, login(srv)+"lcd "+down+"\nmirror "+args+"\n", "-in")
+	}
+	retrs := func() int { return count(srv.Commands(), "RETR .*") }
+
+	code, stdout, stderr := run("site")
+	if code != 0 || !strings.Contains(stdout, "mirror site: 3 new, 0 updated, 0 skipped (up to date), 0 deleted, 0 failed") {
+		t.Fatalf("first run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for rel, body := range map[string]string{"a.txt": "a", "sub dir/b.txt": "bb", "sub dir/deep/ü.txt": "ccc"} {
+		if b, err := os.ReadFile(filepath.Join(down, "site", filepath.FromSlash(rel))); err != nil || string(b) != body {
+			t.Errorf("%s: %q, %v", rel, b, err)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(down, "site", "empty")); err != nil || !fi.IsDir() {
+		t.Errorf("the empty directory: %v", err)
+	}
+
+	before, listsBefore := retrs(), count(srv.Commands(), "(MLSD|LIST).*")
+	code, stdout, _ = run("site")
+	if code != 0 || retrs() != before || !strings.Contains(stdout, "0 new, 0 updated, 3 skipped") {
+		t.Errorf("second run: exit %d, %d RETR\n%s", code, retrs()-before, stdout)
+	}
+	if n := count(srv.Commands(), "(MLSD|LIST).*") - listsBefore; n != 4 {
+		t.Errorf("second run: %d listings, want 4 (one per directory)", n)
+	}
+	if n := count(srv.Commands(), "MDTM .*"); n != 0 {
+		t.Errorf("%d MDTM: MLSD's times are enough", n)
+	}
+
+	write("site/sub dir/b.txt", "changed", old.Add(time.Hour))
+	os.WriteFile(filepath.Join(down, "site", "extra.txt"), []byte("local only"), 0o644)
+	os.MkdirAll(filepath.Join(down, "site", "gone dir", "x"), 0o755)
+	before = retrs()
+	code, stdout, _ = run("--dry-run --delete site")
+	if code != 0 || retrs() != before || !strings.Contains(stdout, "get site/sub dir/b.txt (size differs)") ||
+		!strings.Contains(stdout, "delete "+filepath.Join(down, "site", "extra.txt")) || !strings.Contains(stdout, "nothing changed (--dry-run)") {
+		t.Errorf("dry run: exit %d, %d RETR\n%s", code, retrs()-before, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(down, "site", "extra.txt")); err != nil {
+		t.Errorf("--dry-run deleted: %v", err)
+	}
+
+	code, stdout, _ = run("--delete site")
+	if code != 0 || retrs() != before+1 || !strings.Contains(stdout, "0 new, 1 updated, 2 skipped (up to date), 2 deleted, 0 failed") {
+		t.Errorf("--delete run: exit %d, %d RETR\n%s", code, retrs()-before, stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(down, "site", "sub dir", "b.txt")); string(b) != "changed" {
+		t.Errorf("b.txt: %q", b)
+	}
+	for _, gone := range []string{"extra.txt", "gone dir"} {
+		if _, err := os.Stat(filepath.Join(down, "site", gone)); !os.IsNotExist(err) {
+			t.Errorf("%s survived --delete: %v", gone, err)
+		}
+	}
+}
+
+// --delete after a failed transfer deletes nothing, and the run fails.
+func TestMirrorDeleteAfterFailure(t *testing.T) {
+	srv := startServer(t, testserver.Options{Answer: map[string]string{"RETR": "550 Permission denied."}})
+	os.MkdirAll(filepath.Join(srv.Root(), "site"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "site", "a.txt"), []byte("a"), 0o644)
+	down := t.TempDir()
+	os.MkdirAll(filepath.Join(down, "site"), 0o755)
+	os.WriteFile(filepath.Join(down, "site", "keep.txt"), []byte("must stay"), 0o644)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror --delete site\n", "-in")
+	if code != exitRefused || !strings.Contains(stderr, "so nothing was deleted") || !strings.Contains(stdout, "1 failed") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(down, "site", "keep.txt")); err != nil {
+		t.Errorf("deleted after a failure: %v", err)
+	}
+}
