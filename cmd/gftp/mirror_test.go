@@ -105,3 +105,81 @@ func TestMirrorDeleteAfterFailure(t *testing.T) {
 		t.Errorf("deleted after a failure: %v", err)
 	}
 }
+
+// mirror -R, the backup direction: the first run uploads everything (the
+// remote directory made), a second uploads nothing, a changed file alone
+// goes, and --delete removes on the server what the local tree no longer
+// has, after the uploads succeeded.
+func TestMirrorUp(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	up := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(up, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("bak/2026-11-24.tgz", "full")
+	write("bak/db/2026-11-24.sql.gz", "dump")
+	os.MkdirAll(filepath.Join(up, "bak", "empty"), 0o755)
+	run := func(args string) (int, string, string) {
+		t.Helper()
+		return runGftp(t, login(srv)+"lcd "+up+"\nmirror -R "+args+"\n", "-in")
+	}
+	stors := func() int { return count(srv.Commands(), "STOR .*") }
+
+	code, stdout, stderr := run("bak backups")
+	if code != 0 || !strings.Contains(stdout, "mirror -R bak: 2 new, 0 updated, 0 skipped (up to date), 0 deleted, 0 failed") {
+		t.Fatalf("first run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for rel, body := range map[string]string{"2026-11-24.tgz": "full", "db/2026-11-24.sql.gz": "dump"} {
+		if b, err := os.ReadFile(filepath.Join(srv.Root(), "backups", filepath.FromSlash(rel))); err != nil || string(b) != body {
+			t.Errorf("%s on the server: %q, %v", rel, b, err)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(srv.Root(), "backups", "empty")); err != nil || !fi.IsDir() {
+		t.Errorf("the empty directory: %v", err)
+	}
+
+	before := stors()
+	code, stdout, _ = run("bak backups")
+	if code != 0 || stors() != before || !strings.Contains(stdout, "0 new, 0 updated, 2 skipped") {
+		t.Errorf("second run: exit %d, %d STOR\n%s", code, stors()-before, stdout)
+	}
+
+	write("bak/2026-11-24.tgz", "full, and more")
+	os.Remove(filepath.Join(up, "bak", "db", "2026-11-24.sql.gz"))
+	code, stdout, _ = run("--dry-run --delete bak backups")
+	if code != 0 || stors() != before || !strings.Contains(stdout, "put "+filepath.Join("bak", "2026-11-24.tgz")+" (size differs)") ||
+		!strings.Contains(stdout, "delete backups/db/2026-11-24.sql.gz") {
+		t.Errorf("dry run: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = run("--delete bak backups")
+	if code != 0 || stors() != before+1 || !strings.Contains(stdout, "0 new, 1 updated, 0 skipped (up to date), 1 deleted, 0 failed") {
+		t.Errorf("--delete run: exit %d, %d STOR\n%s", code, stors()-before, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Root(), "backups", "db", "2026-11-24.sql.gz")); !os.IsNotExist(err) {
+		t.Errorf("the deleted dump is still on the server: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(srv.Root(), "backups", "2026-11-24.tgz")); string(b) != "full, and more" {
+		t.Errorf("the changed file: %q", b)
+	}
+}
+
+// mirror -R --delete after a failed upload deletes nothing on the server.
+func TestMirrorUpDeleteAfterFailure(t *testing.T) {
+	srv := startServer(t, testserver.Options{Answer: map[string]string{"STOR": "553 Could not create file."}})
+	os.MkdirAll(filepath.Join(srv.Root(), "backups"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "backups", "last-week.tgz"), []byte("keep me"), 0o644)
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	os.WriteFile(filepath.Join(up, "bak", "today.tgz"), []byte("new"), 0o644)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+up+"\nmirror -R --delete bak backups\n", "-in")
+	if code != exitRefused || !strings.Contains(stderr, "so nothing was deleted") || !strings.Contains(stdout, "1 failed") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := count(srv.Commands(), "DELE .*"); n != 0 {
+		t.Errorf("%d DELE after a failed upload", n)
+	}
+}

@@ -109,14 +109,17 @@ func Default() *Table {
 		{Name: "modtime", ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Modtime(ctx, a[0]) }},
-		{Name: "mirror", Usage: "[--dry-run] [--delete] [-P N] remote-dir [local-dir]",
-			Help:    "make a local directory a copy of a remote one (only what changed moves)",
+		{Name: "mirror", Usage: "[-R] [--dry-run] [--delete] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
+			Help:    "make a local directory a copy of a remote one, or with -R the other way (only what changed moves)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Check: func(a []string) error { _, _, err := mirrorArgs(a); return err },
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				o, rest, err := mirrorArgs(a)
 				if err != nil {
 					return err
+				}
+				if o.Reverse {
+					return s.MirrorUp(ctx, rest[0], arg(rest, 1), o)
 				}
 				return s.Mirror(ctx, rest[0], arg(rest, 1), o)
 			}},
@@ -276,6 +279,8 @@ func mirrorArgs(a []string) (session.MirrorOptions, []string, error) {
 		switch {
 		case a[0] == "--dry-run":
 			o.DryRun, a = true, a[1:]
+		case a[0] == "-R" || a[0] == "--reverse":
+			o.Reverse, a = true, a[1:]
 		case a[0] == "--delete":
 			o.Delete, a = true, a[1:]
 		case strings.HasPrefix(a[0], "-P"):

@@ -156,6 +156,16 @@ func (c *cell) tree(t *testing.T) {
 	if regexp.MustCompile(`(?m)^---> RETR `).MatchString(r.stdout) {
 		r.fail(t, "the second mirror moved a file")
 	}
+	// mirror -R: the tree goes up once, and a second run sends nothing.
+	r = c.gftp(t, local, "mirror -R got up\n")
+	r.ok(t, true)
+	r.stdoutHas(t, `^mirror -R got: 3 new, 0 updated, 0 skipped \(up to date\), 0 deleted, 0 failed$`)
+	r = c.gftp(t, local, "mirror -R got up\n")
+	r.ok(t, true)
+	r.stdoutHas(t, `^mirror -R got: 0 new, 0 updated, 3 skipped \(up to date\), 0 deleted, 0 failed$`)
+	for rel, data := range files {
+		c.wantServerFile(t, "up/"+strings.TrimPrefix(rel, "tr/"), data)
+	}
 	// And rm -r it; tr stays.
 	r = c.gftp(t, local, "rm -r back\n")
 	r.ok(t, true)

@@ -2,8 +2,10 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,9 +26,10 @@ import (
 
 // MirrorOptions are mirror's options.
 type MirrorOptions struct {
-	DryRun bool // print the plan, change nothing
-	Delete bool // remove local files and directories the remote no longer has
-	N      int  // links (0: --parallel)
+	Reverse bool // -R: upload, local to remote
+	DryRun  bool // print the plan, change nothing
+	Delete  bool // remove local files and directories the remote no longer has
+	N       int  // links (0: --parallel)
 }
 
 // MirrorTotals count what a mirror did.
@@ -194,4 +197,199 @@ func (s *Session) mirrorDelete(local string, keep map[string]bool, dryRun bool) 
 		}
 	}
 	return len(gone), nil
+}
+
+// MirrorUp makes remote (default: local's base name) a copy of the local
+// directory local (mirror -R): remote directories made where missing,
+// files uploaded when new, of another size, or newer here than there (at
+// the remote listing's precision), their sizes checked with one listing
+// per directory; with --delete, what the remote has and local does not
+// is removed, only after every upload succeeded. An uploaded file takes
+// the server's time of the upload, later than the local one, so the next
+// run finds it up to date with no MFMT.
+func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOptions) error {
+	root := s.localPath(local)
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = fmt.Errorf("not a directory")
+		}
+		return fmt.Errorf("mirror -R %s: %w", local, err)
+	}
+	if remote == "" {
+		remote = filepath.Base(filepath.Clean(root))
+	}
+	remote = path.Clean(remote)
+
+	// What the server has below remote: nothing, when the directory is
+	// not there yet (a refusal to list it, or, as vsftpd does, an empty
+	// listing). remote itself is not taken from the listing; when it
+	// lists nothing it is made, or found to exist, below.
+	have := map[string]ftp.Entry{}
+	err := s.walkRemote(ctx, "mirror -R", remote, 0, func(r string, e ftp.Entry) error {
+		if r != remote {
+			have[r] = e
+		}
+		return nil
+	})
+	var re *ftp.ReplyError
+	switch {
+	case errors.As(err, &re) && !re.Temporary():
+		have = map[string]ftp.Entry{}
+	case err != nil:
+		return err
+	}
+
+	var dirs, moves []string
+	locals := map[string]string{} // local path -> remote path
+	reasons := map[string]string{}
+	var t MirrorTotals
+	werr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("local directory: %w", err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		rp := path.Join(remote, filepath.ToSlash(rel))
+		lp := filepath.Join(local, rel)
+		switch {
+		case d.IsDir():
+			e, ok := have[rp]
+			if rp == remote {
+				ok, e.Type = len(have) > 0, ftp.EntryDir // listed something: it is there
+			}
+			if !ok || e.Type != ftp.EntryDir {
+				dirs = append(dirs, rp)
+			}
+			delete(have, rp)
+		case d.Type().IsRegular():
+			fi, err := d.Info()
+			if err != nil {
+				return fmt.Errorf("local file: %w", err)
+			}
+			e, ok := have[rp]
+			delete(have, rp)
+			why := upReason(fi, e, ok)
+			if why == "" {
+				t.Skipped++
+				return nil
+			}
+			if why == "new" {
+				t.New++
+			} else {
+				t.Updated++
+			}
+			moves = append(moves, lp)
+			locals[lp], reasons[lp] = rp, why
+		case d.Type()&os.ModeSymlink != 0:
+			s.Warnf("skipping the symbolic link %s: links are not followed", lp)
+		default:
+			s.Warnf("skipping %s: not a regular file", lp)
+		}
+		return nil
+	})
+	if werr != nil {
+		return werr
+	}
+
+	for _, d := range dirs {
+		if o.DryRun {
+			s.printf("mkdir %s\n", d)
+		} else if err := s.ensureRemoteDir(ctx, d); err != nil {
+			return err
+		}
+	}
+	var failed error
+	if o.DryRun {
+		for _, lp := range moves {
+			s.printf("put %s (%s)\n", lp, reasons[lp])
+		}
+	} else if len(moves) > 0 {
+		var nfailed atomic.Int32
+		var later uploadCheck
+		failed = s.multi(ctx, "mirror -R", moves, s.links(o.N), nil, func(ctx context.Context, l *link, tr transcript, lp string) error {
+			err := l.put(ctx, tr, lp, locals[lp], &later)
+			if err != nil {
+				nfailed.Add(1)
+			}
+			return err
+		})
+		if failed == nil && ctx.Err() == nil && s.main.connected() {
+			if failed = later.check(ctx, s.main); failed != nil {
+				nfailed.Add(1)
+			}
+		}
+		t.Failed = int(nfailed.Load())
+		if failed != nil && t.Failed == 0 {
+			t.Failed = 1
+		}
+	}
+	if o.Delete && failed == nil && ctx.Err() == nil {
+		n, err := s.mirrorDeleteRemote(ctx, have, o.DryRun)
+		t.Deleted = n
+		failed = err
+	}
+	s.printf("mirror -R %s: %d new, %d updated, %d skipped (up to date), %d deleted, %d failed%s\n",
+		local, t.New, t.Updated, t.Skipped, t.Deleted, t.Failed, map[bool]string{true: "; nothing changed (--dry-run)"}[o.DryRun])
+	if failed != nil && o.Delete && t.Deleted == 0 {
+		return fmt.Errorf("%w (so nothing was deleted)", failed)
+	}
+	return failed
+}
+
+// upReason says why the local file fi should replace the remote entry e
+// (ok: there is one): "new", "size differs", "newer", or "" (up to date).
+func upReason(fi fs.FileInfo, e ftp.Entry, ok bool) string {
+	switch {
+	case !ok || e.Type != ftp.EntryFile:
+		return "new"
+	case e.Size >= 0 && e.Size != fi.Size():
+		return "size differs"
+	case e.Time.IsZero():
+		return ""
+	}
+	prec := time.Second
+	if !e.TimeExact {
+		prec = time.Minute
+		if h, m, _ := e.Time.Clock(); h == 0 && m == 0 {
+			prec = 24 * time.Hour
+		}
+	}
+	if fi.ModTime().UTC().Truncate(prec).After(e.Time.Truncate(prec)) {
+		return "newer"
+	}
+	return ""
+}
+
+// mirrorDeleteRemote removes the remote entries left in gone (what local
+// does not have): files and links first, then directories, deepest
+// first. Never retried; the first failure stops it.
+func (s *Session) mirrorDeleteRemote(ctx context.Context, gone map[string]ftp.Entry, dryRun bool) (int, error) {
+	names := slices.Sorted(maps.Keys(gone))
+	var files, dirs []string
+	for _, n := range names {
+		if gone[n].Type == ftp.EntryDir {
+			dirs = append(dirs, n)
+		} else {
+			files = append(files, n)
+		}
+	}
+	slices.Reverse(dirs) // children sort after their parents
+	done := 0
+	l := s.main
+	for _, f := range files {
+		if dryRun {
+			s.printf("delete %s\n", f)
+		} else if err := l.check(l.conn.Delete(ctx, f)); err != nil {
+			return done, fmt.Errorf("mirror -R --delete: %s: %w", f, err)
+		}
+		done++
+	}
+	for _, d := range dirs {
+		if dryRun {
+			s.printf("rmdir %s\n", d)
+		} else if err := l.check(l.conn.Rmdir(ctx, d)); err != nil {
+			return done, fmt.Errorf("mirror -R --delete: %s: %w", d, err)
+		}
+		done++
+	}
+	return done, nil
 }
