@@ -183,3 +183,49 @@ func TestMirrorUpDeleteAfterFailure(t *testing.T) {
 		t.Errorf("%d DELE after a failed upload", n)
 	}
 }
+
+// --exclude leaves a file or a whole directory out, --include takes only
+// matching files, and what is left out is never deleted; --only-newer
+// keeps a local file that is newer although its size differs.
+func TestMirrorFilters(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	old := time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+	for rel, body := range map[string]string{
+		"site/a.txt": "a", "site/b.log": "b", "site/logs/x.txt": "x", "site/sub/c.txt": "c",
+	} {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	down := t.TempDir()
+	os.MkdirAll(filepath.Join(down, "site", "logs"), 0o755)
+	os.WriteFile(filepath.Join(down, "site", "logs", "mine.txt"), []byte("local, excluded"), 0o644)
+	os.WriteFile(filepath.Join(down, "site", "keep.log"), []byte("local, not included"), 0o644)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror --delete --exclude logs --include *.txt site\n", "-in")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for rel, want := range map[string]bool{"a.txt": true, "sub/c.txt": true, "b.log": false, "logs/x.txt": false} {
+		_, err := os.Stat(filepath.Join(down, "site", filepath.FromSlash(rel)))
+		if (err == nil) != want {
+			t.Errorf("%s: there %v, want %v", rel, err == nil, want)
+		}
+	}
+	for _, kept := range []string{"logs/mine.txt", "keep.log"} {
+		if _, err := os.Stat(filepath.Join(down, "site", filepath.FromSlash(kept))); err != nil {
+			t.Errorf("--delete removed %s, which was left out: %v", kept, err)
+		}
+	}
+
+	// A local a.txt, newer and of another size, stays with --only-newer.
+	os.WriteFile(filepath.Join(down, "site", "a.txt"), []byte("newer here"), 0o644)
+	runGftp(t, login(srv)+"lcd "+down+"\nmirror --only-newer site\n", "-in")
+	if b, _ := os.ReadFile(filepath.Join(down, "site", "a.txt")); string(b) != "newer here" {
+		t.Errorf("--only-newer replaced a newer local file: %q", b)
+	}
+	code, _, stderr = runGftp(t, login(srv)+"mirror --exclude\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "--exclude wants a pattern") {
+		t.Errorf("--exclude without a pattern: exit %d; stderr:\n%s", code, stderr)
+	}
+}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"path"
 	"strconv"
 	"strings"
 
@@ -109,7 +110,7 @@ func Default() *Table {
 		{Name: "modtime", ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Modtime(ctx, a[0]) }},
-		{Name: "mirror", Usage: "[-R] [--dry-run] [--delete] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
+		{Name: "mirror", Usage: "[-R] [--dry-run] [--delete] [--only-newer] [--exclude GLOB] [--include GLOB] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
 			Help:    "make a local directory a copy of a remote one, or with -R the other way (only what changed moves)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Check: func(a []string) error { _, _, err := mirrorArgs(a); return err },
@@ -283,6 +284,21 @@ func mirrorArgs(a []string) (session.MirrorOptions, []string, error) {
 			o.Reverse, a = true, a[1:]
 		case a[0] == "--delete":
 			o.Delete, a = true, a[1:]
+		case a[0] == "--only-newer":
+			o.OnlyNewer, a = true, a[1:]
+		case a[0] == "--exclude" || a[0] == "--include":
+			if len(a) < 2 {
+				return o, nil, usageErrorf("%s wants a pattern", a[0])
+			}
+			if _, err := path.Match(a[1], ""); err != nil {
+				return o, nil, usageErrorf("%s %s: bad pattern", a[0], a[1])
+			}
+			if a[0] == "--exclude" {
+				o.Exclude = append(o.Exclude, a[1])
+			} else {
+				o.Include = append(o.Include, a[1])
+			}
+			a = a[2:]
 		case strings.HasPrefix(a[0], "-P"):
 			n, rest, err := parallelArg(a)
 			if err != nil {

@@ -28,8 +28,49 @@ import (
 type MirrorOptions struct {
 	Reverse bool // -R: upload, local to remote
 	DryRun  bool // print the plan, change nothing
-	Delete  bool // remove local files and directories the remote no longer has
-	N       int  // links (0: --parallel)
+	// OnlyNewer moves only files that are new or newer on the source: one
+	// whose size differs but that is older stays.
+	OnlyNewer bool
+	// Exclude and Include are globs matched on the path relative to the
+	// mirrored directory (a pattern without "/" also on the base name).
+	// An excluded directory is left out whole; with Include, only files
+	// matching one of them are taken. What is left out is never deleted.
+	Exclude, Include []string
+	Delete           bool // remove local files and directories the remote no longer has
+	N                int  // links (0: --parallel)
+}
+
+// leftOut reports whether rel (slash-separated, relative to the mirrored
+// directory) is excluded by o: by an Exclude pattern, or, for a file, by
+// matching no Include pattern.
+func (o MirrorOptions) leftOut(rel string, dir bool) bool {
+	matches := func(pats []string) bool {
+		for _, p := range pats {
+			if ok, _ := path.Match(p, rel); ok {
+				return true
+			}
+			if !strings.Contains(p, "/") {
+				if ok, _ := path.Match(p, path.Base(rel)); ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if matches(o.Exclude) {
+		return true
+	}
+	return !dir && len(o.Include) > 0 && !matches(o.Include)
+}
+
+// leftOutTree is leftOut for rel or any directory above it.
+func (o MirrorOptions) leftOutTree(rel string, dir bool) bool {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		if o.leftOut(d, true) {
+			return true
+		}
+	}
+	return o.leftOut(rel, dir)
 }
 
 // MirrorTotals count what a mirror did.
@@ -59,6 +100,13 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	}
 	err = s.walkRemote(ctx, "mirror", remote, 0, func(r string, e ftp.Entry) error {
 		lp := localOf(r)
+		if r != remote && o.leftOut(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) {
+			keep[s.localPath(lp)] = true // left out: never deleted
+			if e.Type == ftp.EntryDir {
+				return errSkipDir
+			}
+			return nil
+		}
 		switch e.Type {
 		case ftp.EntryDir:
 			keep[s.localPath(lp)] = true
@@ -69,7 +117,11 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			}
 		case ftp.EntryFile:
 			keep[s.localPath(lp)] = true
-			plan = append(plan, mirrorFile{remote: r, local: lp, entry: e, reason: s.whyMove(lp, e)})
+			why := s.whyMove(lp, e)
+			if o.OnlyNewer && why == "size differs" && !s.remoteNewer(lp, e) {
+				why = ""
+			}
+			plan = append(plan, mirrorFile{remote: r, local: lp, entry: e, reason: why})
 		case ftp.EntryLink:
 			s.Warnf("skipping the symbolic link %s: links are not followed", r)
 		}
@@ -116,7 +168,7 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 		}
 	}
 	if o.Delete && failed == nil && ctx.Err() == nil {
-		n, err := s.mirrorDelete(local, keep, o.DryRun)
+		n, err := s.mirrorDelete(local, keep, o)
 		t.Deleted = n
 		if err != nil {
 			failed = err
@@ -157,6 +209,18 @@ func (s *Session) whyMove(lp string, e ftp.Entry) string {
 	return ""
 }
 
+// remoteNewer reports whether the remote file e is newer than the local
+// lp, at the listing's precision.
+func (s *Session) remoteNewer(lp string, e ftp.Entry) bool {
+	fi, err := os.Stat(s.localPath(lp))
+	if err != nil {
+		return true
+	}
+	same := e
+	same.Size = fi.Size()
+	return s.whyMove(lp, same) == "newer"
+}
+
 // exactOrListed is the time a downloaded file gets: the listing's exact
 // one, else zero (get then asks MDTM, for the second).
 func exactOrListed(e ftp.Entry) time.Time {
@@ -168,12 +232,20 @@ func exactOrListed(e ftp.Entry) time.Time {
 
 // mirrorDelete removes what is below local and not in keep, deepest
 // first, and returns how many it removed (or would, with dryRun).
-func (s *Session) mirrorDelete(local string, keep map[string]bool, dryRun bool) (int, error) {
+func (s *Session) mirrorDelete(local string, keep map[string]bool, o MirrorOptions) (int, error) {
+	dryRun := o.DryRun
 	root := s.localPath(local)
 	var gone []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel != "." && o.leftOut(filepath.ToSlash(rel), d.IsDir()) {
+			if d.IsDir() {
+				return filepath.SkipDir // left out, with all below it
+			}
+			return nil
 		}
 		if !keep[p] {
 			gone = append(gone, p)
@@ -250,6 +322,12 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		rel, _ := filepath.Rel(root, p)
 		rp := path.Join(remote, filepath.ToSlash(rel))
 		lp := filepath.Join(local, rel)
+		if rel != "." && o.leftOut(filepath.ToSlash(rel), d.IsDir()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		switch {
 		case d.IsDir():
 			e, ok := have[rp]
@@ -268,6 +346,9 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			e, ok := have[rp]
 			delete(have, rp)
 			why := upReason(fi, e, ok)
+			if o.OnlyNewer && why == "size differs" && upReason(fi, ftp.Entry{Type: ftp.EntryFile, Size: fi.Size(), Time: e.Time, TimeExact: e.TimeExact}, true) == "" {
+				why = "" // older here: left as it is
+			}
 			if why == "" {
 				t.Skipped++
 				return nil
@@ -323,6 +404,11 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		}
 	}
 	if o.Delete && failed == nil && ctx.Err() == nil {
+		for r, e := range have {
+			if o.leftOutTree(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) {
+				delete(have, r) // left out: never deleted
+			}
+		}
 		n, err := s.mirrorDeleteRemote(ctx, have, o.DryRun)
 		t.Deleted = n
 		failed = err

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -100,13 +101,18 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 	if err != nil {
 		return err
 	}
+	skip := map[string]bool{}
 	for _, e := range entries {
-		if err := fn(path.Join(dir, e.Name), e); err != nil {
+		err := fn(path.Join(dir, e.Name), e)
+		switch {
+		case errors.Is(err, errSkipDir):
+			skip[e.Name] = true
+		case err != nil:
 			return err
 		}
 	}
 	for _, e := range entries {
-		if e.Type == ftp.EntryDir {
+		if e.Type == ftp.EntryDir && !skip[e.Name] {
 			if err := s.walkRemote(ctx, verb, path.Join(dir, e.Name), depth+1, fn); err != nil {
 				return err
 			}
@@ -114,6 +120,10 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 	}
 	return nil
 }
+
+// errSkipDir, from walkRemote's fn for a directory, leaves out what is
+// below it.
+var errSkipDir = errors.New("skip this directory")
 
 // RmTree deletes the remote directory dir and everything in it (rm -r):
 // its files and links (a link itself, never what it points to), then
