@@ -117,10 +117,7 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			}
 		case ftp.EntryFile:
 			keep[s.localPath(lp)] = true
-			why := s.whyMove(lp, e)
-			if o.OnlyNewer && why == "size differs" && !s.remoteNewer(lp, e) {
-				why = ""
-			}
+			why := s.whyMove(lp, e, o.OnlyNewer)
 			plan = append(plan, mirrorFile{remote: r, local: lp, entry: e, reason: why})
 		case ftp.EntryLink:
 			s.Warnf("skipping the symbolic link %s: links are not followed", r)
@@ -182,43 +179,58 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	return failed
 }
 
-// whyMove says why the remote file e should replace the local file lp:
-// it is missing, its size differs, or the remote one is newer at the
-// precision the listing gives (the second for MLSD, else the minute, or
-// the day for a date without a time); "" when it is up to date.
-func (s *Session) whyMove(lp string, e ftp.Entry) string {
-	fi, err := os.Stat(s.localPath(lp))
+// moveReason compares a file with its copy at the other end: the remote
+// side e (from a listing; ok: there is one) and the local side fi (nil:
+// none). It says why the source (the remote file, or the local one when
+// upload) should replace the copy: "new", "size differs", "newer" (at
+// the precision of the listing's time: the second for MLSD, else the
+// minute, or the day for a date without a time), or "" when the copy is
+// up to date. With onlyNewer, a size that differs counts only when the
+// source is newer too.
+func moveReason(e ftp.Entry, ok bool, fi fs.FileInfo, upload, onlyNewer bool) string {
 	switch {
-	case err != nil:
+	case !ok || e.Type != ftp.EntryFile:
+		if upload {
+			return "new"
+		}
+		return "" // nothing to download
+	case fi == nil:
+		if upload {
+			return "" // nothing to upload
+		}
 		return "new"
-	case e.Size >= 0 && fi.Size() != e.Size:
-		return "size differs"
-	case e.Time.IsZero():
-		return ""
 	}
-	prec := time.Second
-	if !e.TimeExact {
-		prec = time.Minute
-		if h, m, _ := e.Time.Clock(); h == 0 && m == 0 {
-			prec = 24 * time.Hour
+	newer := false
+	if !e.Time.IsZero() {
+		prec := time.Second
+		if !e.TimeExact {
+			prec = time.Minute
+			if h, m, _ := e.Time.Clock(); h == 0 && m == 0 {
+				prec = 24 * time.Hour
+			}
+		}
+		remote, local := e.Time.Truncate(prec), fi.ModTime().UTC().Truncate(prec)
+		newer = remote.After(local)
+		if upload {
+			newer = local.After(remote)
 		}
 	}
-	if e.Time.Truncate(prec).After(fi.ModTime().UTC().Truncate(prec)) {
+	switch {
+	case e.Size >= 0 && e.Size != fi.Size() && (newer || !onlyNewer):
+		return "size differs"
+	case newer:
 		return "newer"
 	}
 	return ""
 }
 
-// remoteNewer reports whether the remote file e is newer than the local
-// lp, at the listing's precision.
-func (s *Session) remoteNewer(lp string, e ftp.Entry) bool {
+// whyMove is moveReason for a download into lp.
+func (s *Session) whyMove(lp string, e ftp.Entry, onlyNewer bool) string {
 	fi, err := os.Stat(s.localPath(lp))
 	if err != nil {
-		return true
+		fi = nil
 	}
-	same := e
-	same.Size = fi.Size()
-	return s.whyMove(lp, same) == "newer"
+	return moveReason(e, true, fi, false, onlyNewer)
 }
 
 // exactOrListed is the time a downloaded file gets: the listing's exact
@@ -345,10 +357,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			}
 			e, ok := have[rp]
 			delete(have, rp)
-			why := upReason(fi, e, ok)
-			if o.OnlyNewer && why == "size differs" && upReason(fi, ftp.Entry{Type: ftp.EntryFile, Size: fi.Size(), Time: e.Time, TimeExact: e.TimeExact}, true) == "" {
-				why = "" // older here: left as it is
-			}
+			why := moveReason(e, ok, fi, true, o.OnlyNewer)
 			if why == "" {
 				t.Skipped++
 				return nil
@@ -419,30 +428,6 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		return fmt.Errorf("%w (so nothing was deleted)", failed)
 	}
 	return failed
-}
-
-// upReason says why the local file fi should replace the remote entry e
-// (ok: there is one): "new", "size differs", "newer", or "" (up to date).
-func upReason(fi fs.FileInfo, e ftp.Entry, ok bool) string {
-	switch {
-	case !ok || e.Type != ftp.EntryFile:
-		return "new"
-	case e.Size >= 0 && e.Size != fi.Size():
-		return "size differs"
-	case e.Time.IsZero():
-		return ""
-	}
-	prec := time.Second
-	if !e.TimeExact {
-		prec = time.Minute
-		if h, m, _ := e.Time.Clock(); h == 0 && m == 0 {
-			prec = 24 * time.Hour
-		}
-	}
-	if fi.ModTime().UTC().Truncate(prec).After(e.Time.Truncate(prec)) {
-		return "newer"
-	}
-	return ""
 }
 
 // mirrorDeleteRemote removes the remote entries left in gone (what local

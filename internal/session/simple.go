@@ -112,14 +112,10 @@ func (s *Session) MkdirAll(ctx context.Context, dir string) error {
 			continue
 		}
 		prefix = path.Join(prefix, p)
-		err := l.conn.Mkdir(ctx, prefix)
-		if err == nil {
-			continue
+		if i == len(parts)-1 {
+			return s.ensureRemoteDir(ctx, prefix)
 		}
-		if l.lost(err) {
-			return l.check(err)
-		}
-		if i == len(parts)-1 && !l.isDir(ctx, prefix) {
+		if err := l.conn.Mkdir(ctx, prefix); err != nil && l.lost(err) {
 			return l.check(err)
 		}
 	}
