@@ -36,8 +36,11 @@ func TestMoveReason(t *testing.T) {
 		{"download, no local copy", mlsd(1, at(1, 0, 0)), true, nil, false, false, "new"},
 		{"download, same", mlsd(1, at(1, 0, 0)), true, local(1, at(1, 0, 0)), false, false, ""},
 		{"download, remote newer by a second", mlsd(1, at(1, 0, 1)), true, local(1, at(1, 0, 0)), false, false, "newer"},
-		{"download, LIST minute: seconds do not count", list(1, at(1, 2, 0)), true, local(1, at(1, 2, 59)), false, false, ""},
-		{"download, LIST day: hours do not count", list(1, at(0, 0, 0)), true, local(1, at(23, 0, 0)), false, false, ""},
+		// A LIST date drops the seconds (or the time): the local copy of
+		// the same file is not newer for them.
+		{"upload, LIST minute: seconds do not count", list(1, at(1, 2, 0)), true, local(1, at(1, 2, 59)), true, false, ""},
+		{"upload, LIST day: hours do not count", list(1, at(0, 0, 0)), true, local(1, at(23, 0, 0)), true, false, ""},
+		{"upload, LIST minute: a later minute counts", list(1, at(1, 2, 0)), true, local(1, at(1, 3, 0)), true, false, "newer"},
 		{"download, size differs", mlsd(2, at(1, 0, 0)), true, local(1, at(1, 0, 0)), false, false, "size differs"},
 		{"download, only newer: older remote of another size stays", mlsd(2, at(1, 0, 0)), true, local(1, at(2, 0, 0)), false, true, ""},
 		{"download, only newer: newer remote of another size goes", mlsd(2, at(3, 0, 0)), true, local(1, at(2, 0, 0)), false, true, "size differs"},
