@@ -229,3 +229,24 @@ func TestMirrorFilters(t *testing.T) {
 		t.Errorf("--exclude without a pattern: exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// A remote directory that is not there is an error, not an empty tree,
+// even from a server that lists it as empty (vsftpd does): mirror
+// --delete of a typo deletes nothing local.
+func TestMirrorMissingRemoteDir(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Replies: map[string]string{"CWD": "550 Failed to change directory."}})
+	down := t.TempDir()
+	os.MkdirAll(filepath.Join(down, "site"), 0o755)
+	os.WriteFile(filepath.Join(down, "site", "precious.txt"), []byte("keep"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmirror --delete sitee site\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "mirror: sitee: no such directory on the server") {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(down, "site", "precious.txt")); err != nil {
+		t.Errorf("mirror of a missing directory deleted local files: %v", err)
+	}
+	code, _, stderr = runGftp(t, "user u p\nlcd "+down+"\nget -r nothere\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "no such directory on the server") {
+		t.Errorf("get -r of a missing directory: exit %d; stderr:\n%s", code, stderr)
+	}
+}

@@ -317,7 +317,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	})
 	var re *ftp.ReplyError
 	switch {
-	case errors.As(err, &re) && !re.Temporary():
+	case errors.Is(err, errNoRemoteDir), errors.As(err, &re) && !re.Temporary():
 		have = map[string]ftp.Entry{}
 	case err != nil:
 		return err

@@ -83,11 +83,6 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 	if depth > maxTreeDepth {
 		return fmt.Errorf("%s: %s is more than %d directories deep", verb, dir, maxTreeDepth)
 	}
-	if depth == 0 {
-		if err := fn(dir, ftp.Entry{Name: path.Base(dir), Type: ftp.EntryDir}); err != nil {
-			return err
-		}
-	}
 	var entries []ftp.Entry
 	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
 		switch {
@@ -100,6 +95,17 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 	})
 	if err != nil {
 		return err
+	}
+	if depth == 0 && len(entries) == 0 && !s.main.isDir(ctx, dir) {
+		// Some servers (vsftpd) list a missing directory as an empty one:
+		// a typo must not look like an empty tree, which mirror --delete
+		// would make the local copy of.
+		return fmt.Errorf("%s: %s: %w", verb, dir, errNoRemoteDir)
+	}
+	if depth == 0 {
+		if err := fn(dir, ftp.Entry{Name: path.Base(dir), Type: ftp.EntryDir}); err != nil {
+			return err
+		}
 	}
 	skip := map[string]bool{}
 	for _, e := range entries {
@@ -124,6 +130,9 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 // errSkipDir, from walkRemote's fn for a directory, leaves out what is
 // below it.
 var errSkipDir = errors.New("skip this directory")
+
+// errNoRemoteDir is a walk of a directory the server does not have.
+var errNoRemoteDir = errors.New("no such directory on the server")
 
 // RmTree deletes the remote directory dir and everything in it (rm -r):
 // its files and links (a link itself, never what it points to), then
