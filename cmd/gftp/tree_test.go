@@ -198,3 +198,17 @@ func TestRmTree(t *testing.T) {
 		t.Error("rm -r alone sent DELE -r")
 	}
 }
+
+// put -r checks sizes in every directory it uploaded to: a server that
+// kept fewer bytes of a file in a subdirectory fails the command, naming
+// the file.
+func TestPutTreeChecksSubdirectories(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{NoSize: true, Listing: unixListing("x")}) // lists x with 5 bytes
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "tree", "sub"), 0o755)
+	os.WriteFile(filepath.Join(up, "tree", "sub", "x"), []byte("seven b"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+up+"\nput -r tree\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "the server has 5 bytes of tree/sub/x, 7 were sent") {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+}
