@@ -110,7 +110,7 @@ func Default() *Table {
 		{Name: "modtime", ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Modtime(ctx, a[0]) }},
-		{Name: "mirror", Usage: "[-R] [--dry-run] [--delete] [--only-newer] [--exclude GLOB] [--include GLOB] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
+		{Name: "mirror", Usage: "[-R] [--dry-run] [--delete] [--only-newer] [--exclude GLOB] [--include GLOB] [--no-perms] [--no-symlinks] [--max-errors N] [--temp-upload] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
 			Help:    "make a local directory a copy of a remote one, or with -R the other way (only what changed moves)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Check: func(a []string) error { _, _, err := mirrorArgs(a); return err },
@@ -277,7 +277,26 @@ func checkDelete(a []string) error {
 func mirrorArgs(a []string) (session.MirrorOptions, []string, error) {
 	var o session.MirrorOptions
 	for len(a) > 0 && strings.HasPrefix(a[0], "-") && a[0] != "--" {
+		// --name=value is --name value.
+		if name, value, ok := strings.Cut(a[0], "="); ok && strings.HasPrefix(name, "--") {
+			a = append([]string{name, value}, a[1:]...)
+		}
 		switch {
+		case a[0] == "--no-perms":
+			o.NoPerms, a = true, a[1:]
+		case a[0] == "--no-symlinks":
+			o.NoSymlinks, a = true, a[1:]
+		case a[0] == "--temp-upload":
+			o.TempUpload, a = true, a[1:]
+		case a[0] == "--max-errors":
+			if len(a) < 2 {
+				return o, nil, usageErrorf("--max-errors wants a number")
+			}
+			n, err := strconv.Atoi(a[1])
+			if err != nil || n < 1 {
+				return o, nil, usageErrorf("--max-errors %s: not a number of errors (1 or more)", a[1])
+			}
+			o.MaxErrors, a = n, a[2:]
 		case a[0] == "--dry-run":
 			o.DryRun, a = true, a[1:]
 		case a[0] == "-R" || a[0] == "--reverse":

@@ -2,6 +2,7 @@ package ftp
 
 import (
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,11 @@ type Entry struct {
 	// LIST date's minute, or day for older files.
 	TimeExact bool
 	Target    string // symlink target for Unix "name -> target"
+	// Perm is the permission bits (0o777 at most) when the listing told
+	// them (a Unix mode string, MLSD's unix.mode fact); else HasPerm is
+	// false.
+	Perm    fs.FileMode
+	HasPerm bool
 }
 
 // ParseListLine parses one line of a LIST reply in Unix "ls -l" form or in
@@ -170,6 +176,7 @@ func listParseUnix(line string, now time.Time) (Entry, error) {
 			return Entry{}, fmt.Errorf("no name in listing line %q", replyTruncate(line, 80))
 		}
 		e := Entry{Name: line[nameStart:], Type: typ, Size: size, Time: t}
+		e.Perm, e.HasPerm = listUnixPerm(fields[0].s)
 		if typ == EntryLink {
 			if name, target, found := strings.Cut(e.Name, " -> "); found && name != "" {
 				e.Name, e.Target = name, target
@@ -224,6 +231,30 @@ func listUnixMode(mode string) (EntryType, bool) {
 		}
 	}
 	return EntryFile, true
+}
+
+// listUnixPerm reads the nine permission characters of a mode field
+// that listUnixMode accepted (set-id and sticky letters count as the x
+// they stand over, or not, and are not kept).
+func listUnixPerm(mode string) (fs.FileMode, bool) {
+	if n := len(mode); n > 10 && (mode[n-1] == '+' || mode[n-1] == '.' || mode[n-1] == '@') {
+		mode = mode[:n-1]
+	}
+	if len(mode) < 10 {
+		return 0, false
+	}
+	var perm fs.FileMode
+	for i, c := range mode[len(mode)-9:] {
+		bit := fs.FileMode(1) << (8 - i)
+		switch {
+		case c == '-', c == 'S', c == 'T', c == 'l':
+		case i%3 == 0 && c == 'r', i%3 == 1 && c == 'w', i%3 == 2 && (c == 'x' || c == 's' || c == 't'):
+			perm |= bit
+		default:
+			return 0, false
+		}
+	}
+	return perm, true
 }
 
 // listUnixSize reads the size at fields[i]. For "1, 3" or "1,3" (device
@@ -490,6 +521,12 @@ func mlsdParse(line string) (Entry, string, error) {
 				return Entry{}, "", fmt.Errorf("malformed modify fact %q in MLSD line", replyTruncate(value, 40))
 			}
 			e.Time, e.TimeExact = t, true
+		case "unix.mode":
+			// Octal, as pure-ftpd, proftpd and pyftpdlib send it ("0644");
+			// a value that is not is ignored, the fact being optional.
+			if n, err := strconv.ParseUint(value, 8, 32); err == nil && len(value) <= 6 {
+				e.Perm, e.HasPerm = fs.FileMode(n)&fs.ModePerm, true
+			}
 		}
 	}
 	if !haveSize && sizd >= 0 && e.Type == EntryDir {

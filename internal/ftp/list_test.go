@@ -2,6 +2,7 @@ package ftp
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -193,10 +194,55 @@ func TestParseListLine(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
+			// The permission bits have their own test (TestListPerm).
+			got.Perm, got.HasPerm = 0, false
 			if got != tc.want {
 				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestListPerm: the permission bits of Unix mode strings and of MLSD's
+// unix.mode fact, and none from a DOS line or an MLSD line without it.
+func TestListPerm(t *testing.T) {
+	cases := []struct {
+		line string
+		mlsd bool
+		perm fs.FileMode
+		has  bool
+	}{
+		{line: "-rw-r--r-- 1 u g 1 Nov 24 04:35 a", perm: 0o644, has: true},
+		{line: "drwxr-x--- 2 u g 1 Nov 24 04:35 d", perm: 0o750, has: true},
+		{line: "-rwsr-xr-x 1 u g 1 Nov 24 04:35 su", perm: 0o755, has: true},
+		{line: "-rwSr--r-- 1 u g 1 Nov 24 04:35 su", perm: 0o644, has: true},
+		{line: "drwxrwxrwt 2 u g 1 Nov 24 04:35 tmp", perm: 0o777, has: true},
+		{line: "drwxrwxrwT 2 u g 1 Nov 24 04:35 tmp", perm: 0o776, has: true},
+		{line: "----------+ 1 u g 1 Nov 24 04:35 acl", perm: 0, has: true},
+		{line: "-rw-------. 1 u g 1 Nov 24 04:35 se", perm: 0o600, has: true},
+		{line: "urwxr-x--- 1 ftp ftp 1 Nov 24 04:35 go", perm: 0o750, has: true},
+		{line: "11-30-26  11:47PM                 4096 dos.txt"},
+		{line: "type=file;size=1;UNIX.mode=0640; m", mlsd: true, perm: 0o640, has: true},
+		{line: "type=file;size=1;unix.mode=4755; m", mlsd: true, perm: 0o755, has: true},
+		{line: "type=file;size=1;unix.mode=rw; m", mlsd: true},
+		{line: "type=file;size=1;unix.mode=99999999; m", mlsd: true},
+		{line: "type=file;size=1; m", mlsd: true},
+	}
+	for _, tc := range cases {
+		var e Entry
+		var err error
+		if tc.mlsd {
+			e, err = ParseMLSDLine(tc.line)
+		} else {
+			e, err = ParseListLine(tc.line, listTestNow)
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if e.Perm != tc.perm || e.HasPerm != tc.has {
+			t.Errorf("%q: perm %o (told: %v), want %o (%v)", tc.line, e.Perm, e.HasPerm, tc.perm, tc.has)
+		}
 	}
 }
 
@@ -240,7 +286,7 @@ func TestParseListLineFtpserverlib(t *testing.T) {
 			t.Errorf("ParseListLine(%q): %v", line, err)
 			continue
 		}
-		want := Entry{Name: tc.name, Type: tc.typ, Size: tc.size, Time: tc.mod}
+		want := Entry{Name: tc.name, Type: tc.typ, Size: tc.size, Time: tc.mod, Perm: tc.mode.Perm(), HasPerm: true}
 		if got != want {
 			t.Errorf("ParseListLine(%q)\n got  %+v\n want %+v", line, got, want)
 		}
@@ -257,8 +303,8 @@ func TestParseList(t *testing.T) {
 		"11-24-26  04:35AM       <DIR>          win dir\r\n"
 	got := ParseList(body, listTestNow)
 	want := []Entry{
-		{Name: "bakdir", Type: EntryDir, Size: 4096, Time: listTestDate(2026, 11, 24, 4, 35)},
-		{Name: "backup 1.tgz", Type: EntryFile, Size: 1048576, Time: listTestDate(2025, 1, 3, 0, 0)},
+		{Name: "bakdir", Type: EntryDir, Size: 4096, Time: listTestDate(2026, 11, 24, 4, 35), Perm: 0o755, HasPerm: true},
+		{Name: "backup 1.tgz", Type: EntryFile, Size: 1048576, Time: listTestDate(2025, 1, 3, 0, 0), Perm: 0o644, HasPerm: true},
 		{Name: "win dir", Type: EntryDir, Size: -1, Time: listTestDate(2026, 11, 24, 4, 35)},
 	}
 	if len(got) != len(want) {
@@ -322,7 +368,7 @@ var parseMLSDLineCases = []struct {
 	{name: "no trailing ';'", line: "type=file;size=3 x",
 		want: Entry{Name: "x", Type: EntryFile, Size: 3}},
 	{name: "unknown facts ignored", line: "type=file;perm=adfrw;UNIX.mode=0644;unix.owner=ftp;unique=803U1; f",
-		want: Entry{Name: "f", Type: EntryFile, Size: -1}},
+		want: Entry{Name: "f", Type: EntryFile, Size: -1, Perm: 0o644, HasPerm: true}},
 	{name: "sizd for dir", line: "type=dir;sizd=4096; d",
 		want: Entry{Name: "d", Type: EntryDir, Size: 4096}},
 	{name: "size wins over sizd", line: "type=dir;sizd=4096;size=10; d",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -133,6 +134,20 @@ func (c *Conn) Rename(ctx context.Context, from, to string) error {
 		return err
 	}
 	_, err := c.expect(ctx, "RNTO "+to, completed)
+	return err
+}
+
+// Chmod sets a file's permission bits (SITE CHMOD, as most Unix servers
+// have it; not in any RFC).
+func (c *Conn) Chmod(ctx context.Context, perm fs.FileMode, path string) error {
+	_, err := c.expect(ctx, fmt.Sprintf("SITE CHMOD %03o %s", perm&fs.ModePerm, path), completed)
+	return err
+}
+
+// SetModTime sets a file's modification time (MFMT, from the
+// draft-somers-ftp-mfxx that servers implement), to the second, in UTC.
+func (c *Conn) SetModTime(ctx context.Context, path string, t time.Time) error {
+	_, err := c.expect(ctx, "MFMT "+t.UTC().Format("20060102150405")+" "+path, is(StatusFile))
 	return err
 }
 

@@ -33,6 +33,10 @@ func TestVerbs(t *testing.T) {
 			{"TYPE I", "200 Binary"},
 			{"TYPE A", "200 ASCII"},
 			{"NOOP", "200 Ok"},
+			{"SITE CHMOD 640 a b", "200 SITE CHMOD command ok."},
+			{"SITE CHMOD 007 c", "550 Permission denied"},
+			{"MFMT 20260102030405 a b", "213 Modify=20260102030405; a b"},
+			{"MFMT 20260102030405 c", "502 Command not implemented"},
 		} {
 			s.expect(step[0])
 			s.send(step[1])
@@ -86,6 +90,13 @@ func TestVerbs(t *testing.T) {
 	check("Type I again (nothing sent)", c.Type(bg, TypeImage))
 	check("Type A", c.Type(bg, TypeASCII))
 	check("Noop", c.Noop(bg))
+	check("Chmod", c.Chmod(bg, 0o4640, "a b")) // only the permission bits go
+	wantReplyError(t, c.Chmod(bg, 0o007, "c"), 550, "SITE")
+	mt := time.Date(2026, 1, 2, 4, 4, 5, 7e8, time.FixedZone("CET", 3600))
+	check("SetModTime", c.SetModTime(bg, "a b", mt))
+	if err := c.SetModTime(bg, "c", mt); !NotImplemented(err) {
+		t.Errorf("MFMT refused with 502: %v, want NotImplemented", err)
+	}
 	c.Close()
 	srv.wait()
 }

@@ -27,6 +27,9 @@ type link struct {
 	// more: another file of a multi-file command follows on this link, so
 	// the next data connection's passive command may go out early.
 	more bool
+	// noMLSD: the server refused MLSD as not implemented although FEAT
+	// offered it; listings use LIST.
+	noMLSD bool
 }
 
 func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // Mirror, download direction: make a local tree the same as a remote one.
@@ -38,6 +39,48 @@ type MirrorOptions struct {
 	Exclude, Include []string
 	Delete           bool // remove local files and directories the remote no longer has
 	N                int  // links (0: --parallel)
+	// NoPerms leaves permission bits as the receiving side makes them;
+	// else a downloaded file gets the listing's (a directory at least
+	// rwx for its owner) and an uploaded one the local file's (SITE
+	// CHMOD, where they differ).
+	NoPerms bool
+	// NoSymlinks makes no local symbolic links from the remote's (and
+	// skips local ones without a warning); see Mirror for the rules.
+	NoSymlinks bool
+	// MaxErrors starts no more transfers after that many failed (0: no
+	// limit).
+	MaxErrors int
+	// TempUpload (-R) uploads each file to a temporary name, renamed when
+	// complete and checked, as the temp-upload option does; a partial one
+	// left by an interrupted run is resumed.
+	TempUpload bool
+}
+
+// gftpPartial reports gftp's own temporary names (".NAME.gftp-part"), of
+// a download or an upload under way or interrupted: never mirrored in
+// either direction.
+func gftpPartial(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".gftp-part")
+}
+
+// listPrecision is how exact e's time is: the second for MLSD, else the
+// minute, or the day for a LIST date without a time.
+func listPrecision(e ftp.Entry) time.Duration {
+	switch {
+	case e.TimeExact:
+		return time.Second
+	case e.Time.Hour() == 0 && e.Time.Minute() == 0:
+		return 24 * time.Hour
+	}
+	return time.Minute
+}
+
+// partialOf reports whether a partial copy (have bytes, last written at
+// written) of a source (size bytes, changed at source, known to prec) was
+// written after the source last changed: then it holds the start of that
+// very version, and can be continued. Sizes too must say it is a start.
+func partialOf(have, size int64, written, source time.Time, prec time.Duration) bool {
+	return have > 0 && size > have && !source.IsZero() && !written.Before(source.Truncate(prec).Add(prec))
 }
 
 // leftOut reports whether rel (slash-separated, relative to the mirrored
@@ -74,7 +117,19 @@ func (o MirrorOptions) leftOutTree(rel string, dir bool) bool {
 }
 
 // MirrorTotals count what a mirror did.
-type MirrorTotals struct{ New, Updated, Skipped, Deleted, Failed int }
+type MirrorTotals struct{ New, Updated, Skipped, Deleted, Failed, NotTried int }
+
+// summary is the line a mirror ends with.
+func (t MirrorTotals) summary(dryRun bool) string {
+	line := fmt.Sprintf("%d new, %d updated, %d skipped (up to date), %d deleted, %d failed", t.New, t.Updated, t.Skipped, t.Deleted, t.Failed)
+	if t.NotTried > 0 {
+		line += fmt.Sprintf(", %d not tried (--max-errors)", t.NotTried)
+	}
+	if dryRun {
+		line += "; nothing changed (--dry-run)"
+	}
+	return line
+}
 
 // mirrorFile is one remote file and why it moves.
 type mirrorFile struct {
@@ -98,9 +153,11 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 		rel := strings.TrimPrefix(strings.TrimPrefix(r, remote), "/")
 		return filepath.Join(local, filepath.FromSlash(rel))
 	}
+	var t MirrorTotals
+	dirPerms := map[string]fs.FileMode{} // local directory: the remote's bits
 	err = s.walkRemote(ctx, "mirror", remote, 0, func(r string, e ftp.Entry) error {
 		lp := localOf(r)
-		if r != remote && o.leftOut(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) {
+		if r != remote && (o.leftOut(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) || gftpPartial(e.Name)) {
 			keep[s.localPath(lp)] = true // left out: never deleted
 			if e.Type == ftp.EntryDir {
 				return errSkipDir
@@ -115,19 +172,27 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 					return fmt.Errorf("local directory: %w", err)
 				}
 			}
+			if e.HasPerm && !o.NoPerms {
+				dirPerms[s.localPath(lp)] = e.Perm | 0o700
+			}
 		case ftp.EntryFile:
 			keep[s.localPath(lp)] = true
 			why := s.whyMove(lp, e, o.OnlyNewer)
 			plan = append(plan, mirrorFile{remote: r, local: lp, entry: e, reason: why})
+			if why == "" && !o.DryRun && !o.NoPerms {
+				s.setLocalPerm(lp, e)
+			}
 		case ftp.EntryLink:
-			s.Warnf("skipping the symbolic link %s: links are not followed", r)
+			keep[s.localPath(lp)] = true // a link skipped is left as it is
+			if !o.NoSymlinks {
+				s.mirrorLink(lp, r, strings.TrimPrefix(r, remote+"/"), e, o, &t)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	var t MirrorTotals
 	byRemote := map[string]mirrorFile{}
 	var moves []string
 	for _, f := range plan {
@@ -150,18 +215,31 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	}
 	var failed error
 	if !o.DryRun && len(moves) > 0 {
-		var nfailed atomic.Int32
-		failed = s.multi(ctx, "mirror", moves, s.links(o.N), nil, func(ctx context.Context, l *link, tr transcript, r string) error {
+		var nfailed, started atomic.Int32
+		failed = s.multiMax(ctx, "mirror", moves, s.links(o.N), nil, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, r string) error {
+			started.Add(1)
 			f := byRemote[r]
-			err := l.get(ctx, tr, r, f.local, exactOrListed(f.entry))
+			err := l.get(ctx, tr, r, f.local, getOpts{mtime: exactOrListed(f.entry), partial: true, resume: s.resumable(f)})
 			if err != nil {
 				nfailed.Add(1)
+			} else if !o.NoPerms {
+				s.setLocalPerm(f.local, f.entry)
 			}
 			return err
 		})
 		t.Failed = int(nfailed.Load())
 		if failed != nil && t.Failed == 0 {
 			t.Failed = 1 // stopped before a file could fail (a lost connection)
+		}
+		t.NotTried = len(moves) - int(started.Load())
+	}
+	if !o.DryRun {
+		for _, d := range slices.Sorted(maps.Keys(dirPerms)) {
+			if fi, err := os.Stat(d); err == nil && fi.Mode().Perm() != dirPerms[d] {
+				if err := os.Chmod(d, dirPerms[d]); err != nil {
+					s.Warnf("%s: the server's permissions not kept: %v", d, err)
+				}
+			}
 		}
 	}
 	if o.Delete && failed == nil && ctx.Err() == nil {
@@ -171,8 +249,7 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			failed = err
 		}
 	}
-	s.printf("mirror %s: %d new, %d updated, %d skipped (up to date), %d deleted, %d failed%s\n",
-		remote, t.New, t.Updated, t.Skipped, t.Deleted, t.Failed, map[bool]string{true: "; nothing changed (--dry-run)"}[o.DryRun])
+	s.printf("mirror %s: %s\n", remote, t.summary(o.DryRun))
 	if failed != nil && o.Delete {
 		return fmt.Errorf("%w (so nothing was deleted)", failed)
 	}
@@ -202,13 +279,7 @@ func moveReason(e ftp.Entry, ok bool, fi fs.FileInfo, upload, onlyNewer bool) st
 	}
 	newer := false
 	if !e.Time.IsZero() {
-		prec := time.Second
-		if !e.TimeExact {
-			prec = time.Minute
-			if h, m, _ := e.Time.Clock(); h == 0 && m == 0 {
-				prec = 24 * time.Hour
-			}
-		}
+		prec := listPrecision(e)
 		remote, local := e.Time.Truncate(prec), fi.ModTime().UTC().Truncate(prec)
 		newer = remote.After(local)
 		if upload {
@@ -231,6 +302,83 @@ func (s *Session) whyMove(lp string, e ftp.Entry, onlyNewer bool) string {
 		fi = nil
 	}
 	return moveReason(e, true, fi, false, onlyNewer)
+}
+
+// resumable reports whether f's download can continue a partial one an
+// earlier run left (see partialOf).
+func (s *Session) resumable(f mirrorFile) bool {
+	fi, err := os.Stat(partialName(s.localPath(f.local)))
+	if err != nil {
+		return false
+	}
+	return partialOf(fi.Size(), f.entry.Size, fi.ModTime(), f.entry.Time, listPrecision(f.entry))
+}
+
+// setLocalPerm gives the local copy lp of e the listing's permission bits,
+// when the listing told them and they differ. A failure is a warning: the
+// file is there.
+func (s *Session) setLocalPerm(lp string, e ftp.Entry) {
+	if !e.HasPerm {
+		return
+	}
+	p := s.localPath(lp)
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() == e.Perm {
+		return
+	}
+	if err := os.Chmod(p, e.Perm); err != nil {
+		s.Warnf("%s: the server's permissions not kept: %v", lp, err)
+	}
+}
+
+// mirrorLink makes the local symbolic link lp for the remote link r (rel:
+// its path in the mirrored tree), as the listing shows it: only when its
+// target is relative and stays inside the mirrored tree (so nothing ever
+// written through it lands outside); else it is skipped with a warning.
+// The link is never followed: what it points to is mirrored where it is.
+func (s *Session) mirrorLink(lp, r, rel string, e ftp.Entry, o MirrorOptions, t *MirrorTotals) {
+	target := e.Target
+	inside := path.Join(path.Dir(rel), target)
+	switch {
+	case target == "":
+		s.Warnf("skipping the symbolic link %s: the listing does not say where it points", r)
+		return
+	case path.IsAbs(target) || strings.ContainsAny(target, "\\\x00") || inside == ".." || strings.HasPrefix(inside, "../"):
+		s.Warnf("skipping the symbolic link %s -> %s: it points outside the mirrored directory", r, safe.Visible(target))
+		return
+	}
+	p := s.localPath(lp)
+	want := filepath.FromSlash(target)
+	fi, err := os.Lstat(p)
+	switch {
+	case err == nil && fi.Mode()&os.ModeSymlink != 0:
+		if cur, _ := os.Readlink(p); cur == want {
+			t.Skipped++
+			return
+		}
+	case err == nil && fi.IsDir():
+		s.Warnf("skipping the symbolic link %s: a local directory has its name", r)
+		return
+	}
+	why := "new"
+	if err == nil {
+		why = "link differs"
+	}
+	if o.DryRun {
+		s.printf("symlink %s -> %s (%s)\n", lp, safe.Visible(target), why)
+	} else {
+		if err == nil {
+			os.Remove(p)
+		}
+		if err := os.Symlink(want, p); err != nil {
+			s.Warnf("symbolic link %s not made: %v", lp, err)
+			return
+		}
+	}
+	if why == "new" {
+		t.New++
+	} else {
+		t.Updated++
+	}
 }
 
 // exactOrListed is the time a downloaded file gets: the listing's exact
@@ -317,7 +465,8 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	})
 	var re *ftp.ReplyError
 	switch {
-	case errors.Is(err, errNoRemoteDir), errors.As(err, &re) && !re.Temporary():
+	case errors.Is(err, errNoRemoteDir),
+		errors.As(err, &re) && !s.main.isDir(ctx, remote): // a refusal of a subdirectory's listing fails
 		have = map[string]ftp.Entry{}
 	case err != nil:
 		return err
@@ -326,6 +475,22 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	var dirs, moves []string
 	locals := map[string]string{} // local path -> remote path
 	reasons := map[string]string{}
+	from := map[string]int64{} // local path -> where its partial upload stopped
+	temp := o.TempUpload || s.opts.TempUpload
+	// Permission bits: the local ones, and what the remote listing showed.
+	perms, listed := map[string]fs.FileMode{}, map[string]fs.FileMode{}
+	// wantPerm notes that rp should have perm: always when it is made or
+	// moved (changed), else only when the listing (e, ok) shows other bits.
+	wantPerm := func(rp string, perm fs.FileMode, e ftp.Entry, ok, changed bool) {
+		switch {
+		case ok && e.HasPerm:
+			if changed || e.Perm != perm {
+				perms[rp], listed[rp] = perm, e.Perm
+			}
+		case changed || !ok:
+			perms[rp] = perm
+		}
+	}
 	var t MirrorTotals
 	werr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -334,11 +499,14 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		rel, _ := filepath.Rel(root, p)
 		rp := path.Join(remote, filepath.ToSlash(rel))
 		lp := filepath.Join(local, rel)
-		if rel != "." && o.leftOut(filepath.ToSlash(rel), d.IsDir()) {
+		if rel != "." && (o.leftOut(filepath.ToSlash(rel), d.IsDir()) || gftpPartial(d.Name())) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		if strings.Count(rel, string(filepath.Separator)) >= maxTreeDepth {
+			return fmt.Errorf("mirror -R: %s is more than %d directories deep", p, maxTreeDepth)
 		}
 		switch {
 		case d.IsDir():
@@ -350,6 +518,10 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 				dirs = append(dirs, rp)
 			}
 			delete(have, rp)
+			if fi, err := d.Info(); err == nil && !o.NoPerms && rp != remote {
+				isDir := ok && e.Type == ftp.EntryDir
+				wantPerm(rp, fi.Mode().Perm(), e, isDir, !isDir)
+			}
 		case d.Type().IsRegular():
 			fi, err := d.Info()
 			if err != nil {
@@ -357,7 +529,19 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			}
 			e, ok := have[rp]
 			delete(have, rp)
+			tmp := tempName(rp)
+			if pe, ok := have[tmp]; ok && temp {
+				// An earlier run's partial upload: continued, or
+				// replaced, either way not deleted.
+				delete(have, tmp)
+				if partialOf(pe.Size, fi.Size(), pe.Time, fi.ModTime(), listPrecision(pe)) {
+					from[lp] = pe.Size
+				}
+			}
 			why := moveReason(e, ok, fi, true, o.OnlyNewer)
+			if !o.NoPerms {
+				wantPerm(rp, fi.Mode().Perm(), e, ok, why != "")
+			}
 			if why == "" {
 				t.Skipped++
 				return nil
@@ -370,7 +554,9 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			moves = append(moves, lp)
 			locals[lp], reasons[lp] = rp, why
 		case d.Type()&os.ModeSymlink != 0:
-			s.Warnf("skipping the symbolic link %s: links are not followed", lp)
+			if !o.NoSymlinks {
+				s.Warnf("skipping the symbolic link %s: links are not followed, and FTP cannot make them", lp)
+			}
 		default:
 			s.Warnf("skipping %s: not a regular file", lp)
 		}
@@ -393,10 +579,11 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			s.printf("put %s (%s)\n", lp, reasons[lp])
 		}
 	} else if len(moves) > 0 {
-		var nfailed atomic.Int32
+		var nfailed, started atomic.Int32
 		var later uploadCheck
-		failed = s.multi(ctx, "mirror -R", moves, s.links(o.N), nil, func(ctx context.Context, l *link, tr transcript, lp string) error {
-			err := l.put(ctx, tr, lp, locals[lp], &later)
+		failed = s.multiMax(ctx, "mirror -R", moves, s.links(o.N), nil, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, lp string) error {
+			started.Add(1)
+			err := l.put(ctx, tr, lp, locals[lp], putOpts{later: &later, temp: temp, from: from[lp], keepPartial: true, times: s.opts.Preserve})
 			if err != nil {
 				nfailed.Add(1)
 			}
@@ -411,6 +598,16 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		if failed != nil && t.Failed == 0 {
 			t.Failed = 1
 		}
+		t.NotTried = len(moves) - int(started.Load())
+		maps.Copy(listed, later.perms)
+		for _, lp := range moves {
+			if _, ok := later.perms[locals[lp]]; !ok {
+				delete(listed, locals[lp]) // replaced: its old bits say nothing
+			}
+		}
+	}
+	if !o.DryRun && !o.NoPerms && ctx.Err() == nil && s.main.connected() {
+		s.chmodRemote(ctx, perms, listed)
 	}
 	if o.Delete && failed == nil && ctx.Err() == nil {
 		for r, e := range have {
@@ -422,12 +619,44 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		t.Deleted = n
 		failed = err
 	}
-	s.printf("mirror -R %s: %d new, %d updated, %d skipped (up to date), %d deleted, %d failed%s\n",
-		local, t.New, t.Updated, t.Skipped, t.Deleted, t.Failed, map[bool]string{true: "; nothing changed (--dry-run)"}[o.DryRun])
+	s.printf("mirror -R %s: %s\n", local, t.summary(o.DryRun))
 	if failed != nil && o.Delete && t.Deleted == 0 {
 		return fmt.Errorf("%w (so nothing was deleted)", failed)
 	}
 	return failed
+}
+
+// chmodRemote gives each remote path the permission bits in want, where
+// listed (what the server's listing showed) differs or does not know
+// (SITE CHMOD, on the main link). A server without SITE CHMOD is told
+// once; other refusals are warnings (the files are there), the first and
+// a count.
+func (s *Session) chmodRemote(ctx context.Context, want, listed map[string]fs.FileMode) {
+	l := s.main
+	refused := 0
+	var first error
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if have, ok := listed[p]; ok && have == want[p] {
+			continue
+		}
+		err := l.conn.Chmod(ctx, want[p], p)
+		switch {
+		case err == nil:
+		case ftp.NotImplemented(err):
+			s.Warnf("the server has no SITE CHMOD: permissions not kept (--no-perms: do not try)")
+			return
+		case l.lost(err):
+			l.check(err)
+			return
+		default:
+			if refused++; first == nil {
+				first = fmt.Errorf("%s: %w", p, err)
+			}
+		}
+	}
+	if first != nil {
+		s.Warnf("permissions not kept for %d files, the first: %v", refused, first)
+	}
 }
 
 // mirrorDeleteRemote removes the remote entries left in gone (what local

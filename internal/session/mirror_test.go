@@ -2,6 +2,10 @@ package session
 
 import (
 	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +57,92 @@ func TestMoveReason(t *testing.T) {
 	} {
 		if got := moveReason(tc.e, tc.ok, tc.fi, tc.upload, tc.onlyNewer); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A remote symbolic link becomes a local one only when its target is
+// relative and stays inside the mirrored tree; a second run finds it up
+// to date, a changed target replaces it, and a local directory of its
+// name is left alone. Nothing is made with --dry-run.
+func TestMirrorLink(t *testing.T) {
+	root := t.TempDir()
+	var stderr strings.Builder
+	s := New(Config{LocalDir: root, Printer: NewPrinter(Streams{Err: &stderr})})
+	os.MkdirAll(filepath.Join(root, "m", "sub", "dir"), 0o755)
+	link := func(rel, target string, o MirrorOptions) MirrorTotals {
+		t.Helper()
+		var tot MirrorTotals
+		s.mirrorLink(filepath.Join("m", filepath.FromSlash(rel)), "site/"+rel, rel,
+			ftp.Entry{Name: path.Base(rel), Type: ftp.EntryLink, Target: target}, o, &tot)
+		return tot
+	}
+	made := func(rel string) string {
+		got, err := os.Readlink(filepath.Join(root, "m", filepath.FromSlash(rel)))
+		if err != nil {
+			return ""
+		}
+		return filepath.ToSlash(got)
+	}
+	for _, tc := range []struct{ rel, target, want string }{
+		{"a", "b.txt", "b.txt"},
+		{"sub/up", "../b.txt", "../b.txt"},
+		{"sub/self", ".", "."},
+		{"sub/deep", "dir/../../b.txt", "dir/../../b.txt"},
+		{"out", "../x", ""},
+		{"sub/out", "../../x", ""},
+		{"sub/sneaky", "dir/../../../x", ""},
+		{"abs", "/etc/passwd", ""},
+		{"back", `..\x`, ""},
+		{"none", "", ""},
+	} {
+		link(tc.rel, tc.target, MirrorOptions{})
+		if got := made(tc.rel); got != tc.want {
+			t.Errorf("link %s -> %q: made %q, want %q", tc.rel, tc.target, got, tc.want)
+		}
+	}
+	if n := strings.Count(stderr.String(), "skipping the symbolic link"); n != 6 {
+		t.Errorf("%d warnings, want one per link skipped (6):\n%s", n, stderr.String())
+	}
+	if tot := link("a", "b.txt", MirrorOptions{}); tot.Skipped != 1 || tot.New+tot.Updated != 0 {
+		t.Errorf("the same link again: %+v, want skipped", tot)
+	}
+	if tot := link("a", "c.txt", MirrorOptions{DryRun: true}); tot.Updated != 1 || made("a") != "b.txt" {
+		t.Errorf("--dry-run: %+v, link now %q", tot, made("a"))
+	}
+	if tot := link("a", "c.txt", MirrorOptions{}); tot.Updated != 1 || made("a") != "c.txt" {
+		t.Errorf("a changed target: %+v, link now %q", tot, made("a"))
+	}
+	if link("sub/dir", "a", MirrorOptions{}); made("sub/dir") != "" {
+		t.Error("a local directory was replaced by a link")
+	}
+}
+
+// partialOf: a partial copy continues only when it was written after its
+// source last changed (at the source time's precision) and is shorter.
+func TestPartialOf(t *testing.T) {
+	src := time.Date(2026, 12, 1, 10, 20, 30, 0, time.UTC)
+	for _, tc := range []struct {
+		name        string
+		have, size  int64
+		written     time.Time
+		source      time.Time
+		prec        time.Duration
+		wantPartial bool
+	}{
+		{"written after", 10, 100, src.Add(2 * time.Second), src, time.Second, true},
+		{"written in the same second", 10, 100, src.Add(500 * time.Millisecond), src, time.Second, false},
+		{"source changed since", 10, 100, src.Add(-time.Hour), src, time.Second, false},
+		{"minute precision, same minute", 10, 100, src.Add(20 * time.Second), src.Truncate(time.Minute), time.Minute, false},
+		{"minute precision, next minute", 10, 100, src.Add(40 * time.Second), src.Truncate(time.Minute), time.Minute, true},
+		{"as long as the source", 100, 100, src.Add(time.Hour), src, time.Second, false},
+		{"empty", 0, 100, src.Add(time.Hour), src, time.Second, false},
+		{"no source time", 10, 100, src.Add(time.Hour), time.Time{}, time.Second, false},
+		{"source size unknown", 10, -1, src.Add(time.Hour), src, time.Second, false},
+	} {
+		got := partialOf(tc.have, tc.size, tc.written, tc.source, tc.prec)
+		if got != tc.wantPartial {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.wantPartial)
 		}
 	}
 }

@@ -90,7 +90,7 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 	}
 	var later uploadCheck
 	err := s.multi(ctx, "mput", files, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
-		return l.put(ctx, t, f, filepath.Base(f), &later)
+		return l.put(ctx, t, f, filepath.Base(f), putOpts{later: &later, temp: s.opts.TempUpload})
 	})
 	if ctx.Err() != nil || !s.main.connected() {
 		return err // nothing to check with
@@ -115,7 +115,7 @@ func (s *Session) Mget(ctx context.Context, n int, patterns []string) (err error
 		return err
 	}
 	return s.multi(ctx, "mget", files, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
-		return l.get(ctx, t, f, path.Base(f), times[f])
+		return l.get(ctx, t, f, path.Base(f), getOpts{mtime: times[f]})
 	})
 }
 

@@ -23,9 +23,15 @@ type fileOp func(ctx context.Context, l *link, t transcript, file string) error
 // The extra links come from a (opened while the files were listed), else
 // are opened now.
 func (s *Session) multi(ctx context.Context, verb string, files []string, n int, a *ahead, op fileOp) error {
+	return s.multiMax(ctx, verb, files, n, a, 0, op)
+}
+
+// multiMax is multi that starts no more files after maxErrors of them
+// failed (0: no limit), as mirror --max-errors asks.
+func (s *Session) multiMax(ctx context.Context, verb string, files []string, n int, a *ahead, maxErrors int, op fileOp) error {
 	c := s.newConfirmer(verb)
 	if n <= 1 {
-		return s.serial(ctx, verb, files, c, op)
+		return s.serial(ctx, verb, files, c, maxErrors, op)
 	}
 	var chosen []string
 	for _, f := range files {
@@ -34,14 +40,14 @@ func (s *Session) multi(ctx context.Context, verb string, files []string, n int,
 		}
 	}
 	if len(chosen) <= 1 {
-		return s.serial(ctx, verb, chosen, c, op)
+		return s.serial(ctx, verb, chosen, c, maxErrors, op)
 	}
 	n = min(n, len(chosen))
 	if a == nil {
 		a = s.openAhead(ctx, n)
 		defer func() { a.finish(false) }()
 	}
-	return s.parallel(ctx, verb, chosen, n, a, op)
+	return s.parallel(ctx, verb, chosen, n, a, maxErrors, op)
 }
 
 // fatal reports a failure that ends a multi-file command: the other files
@@ -51,7 +57,7 @@ func fatal(l *link, err error) bool {
 	return !l.connected() || errors.As(err, &de)
 }
 
-func (s *Session) serial(ctx context.Context, verb string, files []string, c *confirmer, op fileOp) error {
+func (s *Session) serial(ctx context.Context, verb string, files []string, c *confirmer, maxErrors int, op fileOp) error {
 	failed := 0
 	var first error
 	defer func() { s.main.more = false }()
@@ -78,6 +84,9 @@ func (s *Session) serial(ctx context.Context, verb string, files []string, c *co
 			first = err
 		}
 		s.Warnf("%s %s: %v", verb, f, err)
+		if maxErrors > 0 && failed >= maxErrors && i < len(files)-1 {
+			return tooManyFailed(failed, len(files), len(files)-i-1, first)
+		}
 	}
 	return manyFailed(failed, len(files), first)
 }
@@ -89,13 +98,18 @@ func manyFailed(failed, of int, first error) error {
 	return fmt.Errorf("%d of %d files failed, the first: %w", failed, of, first)
 }
 
+// tooManyFailed is the end of a command stopped by its --max-errors.
+func tooManyFailed(failed, of, left int, first error) error {
+	return fmt.Errorf("stopped after %d failures (--max-errors), %d of %d files not tried; the first: %w", failed, left, of, first)
+}
+
 // parallel runs op over n links at once: the main link and n-1 from the
 // pool. Each file's transcript lines are held and printed whole when it
 // ends, so files appear in the order they finish. A link that cannot be
 // opened (a server's limit per client: 421 too many connections) makes
 // the command go on with fewer, with a warning. Ctrl-C cancels every file
 // in flight; the session stays.
-func (s *Session) parallel(ctx context.Context, verb string, files []string, n int, a *ahead, op fileOp) error {
+func (s *Session) parallel(ctx context.Context, verb string, files []string, n int, a *ahead, maxErrors int, op fileOp) error {
 	if s.dataMode() == ftp.Active {
 		if o := s.engineOptions(); o.ActivePortLow > 0 && o.ActivePortHigh-o.ActivePortLow+1 < n {
 			return fmt.Errorf("%s over %d links needs %d active-mode ports, and --active-ports %d-%d has %d (use fewer links, or a wider range)",
@@ -113,7 +127,7 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 	take := func(l *link) (string, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if stopped != nil || next >= len(files) || ctx.Err() != nil {
+		if stopped != nil || next >= len(files) || ctx.Err() != nil || maxErrors > 0 && failed >= maxErrors {
 			return "", false
 		}
 		f := files[next]
@@ -183,6 +197,9 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if maxErrors > 0 && failed >= maxErrors && next < len(files) {
+		return tooManyFailed(failed, len(files), len(files)-next, first)
 	}
 	if err := manyFailed(failed, len(files), first); err != nil {
 		return err

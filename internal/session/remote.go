@@ -27,7 +27,7 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 	}
 	_, mlst := feat["MLST"]
 	_, mlsd := feat["MLSD"]
-	if mlst || mlsd {
+	if (mlst || mlsd) && !l.noMLSD {
 		verb = "MLSD"
 	}
 	cmd := verb
@@ -36,6 +36,11 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 	}
 	dc, err := l.openData(ctx, cmd, 0)
 	if err != nil {
+		if verb == "MLSD" && ftp.NotImplemented(err) {
+			// FEAT said MLSD and the server does not have it after all.
+			l.noMLSD = true
+			return l.scanEntries(ctx, dir, fn)
+		}
 		return err
 	}
 	lw := ftp.NewListingWriter(verb == "MLSD", time.Now(), fn)

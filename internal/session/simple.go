@@ -242,7 +242,7 @@ func (s *Session) Newer(ctx context.Context, remote, local string) error {
 			return nil
 		}
 	}
-	return s.main.get(ctx, s.p, remote, local, time.Time{})
+	return s.main.get(ctx, s.p, remote, local, getOpts{})
 }
 
 func (s *Session) ToggleProgress(arg string) error {

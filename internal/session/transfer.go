@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -73,13 +74,29 @@ func (l *link) startFile(ctx context.Context, t transcript, verb, local, remote,
 // download never clobbers an existing local file. A transient failure is
 // retried, resuming where the data stopped when the server has REST STREAM.
 func (s *Session) Get(ctx context.Context, remote, local string) error {
-	return s.main.get(ctx, s.p, remote, local, time.Time{})
+	return s.main.get(ctx, s.p, remote, local, getOpts{})
 }
 
-// get is Get on link l, its transcript lines going to t. mtime is the
-// remote file's modification time when a listing told it exactly (zero:
-// unknown).
-func (l *link) get(ctx context.Context, t transcript, remote, local string, mtime time.Time) error {
+// getOpts say how get downloads a file.
+type getOpts struct {
+	// mtime is the remote file's modification time when a listing told it
+	// exactly (zero: unknown).
+	mtime time.Time
+	// partial writes to partialName(local), which a failure leaves for a
+	// later run to resume (mirror), instead of a temporary file removed
+	// on failure; with resume, what it holds is the start of this remote
+	// file (see resumeOffset) and the download continues after it.
+	partial, resume bool
+}
+
+// partialName is where a resumable download writes: a hidden name beside
+// the target, the same in every run.
+func partialName(lp string) string {
+	return filepath.Join(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-part")
+}
+
+// get is Get on link l, its transcript lines going to t.
+func (l *link) get(ctx context.Context, t transcript, remote, local string, o getOpts) error {
 	s := l.s
 	if local == "" {
 		if local = path.Base(remote); !localName(local) {
@@ -88,12 +105,23 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, mtim
 	}
 	lp := s.localPath(local)
 	start := time.Now()
-	tmp, err := os.CreateTemp(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-*")
+	var tmp *os.File
+	var err error
+	if o.partial {
+		tmp, err = os.OpenFile(partialName(lp), os.O_RDWR|os.O_CREATE, 0o600)
+	} else {
+		tmp, err = os.CreateTemp(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-*")
+	}
 	if err != nil {
 		return fmt.Errorf("create local file: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // gone once renamed; removed on failure
-	var n int64                 // where the file is now
+	ok := false
+	defer func() {
+		if !ok && !o.partial {
+			os.Remove(tmp.Name()) // a failure leaves nothing
+		}
+	}()
+	var n int64 // where the file is now
 	meter := s.newMeter(t, remote, 0, -1)
 	defer meter.end()
 	if meter.bar != nil {
@@ -108,21 +136,32 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, mtim
 	resumable := true
 	err = l.retryingMoving(ctx, "get "+remote, func() int64 { return meter.n }, func(retry bool) error {
 		var offset int64
-		if retry && resumable && l.canResume(ctx) {
+		if (retry || o.resume) && resumable && l.canResume(ctx) {
 			offset, _ = tmp.Seek(0, io.SeekEnd)
 		} else if err := tmp.Truncate(0); err != nil {
 			return fmt.Errorf("local file: %w", err)
 		}
-		if _, err := tmp.Seek(offset, io.SeekStart); err != nil {
-			return fmt.Errorf("local file: %w", err)
+		for {
+			if _, err := tmp.Seek(offset, io.SeekStart); err != nil {
+				return fmt.Errorf("local file: %w", err)
+			}
+			meter.restart(offset)
+			m, err := l.retrieveOnce(ctx, t, meter, tmp, local, remote, offset)
+			n = offset + m
+			if err != nil {
+				resumable = resumable && !refusedResume(offset, err)
+				var re *ftp.ReplyError
+				if !resumable && m == 0 && errors.As(err, &re) && !re.Temporary() && l.connected() {
+					// The restart refused for good: from the start, now.
+					if err := tmp.Truncate(0); err != nil {
+						return fmt.Errorf("local file: %w", err)
+					}
+					offset = 0
+					continue
+				}
+			}
+			return err
 		}
-		meter.restart(offset)
-		m, err := l.retrieveOnce(ctx, t, meter, tmp, local, remote, offset)
-		n = offset + m
-		if err != nil {
-			resumable = resumable && !refusedResume(offset, err)
-		}
-		return err
 	})
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("local file: %w", cerr)
@@ -138,8 +177,9 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, mtim
 	if err := os.Rename(tmp.Name(), lp); err != nil {
 		return fmt.Errorf("save local file: %w", err)
 	}
+	ok = true
 	s.stats(t, n, "received", remote, start)
-	l.keepTime(ctx, lp, remote, mtime)
+	l.keepTime(ctx, lp, remote, o.mtime)
 	return nil
 }
 

@@ -69,7 +69,7 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 	}
 	return s.multi(ctx, "get", order, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
 		tf := files[f]
-		return l.get(ctx, t, f, tf.local, tf.mtime)
+		return l.get(ctx, t, f, tf.local, getOpts{mtime: tf.mtime})
 	})
 }
 
@@ -242,7 +242,7 @@ func (s *Session) PutTree(ctx context.Context, n int, dir, remote string) error 
 	}
 	var later uploadCheck
 	err = s.multi(ctx, "put", locals, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
-		return l.put(ctx, t, f, remotes[f], &later)
+		return l.put(ctx, t, f, remotes[f], putOpts{later: &later, temp: s.opts.TempUpload, times: s.opts.Preserve})
 	})
 	if ctx.Err() != nil || !s.main.connected() {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -22,13 +23,29 @@ import (
 // same folder and is renamed when complete and checked, so readers never
 // see a half-written file; on failure the temporary file is removed.
 func (s *Session) Put(ctx context.Context, local, remote string) error {
-	return s.main.put(ctx, s.p, local, remote, nil)
+	return s.main.put(ctx, s.p, local, remote, putOpts{temp: s.opts.TempUpload})
 }
 
-// put is Put on link l, its transcript lines going to t. With later set,
-// the size check is left to it (one listing for many files) unless the
-// upload goes to a temporary name, whose rename needs the check first.
-func (l *link) put(ctx context.Context, t transcript, local, remote string, later *uploadCheck) error {
+// putOpts say how put uploads a file.
+type putOpts struct {
+	// later, when set, takes the size check (one listing for many files),
+	// unless the upload goes to a temporary name, whose rename needs the
+	// check first.
+	later *uploadCheck
+	temp  bool // to tempName(remote), renamed when complete and checked
+	// from resumes at this byte: a partial upload of this file is there
+	// (under the temporary name, with temp). A refusal starts over.
+	from int64
+	// keepPartial leaves the temporary file on failure, for the next run
+	// to resume (mirror); else it is removed.
+	keepPartial bool
+	// times gives the remote file the local one's modification time, where
+	// the server has MFMT (put -r, mirror -R with preserve on).
+	times bool
+}
+
+// put is Put on link l, its transcript lines going to t.
+func (l *link) put(ctx context.Context, t transcript, local, remote string, o putOpts) error {
 	s := l.s
 	lp := s.localPath(local)
 	f, err := os.Open(lp)
@@ -51,7 +68,7 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, late
 		return err
 	}
 	wire := remote
-	if s.opts.TempUpload {
+	if o.temp {
 		wire = tempName(remote)
 	}
 	start := time.Now()
@@ -62,23 +79,37 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, late
 	err = l.retryingMoving(ctx, "put "+local, func() int64 { return meter.n }, func(retry bool) error {
 		// Resume from what the server has, when it can tell and take it.
 		var offset int64
-		if retry && resumable && l.canResume(ctx) {
+		switch {
+		case !retry && o.from > 0 && o.from < size && l.canResume(ctx):
+			offset = o.from
+		case retry && resumable && l.canResume(ctx):
 			if have, err := l.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
 				offset = have
 			}
 		}
-		if _, err := f.Seek(offset, io.SeekStart); err != nil {
-			return fmt.Errorf("local file: %w", err)
+		for {
+			if _, err := f.Seek(offset, io.SeekStart); err != nil {
+				return fmt.Errorf("local file: %w", err)
+			}
+			meter.restart(offset)
+			m, err := l.storeOnce(ctx, t, meter, f, local, remote, wire, offset)
+			n = offset + m
+			if err != nil {
+				resumable = resumable && !refusedResume(offset, err)
+				var re *ftp.ReplyError
+				if !resumable && m == 0 && errors.As(err, &re) && !re.Temporary() && l.connected() {
+					// The restart refused for good before any data
+					// (proftpd without AllowStoreRestart): the whole
+					// file, now.
+					offset = 0
+					continue
+				}
+				return err
+			}
+			break
 		}
-		meter.restart(offset)
-		m, err := l.storeOnce(ctx, t, meter, f, local, remote, wire, offset)
-		n = offset + m
-		if err != nil {
-			resumable = resumable && !refusedResume(offset, err)
-			return err
-		}
-		if later != nil && wire == remote && !s.ascii {
-			later.add(remote, n)
+		if o.later != nil && wire == remote && !s.ascii {
+			o.later.add(remote, n)
 			return nil
 		}
 		return l.verifySize(ctx, wire, n)
@@ -87,13 +118,30 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, late
 		err = l.check(l.conn.Rename(ctx, wire, remote))
 	}
 	if err != nil {
-		if wire != remote && l.connected() {
+		if wire != remote && l.connected() && !o.keepPartial {
 			l.conn.Delete(l.s.own(ctx), wire) // best effort
 		}
 		return err
 	}
 	s.stats(t, n, "sent", remote, start)
+	if o.times {
+		l.keepTimeUp(ctx, remote, fi.ModTime())
+	}
 	return nil
+}
+
+// keepTimeUp gives an uploaded file the local file's modification time,
+// where the server says it can (MFMT in FEAT); silently not elsewhere, as
+// the upload's own time is the next best. A refusal is logged only.
+func (l *link) keepTimeUp(ctx context.Context, remote string, mtime time.Time) {
+	f, err := l.features(ctx)
+	if _, ok := f["MFMT"]; err != nil || !ok {
+		return
+	}
+	if err := l.conn.SetModTime(l.s.own(ctx), remote, mtime); err != nil {
+		l.check(err)
+		l.s.logf("mfmt: %s: %v", remote, err)
+	}
 }
 
 // storeOnce runs one STOR (from offset) of f.
@@ -192,6 +240,9 @@ func (l *link) remoteSize(ctx context.Context, remote string) (int64, error) {
 type uploadCheck struct {
 	mu   sync.Mutex
 	sent map[string]int64 // remote path (a name, in the current directory): bytes
+	// perms holds the permission bits the check's listings showed, of
+	// every entry in them (for mirror -R).
+	perms map[string]fs.FileMode
 }
 
 func (u *uploadCheck) add(name string, n int64) {
@@ -223,6 +274,12 @@ func (u *uploadCheck) check(ctx context.Context, l *link) error {
 		}
 		err := l.scanEntries(l.s.own(ctx), listed, func(e ftp.Entry) {
 			name := path.Join(dir, path.Base(e.Name))
+			if e.HasPerm {
+				if u.perms == nil {
+					u.perms = map[string]fs.FileMode{}
+				}
+				u.perms[name] = e.Perm
+			}
 			sent, ok := u.sent[name]
 			if ok && e.Size >= 0 && e.Size != sent {
 				bad = append(bad, &SizeMismatchError{Remote: name, Sent: sent, OnServer: e.Size})

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gftp/gftp/internal/testserver"
+)
+
+// Permission bits travel with mirror: a download gets the listing's, an
+// upload the local file's (SITE CHMOD, only where they differ); with
+// --no-perms neither. (ftpserverlib's MLSD has no unix.mode: its LIST
+// tells the bits; the real servers' MLSD is in the interop tests.)
+func TestMirrorPerms(t *testing.T) {
+	srv := startServer(t, testserver.Options{Refuse: []string{"MLSD"}})
+	site := filepath.Join(srv.Root(), "site")
+	os.MkdirAll(filepath.Join(site, "private"), 0o755)
+	os.WriteFile(filepath.Join(site, "run.sh"), []byte("#!/bin/sh"), 0o644)
+	os.Chmod(filepath.Join(site, "run.sh"), 0o750)
+	os.WriteFile(filepath.Join(site, "private", "key"), []byte("k"), 0o644)
+	os.Chmod(filepath.Join(site, "private", "key"), 0o600)
+	os.Chmod(filepath.Join(site, "private"), 0o750)
+	down := t.TempDir()
+	perm := func(p string) os.FileMode {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror site\n", "-in")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for rel, want := range map[string]os.FileMode{"run.sh": 0o750, "private/key": 0o600, "private": 0o750} {
+		if got := perm(filepath.Join(down, "site", filepath.FromSlash(rel))); got != want {
+			t.Errorf("downloaded %s: %o, want the server's %o", rel, got, want)
+		}
+	}
+	// Changed on the server only: a rerun moves nothing and sets the bits.
+	os.Chmod(filepath.Join(site, "run.sh"), 0o700)
+	runGftp(t, login(srv)+"lcd "+down+"\nmirror site\n", "-in")
+	if got := perm(filepath.Join(down, "site", "run.sh")); got != 0o700 {
+		t.Errorf("after the server's chmod: %o, want 700", got)
+	}
+	down2 := t.TempDir()
+	runGftp(t, login(srv)+"lcd "+down2+"\nmirror --no-perms site\n", "-in")
+	if got := perm(filepath.Join(down2, "site", "run.sh")); got != 0o644 {
+		t.Errorf("--no-perms: %o, want 644 (a new file's)", got)
+	}
+
+	// Upload: the server makes files 0644 (ftpserverlib); a 0600 one is
+	// set, the others are left alone.
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	os.WriteFile(filepath.Join(up, "bak", "secret.gz"), []byte("s"), 0o600)
+	os.WriteFile(filepath.Join(up, "bak", "plain.gz"), []byte("p"), 0o644)
+	before := len(srv.Commands())
+	code, stdout, stderr = runGftp(t, login(srv)+"lcd "+up+"\nmirror -R bak backups\n", "-in")
+	if code != 0 {
+		t.Fatalf("mirror -R: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	cmds := srv.Commands()[before:]
+	if n := count(cmds, "SITE CHMOD .*"); n != 1 || count(cmds, "SITE CHMOD 600 backups/secret.gz") != 1 {
+		t.Errorf("SITE CHMOD sent %d times, want once, for secret.gz:\n%s", n, strings.Join(cmds, "\n"))
+	}
+	if got := perm(filepath.Join(srv.Root(), "backups", "secret.gz")); got != 0o600 {
+		t.Errorf("uploaded secret.gz: %o on the server, want 600", got)
+	}
+	before = len(srv.Commands())
+	runGftp(t, login(srv)+"lcd "+up+"\nmirror -R bak backups\n", "-in")
+	if n := count(srv.Commands()[before:], "SITE CHMOD .*"); n != 0 {
+		t.Errorf("an unchanged rerun sent %d SITE CHMOD", n)
+	}
+	os.WriteFile(filepath.Join(up, "bak", "new.gz"), []byte("n"), 0o640)
+	before = len(srv.Commands())
+	runGftp(t, login(srv)+"lcd "+up+"\nmirror -R --no-perms bak backups\n", "-in")
+	if n := count(srv.Commands()[before:], "SITE CHMOD .*"); n != 0 {
+		t.Errorf("--no-perms sent %d SITE CHMOD", n)
+	}
+}
+
+// An interrupted mirror continues: a partial download an earlier run
+// left (".NAME.gftp-part", written after the remote file last changed) is
+// resumed with REST; one older than the remote file starts over.
+func TestMirrorResumesDownload(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	body := bytes.Repeat([]byte("0123456789"), 10000)
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	os.MkdirAll(filepath.Join(srv.Root(), "site"), 0o755)
+	for _, name := range []string{"a.bin", "b.bin"} {
+		p := filepath.Join(srv.Root(), "site", name)
+		os.WriteFile(p, body, 0o644)
+		os.Chtimes(p, old, old)
+	}
+	down := t.TempDir()
+	os.MkdirAll(filepath.Join(down, "site"), 0o755)
+	// a: the first 40000 bytes, written after the remote file (resumed);
+	// b: garbage written before it changed (started over).
+	partA := filepath.Join(down, "site", ".a.bin.gftp-part")
+	os.WriteFile(partA, body[:40000], 0o600)
+	partB := filepath.Join(down, "site", ".b.bin.gftp-part")
+	os.WriteFile(partB, bytes.Repeat([]byte("x"), 30000), 0o600)
+	os.Chtimes(partB, old.Add(-time.Hour), old.Add(-time.Hour))
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror site\n", "-in")
+	if code != 0 || !strings.Contains(stdout, "2 new") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := count(srv.Commands(), "REST 40000"); n != 1 || count(srv.Commands(), "REST .*") != 1 {
+		t.Errorf("REST: %v, want one REST 40000", srv.Commands())
+	}
+	for _, name := range []string{"a.bin", "b.bin"} {
+		if b, err := os.ReadFile(filepath.Join(down, "site", name)); err != nil || !bytes.Equal(b, body) {
+			t.Errorf("%s: %d bytes, %v; want the remote file", name, len(b), err)
+		}
+	}
+	for _, p := range []string{partA, partB} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there: %v", p, err)
+		}
+	}
+}
+
+// A lost connection in mid-download leaves the partial file, and the next
+// run continues it.
+func TestMirrorDownloadLeavesPartial(t *testing.T) {
+	srv := startServer(t, testserver.Options{Answer: map[string]string{"RETR": "451 Local error in processing."}})
+	os.MkdirAll(filepath.Join(srv.Root(), "site"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "site", "a.bin"), []byte("abc"), 0o644)
+	down := t.TempDir()
+	code, _, _ := runGftp(t, login(srv)+"lcd "+down+"\nmirror site\n", "-in", "--retries", "0")
+	if code == 0 {
+		t.Fatal("a failed RETR gave exit 0")
+	}
+	if _, err := os.Stat(filepath.Join(down, "site", ".a.bin.gftp-part")); err != nil {
+		t.Errorf("no partial file left for the next run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(down, "site", "a.bin")); !os.IsNotExist(err) {
+		t.Errorf("a.bin exists after a failed download: %v", err)
+	}
+}
+
+// mirror -R --temp-upload continues an upload an earlier run left under
+// the temporary name (REST, then STOR to it, then the rename), and lands
+// every file atomically.
+func TestMirrorResumesUpload(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	body := bytes.Repeat([]byte("abcdefghij"), 10000)
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	local := filepath.Join(up, "bak", "db.gz")
+	os.WriteFile(local, body, 0o644)
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	os.Chtimes(local, old, old)
+	os.MkdirAll(filepath.Join(srv.Root(), "backups"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "backups", ".db.gz.gftp-part"), body[:25000], 0o644)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+up+"\nmirror -R --temp-upload bak backups\n", "-in")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	cmds := srv.Commands()
+	for _, want := range []string{"REST 25000", `STOR backups/\.db\.gz\.gftp-part`, `RNTO backups/db\.gz`} {
+		if count(cmds, want) != 1 {
+			t.Errorf("no %s in %v", want, cmds)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(srv.Root(), "backups", "db.gz")); err != nil || !bytes.Equal(b, body) {
+		t.Errorf("on the server: %d bytes, %v", len(b), err)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Root(), "backups", ".db.gz.gftp-part")); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is still there: %v", err)
+	}
+}
+
+// --max-errors N starts no more transfers after N failed; the summary
+// counts what was not tried, and the exit status says it failed.
+func TestMirrorMaxErrors(t *testing.T) {
+	srv := startServer(t, testserver.Options{Answer: map[string]string{"RETR": "550 Permission denied."}})
+	os.MkdirAll(filepath.Join(srv.Root(), "site"), 0o755)
+	for _, name := range []string{"a", "b", "c", "d"} {
+		os.WriteFile(filepath.Join(srv.Root(), "site", name), []byte(name), 0o644)
+	}
+	down := t.TempDir()
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror --max-errors 2 site\n", "-in")
+	if code != exitRefused || !strings.Contains(stdout, "2 failed, 2 not tried (--max-errors)") ||
+		!strings.Contains(stderr, "stopped after 2 failures (--max-errors), 2 of 4 files not tried") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := count(srv.Commands(), "RETR .*"); n != 2 {
+		t.Errorf("%d RETR, want 2", n)
+	}
+	code, _, stderr = runGftp(t, login(srv)+"mirror --max-errors=none site\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "--max-errors none: not a number") {
+		t.Errorf("a bad --max-errors: exit %d; stderr:\n%s", code, stderr)
+	}
+}
+
+// mirror -R gives uploaded files the local time where the server has
+// MFMT, so the next run compares like with like; a server without it is
+// not asked.
+func TestMirrorUpKeepsTimes(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	local := filepath.Join(up, "bak", "a.gz")
+	os.WriteFile(local, []byte("a"), 0o644)
+	when := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	os.Chtimes(local, when, when)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+up+"\nmirror -R bak backups\n", "-in")
+	if code != 0 || count(srv.Commands(), "MFMT 20240506070809 backups/a.gz") != 1 {
+		t.Fatalf("exit %d, commands %v\nstdout:\n%s\nstderr:\n%s", code, srv.Commands(), stdout, stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(srv.Root(), "backups", "a.gz")); err != nil || !fi.ModTime().Equal(when) {
+		t.Errorf("the server's file: %v, %v; want the local time %v", fi.ModTime(), err, when)
+	}
+	before := len(srv.Commands())
+	code, stdout, _ = runGftp(t, login(srv)+"lcd "+up+"\nmirror -R bak backups\n", "-in")
+	if code != 0 || count(srv.Commands()[before:], "STOR .*") != 0 || !strings.Contains(stdout, "1 skipped") {
+		t.Errorf("rerun: exit %d\n%s", code, stdout)
+	}
+
+	// A server that refuses it: the upload stands, nothing is said.
+	refusing := startServer(t, testserver.Options{Refuse: []string{"MFMT"}})
+	code, _, stderr = runGftp(t, login(refusing)+"lcd "+up+"\nput -r bak\n", "-in")
+	if code != 0 || count(refusing.Commands(), "MFMT .*") != 1 || stderr != "" {
+		t.Errorf("put -r, MFMT refused: exit %d, %v; stderr:\n%s", code, refusing.Commands(), stderr)
+	}
+}
