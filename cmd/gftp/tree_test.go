@@ -212,3 +212,95 @@ func TestPutTreeChecksSubdirectories(t *testing.T) {
 		t.Errorf("exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// mget -r and mput -r take globs that match files and directories: the
+// files move as with mget/mput, each directory with all below it.
+func TestMgetMputRecursive(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	for rel, body := range map[string]string{
+		"logs/a.log": "a", "logs/2026/b.log": "bb", "logs-old/c.log": "ccc", "other/x": "x", "top.log": "t",
+	} {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	down := t.TempDir()
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmget -r -P 2 logs* top.log\n", "-in")
+	if code != 0 {
+		t.Fatalf("mget -r: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for rel, body := range map[string]string{"logs/a.log": "a", "logs/2026/b.log": "bb", "logs-old/c.log": "ccc", "top.log": "t"} {
+		if b, err := os.ReadFile(filepath.Join(down, filepath.FromSlash(rel))); err != nil || string(b) != body {
+			t.Errorf("mget -r: %s: %q, %v", rel, b, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(down, "other")); !os.IsNotExist(err) {
+		t.Errorf("mget -r took a directory no pattern matched: %v", err)
+	}
+	// Without -r a directory is not taken.
+	down2 := t.TempDir()
+	runGftp(t, login(srv)+"lcd "+down2+"\nmget logs*\n", "-in")
+	if _, err := os.Stat(filepath.Join(down2, "logs")); !os.IsNotExist(err) {
+		t.Errorf("mget without -r made a directory: %v", err)
+	}
+
+	up := t.TempDir()
+	for rel, body := range map[string]string{"bak/d1/f": "f", "bak/g": "g", "bak2/h": "h", "one.tgz": "1"} {
+		p := filepath.Join(up, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	code, stdout, stderr = runGftp(t, login(srv)+"lcd "+up+"\nmkdir in\ncd in\nmput -r bak* one.tgz\n", "-in")
+	if code != 0 {
+		t.Fatalf("mput -r: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for rel, body := range map[string]string{"bak/d1/f": "f", "bak/g": "g", "bak2/h": "h", "one.tgz": "1"} {
+		if b, err := os.ReadFile(filepath.Join(srv.Root(), "in", filepath.FromSlash(rel))); err != nil || string(b) != body {
+			t.Errorf("mput -r: %s on the server: %q, %v", rel, b, err)
+		}
+	}
+	code, _, stderr = runGftp(t, login(srv)+"mget -r\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "no files named") {
+		t.Errorf("mget -r with no names: exit %d; stderr:\n%s", code, stderr)
+	}
+}
+
+// A tree 1000 directories deep (the walk's limit) goes both ways, with
+// get -r, mirror and mirror -R; one level more is refused, not walked.
+func TestDeepTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks 1000 directories four times")
+	}
+	srv := startServer(t, testserver.Options{})
+	const depth = 1000
+	chain := strings.Repeat("d/", depth-1) + "d"
+	bottom := filepath.Join(srv.Root(), "deep", filepath.FromSlash(chain))
+	if err := os.MkdirAll(bottom, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(bottom, "end.txt"), []byte("the end"), 0o644)
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\nget -r deep\nmirror deep deep2\n", "-in")
+	if code != 0 {
+		t.Fatalf("get -r and mirror: exit %d; stderr:\n%s", code, stderr)
+	}
+	for _, d := range []string{"deep", "deep2"} {
+		if b, err := os.ReadFile(filepath.Join(down, d, filepath.FromSlash(chain), "end.txt")); err != nil || string(b) != "the end" {
+			t.Errorf("%s: %q, %v", d, b, err)
+		}
+	}
+	code, _, stderr = runGftp(t, login(srv)+"lcd "+down+"\nmirror -R deep up\nput -r deep2 up2\n", "-in")
+	if code != 0 {
+		t.Fatalf("mirror -R and put -r: exit %d; stderr:\n%s", code, stderr)
+	}
+	for _, d := range []string{"up", "up2"} {
+		if b, err := os.ReadFile(filepath.Join(srv.Root(), d, filepath.FromSlash(chain), "end.txt")); err != nil || string(b) != "the end" {
+			t.Errorf("on the server, %s: %q, %v", d, b, err)
+		}
+	}
+	os.Mkdir(filepath.Join(bottom, "d"), 0o755)
+	code, _, stderr = runGftp(t, login(srv)+"lcd "+down+"\nget -r deep deep3\n", "-in")
+	if code == 0 || !strings.Contains(stderr, "more than 1000 directories deep") {
+		t.Errorf("1001 levels: exit %d; stderr:\n%s", code, stderr)
+	}
+}

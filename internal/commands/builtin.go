@@ -75,16 +75,22 @@ func Default() *Table {
 			Help:    "send one file (-r: a directory and all below it)",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote}, Check: checkGet,
 			Run: fileOrTree((*session.Session).Put, (*session.Session).PutTree)},
-		{Name: "mget", ReadOnly: true, Usage: "[-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -P N: over N connections at once)",
-			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkParallel,
+		{Name: "mget", ReadOnly: true, Usage: "[-r] [-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -r: directories too, with all below them; -P N: over N connections at once)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkMulti,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
-				n, files, _ := parallelArg(a)
+				r, n, files, _ := multiArgs(a)
+				if r {
+					return s.MgetTree(ctx, n, files)
+				}
 				return s.Mget(ctx, n, files)
 			}},
-		{Name: "mput", Usage: "[-P N] local-files...", Help: "send multiple files (local globs; -P N: over N connections at once)",
-			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal}, Check: checkParallel,
+		{Name: "mput", Usage: "[-r] [-P N] local-files...", Help: "send multiple files (local globs; -r: directories too, with all below them; -P N: over N connections at once)",
+			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal}, Check: checkMulti,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
-				n, files, _ := parallelArg(a)
+				r, n, files, _ := multiArgs(a)
+				if r {
+					return s.MputTree(ctx, n, files)
+				}
 				return s.Mput(ctx, n, files)
 			}},
 		{Name: "delete", Aliases: []string{"rm"}, Usage: "remote-file | -r remote-dir", Help: "delete remote file (-r: a directory and all in it)",
@@ -207,13 +213,34 @@ func parallelArg(a []string) (n int, files []string, err error) {
 	return n, rest, nil
 }
 
-func checkParallel(a []string) error {
-	_, files, err := parallelArg(a)
+// multiArgs reads mget's and mput's options, -r and -P N, in any order
+// ("--" ends them).
+func multiArgs(a []string) (recursive bool, n int, files []string, err error) {
+	for len(a) > 0 {
+		switch {
+		case a[0] == "--":
+			return recursive, n, a[1:], nil
+		case a[0] == "-r":
+			recursive, a = true, a[1:]
+		case strings.HasPrefix(a[0], "-P"):
+			if n, a, err = parallelArg(a); err != nil {
+				return false, 0, nil, err
+			}
+		default:
+			return recursive, n, a, nil
+		}
+	}
+	return recursive, n, nil, nil
+}
+
+func checkMulti(a []string) error {
+	_, _, files, err := multiArgs(a)
 	if err == nil && len(files) == 0 {
 		err = usageErrorf("no files named")
 	}
 	return err
 }
+
 
 // runMkdir is mkdir, and mkdir -p (a directory named "-p" is ./-p).
 func runMkdir(ctx context.Context, s *session.Session, a []string) error {

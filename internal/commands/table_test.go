@@ -157,7 +157,7 @@ func TestCheck(t *testing.T) {
 		{"open h 21 x", "open", "usage: open host [port]"},
 		{"user", "user", "usage: user user-name [password]"},
 		{"user a b c", "user", "usage: user user-name [password]"},
-		{"mget", "mget", "usage: mget [-P N] remote-files..."},
+		{"mget", "mget", "usage: mget [-r] [-P N] remote-files..."},
 		{"mget a b c d e f g h", "mget", ""},
 		{"quote", "quote", "usage: quote command [arguments...]"},
 		{"bye now", "bye", "usage: bye"},

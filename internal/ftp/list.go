@@ -40,7 +40,10 @@ type Entry struct {
 	// TimeExact: Time is to the second (MLSD's modify fact), not a
 	// LIST date's minute, or day for older files.
 	TimeExact bool
-	Target    string // symlink target for Unix "name -> target"
+	// DateOnly: Time is a day (a Unix line with the year in place of the
+	// time, as ls shows older files); midnight otherwise is a time.
+	DateOnly bool
+	Target   string // symlink target for Unix "name -> target"
 	// Perm is the permission bits (0o777 at most) when the listing told
 	// them (a Unix mode string, MLSD's unix.mode fact); else HasPerm is
 	// false.
@@ -175,7 +178,7 @@ func listParseUnix(line string, now time.Time) (Entry, error) {
 		if nameStart >= len(line) {
 			return Entry{}, fmt.Errorf("no name in listing line %q", replyTruncate(line, 80))
 		}
-		e := Entry{Name: line[nameStart:], Type: typ, Size: size, Time: t}
+		e := Entry{Name: line[nameStart:], Type: typ, Size: size, Time: t, DateOnly: !strings.Contains(fields[i+2].s, ":")}
 		e.Perm, e.HasPerm = listUnixPerm(fields[0].s)
 		if typ == EntryLink {
 			if name, target, found := strings.Cut(e.Name, " -> "); found && name != "" {

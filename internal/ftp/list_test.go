@@ -29,15 +29,15 @@ var parseListLineCases = []struct {
 	{name: "dir", line: "drwxr-xr-x   2 user group 4096 Nov 24 04:35 bakdir",
 		want: Entry{Name: "bakdir", Type: EntryDir, Size: 4096, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "file with year", line: "-rw-r--r-- 1 ftp ftp 1048576 Jan  3  2025 backup-2026-11-17.tgz",
-		want: Entry{Name: "backup-2026-11-17.tgz", Type: EntryFile, Size: 1048576, Time: listTestDate(2025, 1, 3, 0, 0)}},
+		want: Entry{Name: "backup-2026-11-17.tgz", Type: EntryFile, Size: 1048576, Time: listTestDate(2025, 1, 3, 0, 0), DateOnly: true}},
 	{name: "CRLF stripped", line: "-rw-r--r-- 1 ftp ftp 1 Jan  3  2025 a\r\n",
-		want: Entry{Name: "a", Type: EntryFile, Size: 1, Time: listTestDate(2025, 1, 3, 0, 0)}},
+		want: Entry{Name: "a", Type: EntryFile, Size: 1, Time: listTestDate(2025, 1, 3, 0, 0), DateOnly: true}},
 	{name: "name with spaces", line: "-rw-r--r-- 1 ftp ftp 12 Nov 24 04:35 my file.txt",
 		want: Entry{Name: "my file.txt", Type: EntryFile, Size: 12, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "name with leading spaces", line: "-rw-r--r-- 1 ftp ftp 12 Nov 24 04:35   lead.txt",
 		want: Entry{Name: "  lead.txt", Type: EntryFile, Size: 12, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "name with leading space after year", line: "-rw-r--r-- 1 ftp ftp 12 Jan  3  2025  x ",
-		want: Entry{Name: " x ", Type: EntryFile, Size: 12, Time: listTestDate(2025, 1, 3, 0, 0)}},
+		want: Entry{Name: " x ", Type: EntryFile, Size: 12, Time: listTestDate(2025, 1, 3, 0, 0), DateOnly: true}},
 	{name: "name that looks like a date", line: "-rw-r--r-- 1 ftp ftp 12 Nov 24 04:35 Dec 25 10:00 x",
 		want: Entry{Name: "Dec 25 10:00 x", Type: EntryFile, Size: 12, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "symlink", line: "lrwxrwxrwx 1 u g 7 Nov 24 04:35 link -> target",
@@ -46,6 +46,10 @@ var parseListLineCases = []struct {
 		want: Entry{Name: "my link", Type: EntryLink, Size: 7, Time: listTestDate(2026, 11, 24, 4, 35), Target: "../my target"}},
 	{name: "arrow in a file name is kept", line: "-rw-r--r-- 1 u g 7 Nov 24 04:35 a -> b",
 		want: Entry{Name: "a -> b", Type: EntryFile, Size: 7, Time: listTestDate(2026, 11, 24, 4, 35)}},
+	{name: "midnight is a time", line: "-rw-r--r-- 1 u g 1 Nov 24 00:00 m",
+		want: Entry{Name: "m", Type: EntryFile, Size: 1, Time: listTestDate(2026, 11, 24, 0, 0)}},
+	{name: "DOS midnight is a time", line: "11-24-26  12:00AM                  100 a.bin",
+		want: Entry{Name: "a.bin", Type: EntryFile, Size: 100, Time: listTestDate(2026, 11, 24, 0, 0)}},
 	{name: "no group", line: "-rw-r--r-- 1 owner 1234 Nov 24 04:35 file",
 		want: Entry{Name: "file", Type: EntryFile, Size: 1234, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "no link count and no group", line: "-rw-r--r-- owner 1234 Nov 24 04:35 file",
@@ -87,7 +91,7 @@ var parseListLineCases = []struct {
 	{name: "ftpserverlib file", line: "-rw-r--r-- 1 ftp ftp            5 Nov 24 04:35 a.txt",
 		want: Entry{Name: "a.txt", Type: EntryFile, Size: 5, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "ftpserverlib old file", line: "-rw-r--r-- 1 ftp ftp            5 Jan  3  2025 a b.txt",
-		want: Entry{Name: "a b.txt", Type: EntryFile, Size: 5, Time: listTestDate(2025, 1, 3, 0, 0)}},
+		want: Entry{Name: "a b.txt", Type: EntryFile, Size: 5, Time: listTestDate(2025, 1, 3, 0, 0), DateOnly: true}},
 	{name: "ftpserverlib symlink", line: "Lrwxrwxrwx 1 ftp ftp            7 Nov 24 04:35 link",
 		want: Entry{Name: "link", Type: EntryLink, Size: 7, Time: listTestDate(2026, 11, 24, 4, 35)}},
 	{name: "ftpserverlib setgid dir", line: "dgrwxr-xr-x 1 ftp ftp         4096 Nov 24 04:35 shared",
@@ -286,7 +290,7 @@ func TestParseListLineFtpserverlib(t *testing.T) {
 			t.Errorf("ParseListLine(%q): %v", line, err)
 			continue
 		}
-		want := Entry{Name: tc.name, Type: tc.typ, Size: tc.size, Time: tc.mod, Perm: tc.mode.Perm(), HasPerm: true}
+		want := Entry{Name: tc.name, Type: tc.typ, Size: tc.size, Time: tc.mod, Perm: tc.mode.Perm(), HasPerm: true, DateOnly: tc.mod == old}
 		if got != want {
 			t.Errorf("ParseListLine(%q)\n got  %+v\n want %+v", line, got, want)
 		}
@@ -304,7 +308,7 @@ func TestParseList(t *testing.T) {
 	got := ParseList(body, listTestNow)
 	want := []Entry{
 		{Name: "bakdir", Type: EntryDir, Size: 4096, Time: listTestDate(2026, 11, 24, 4, 35), Perm: 0o755, HasPerm: true},
-		{Name: "backup 1.tgz", Type: EntryFile, Size: 1048576, Time: listTestDate(2025, 1, 3, 0, 0), Perm: 0o644, HasPerm: true},
+		{Name: "backup 1.tgz", Type: EntryFile, Size: 1048576, Time: listTestDate(2025, 1, 3, 0, 0), Perm: 0o644, HasPerm: true, DateOnly: true},
 		{Name: "win dir", Type: EntryDir, Size: -1, Time: listTestDate(2026, 11, 24, 4, 35)},
 	}
 	if len(got) != len(want) {

@@ -1,8 +1,8 @@
 // Package interop holds only tests: they drive the real gftp binary, as a
-// cron job would, against real FTP servers (vsftpd, pure-ftpd, proftpd and
-// pyftpdlib), each in passive and active mode over IPv4 (127.0.0.1) and IPv6
-// (::1), and check the exit status, the output and the files on the
-// server's disk.
+// cron job would, against real FTP servers (vsftpd, pure-ftpd, proftpd,
+// pyftpdlib, and pyftpdlib dressed as IIS: MS-DOS listings, no MLSD), each
+// in passive and active mode over IPv4 (127.0.0.1) and IPv6 (::1), and
+// check the exit status, the output and the files on the server's disk.
 //
 // The servers come from testdata/servers/fetch.sh at the top of the module,
 // which unpacks the Debian packages into $GFTP_SERVERS (by default

@@ -328,17 +328,17 @@ func (inst *instance) relaunch(t *testing.T) error {
 }
 
 // protocolLog is the server's log of the commands it got, where it keeps
-// one (vsftpd, proftpd, pyftpdlib); "" for pure-ftpd, which logs them to
-// syslog only.
+// one (vsftpd, proftpd, pyftpdlib, iis-style); "" for pure-ftpd, which
+// logs them to syslog only.
 func (inst *instance) protocolLog() string {
 	var name string
-	switch inst.server {
-	case "vsftpd":
+	switch {
+	case inst.server == "vsftpd":
 		name = "vsftpd.log"
-	case "proftpd":
+	case inst.server == "proftpd":
 		name = "commands.log"
-	case "pyftpdlib":
-		name = "pyftpdlib.log"
+	case pyftpdlibBased(inst.server):
+		name = inst.server + ".log"
 	default:
 		return ""
 	}

@@ -31,6 +31,7 @@ var serverKinds = []serverKind{
 	{"pure-ftpd", startPureFTPd},
 	{"proftpd", startProFTPD},
 	{"pyftpdlib", startPyftpdlib},
+	{"iis-style", startIISStyle},
 }
 
 var modes = []struct{ name, flag string }{
@@ -109,7 +110,33 @@ func (c *cell) run(t *testing.T) {
 	t.Run("dirs", c.dirs)
 	t.Run("syst", c.syst)
 	t.Run("times", c.times)
+	t.Run("newer", c.newer)
 	t.Run("tree", c.tree)
+}
+
+// listsByLIST says whether gftp has only LIST to go by on the server:
+// no MLSD (vsftpd, and iis-style, like IIS). Its times are then to the
+// minute (for recent files; vsftpd gives older ones the day only).
+func listsByLIST(server string) bool { return server == "vsftpd" || server == "iis-style" }
+
+// listLine is a regexp for the line that a LIST of its folder has for
+// name, a file of size bytes or, with size -1, a folder, in the server's
+// own style: for iis-style IIS's MS-DOS form, column for column (the
+// date, the 12-hour time, "<DIR>" or the size right-aligned in 20
+// columns, the name from the 40th), for the others ls -l's.
+func listLine(server, name string, size int64) string {
+	if server == "iis-style" {
+		what := "       <DIR>         "
+		if size >= 0 {
+			what = fmt.Sprintf(" %20d", size)
+		}
+		return `^\d\d-\d\d-\d\d  \d\d:\d\d[AP]M` + what + ` ` + regexp.QuoteMeta(name) + `$`
+	}
+	kind := "-"
+	if size < 0 {
+		kind = "d"
+	}
+	return `^` + kind + `[-rwxsStT]{9}\s.* ` + regexp.QuoteMeta(name) + `$`
 }
 
 // tree checks get -r against the server's own listings (MLSD with its
@@ -146,7 +173,8 @@ func (c *cell) tree(t *testing.T) {
 		r.fail(t, "put -r did not make the empty directory: %v", err)
 	}
 	// mirror: the first run moves the three files, a second none, by
-	// the listings alone (vsftpd's LIST dates, the others' MLSD).
+	// the listings alone (vsftpd's LIST dates, iis-style's MS-DOS ones
+	// to the minute, the others' MLSD).
 	r = c.gftp(t, local, "mirror tr mirrored\n")
 	r.ok(t, true)
 	r.stdoutHas(t, `^mirror tr: 3 new, 0 updated, 0 skipped \(up to date\), 0 deleted, 0 failed$`)
@@ -200,6 +228,77 @@ func (c *cell) times(t *testing.T) {
 			r.fail(t, "%s has time %s, want the server's %s", n, got, when)
 		}
 	}
+}
+
+// newer checks mirror's comparison of times, both ways, at the precision
+// of the server's listing: the second for MLSD, the minute for LIST's
+// HH:MM (vsftpd's, for a recent file; iis-style's MS-DOS lines, whose
+// 12-hour clock says PM here: read as AM, the times would be twelve
+// hours early). Sizes are the same throughout, so that only the times
+// decide.
+func (c *cell) newer(t *testing.T) {
+	// Three days ago, so that vsftpd lists the time and not the year; in
+	// the afternoon.
+	day := time.Now().UTC().AddDate(0, 0, -3)
+	when := time.Date(day.Year(), day.Month(), day.Day(), 17, 6, 7, 0, time.UTC)
+	setTime := func(p string, at time.Time) {
+		t.Helper()
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byLIST := listsByLIST(c.inst.server)
+	local := t.TempDir()
+	for _, dir := range []string{"nw", "up"} {
+		c.serverDir(t, dir)
+		if err := os.Mkdir(filepath.Join(local, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copies := map[string]time.Duration{
+		// Download: the local copies are older than the server's files.
+		"nw/morning.bin": -12 * time.Hour,  // 05:06:07: out of date
+		"nw/seconds.bin": -5 * time.Second, // 17:06:02: the same minute
+		// Upload: one local file older, one newer by seconds.
+		"up/earlier.bin": -time.Hour,      // 16:06:07: never sent
+		"up/seconds.bin": 5 * time.Second, // 17:06:12: the same minute
+	}
+	remote := map[string][]byte{}
+	for rel, off := range copies {
+		remote[rel] = randomBytes(100)
+		setTime(c.serverFile(t, rel, remote[rel]), when)
+		p := filepath.Join(local, filepath.FromSlash(rel))
+		writeFile(t, p, randomBytes(100))
+		setTime(p, when.Add(off))
+	}
+	if c.inst.server == "iis-style" {
+		// The test is about the PM: make sure the server says it.
+		r := c.gftp(t, local, "cd nw\ndir\n")
+		r.ok(t, false)
+		stamp := regexp.QuoteMeta(when.Format("01-02-06  03:04PM"))
+		r.stdoutHas(t, `^`+stamp+` {18}100 morning\.bin$`)
+	}
+
+	r := c.gftp(t, local, "mirror nw nw\n")
+	r.ok(t, true)
+	want := `0 new, 2 updated, 0 skipped`
+	if byLIST {
+		want = `0 new, 1 updated, 1 skipped` // seconds.bin: up to date by the minute
+	}
+	r.stdoutHas(t, `^mirror nw: `+want+` \(up to date\), 0 deleted, 0 failed$`)
+	wantFile(t, filepath.Join(local, "nw", "morning.bin"), remote["nw/morning.bin"])
+	if !byLIST {
+		wantFile(t, filepath.Join(local, "nw", "seconds.bin"), remote["nw/seconds.bin"])
+	}
+
+	r = c.gftp(t, local, "mirror -R up up\n")
+	r.ok(t, false)
+	want = `0 new, 1 updated, 1 skipped`
+	if byLIST {
+		want = `0 new, 0 updated, 2 skipped` // seconds.bin: the same minute
+	}
+	r.stdoutHas(t, `^mirror -R up: `+want+` \(up to date\), 0 deleted, 0 failed$`)
+	c.wantServerFile(t, "up/earlier.bin", remote["up/earlier.bin"])
 }
 
 // backup is the README's nightly heredoc: mput the new backups, then delete
@@ -297,6 +396,12 @@ func (c *cell) listing(t *testing.T) {
 			r.fail(t, "ls and dir: %q is in %d listings, want 2", name, n)
 		}
 	}
+	// And in the server's own style: for iis-style, the MS-DOS lines
+	// that gftp globbed against.
+	for _, name := range matching {
+		r.stdoutHas(t, listLine(c.inst.server, name, int64(len(files[name]))))
+	}
+	r.stdoutHas(t, listLine(c.inst.server, "sub.txt", -1))
 	if got := dirNames(t, local); !slices.Equal(got, matching) {
 		r.fail(t, "mget *.txt fetched %q, want %q", got, matching)
 	}

@@ -46,7 +46,7 @@ func TestParallel(t *testing.T) {
 		t.Run(kind.name, func(t *testing.T) {
 			t.Parallel()
 			var opts []serverOption
-			if kind.name == "pyftpdlib" {
+			if pyftpdlibBased(kind.name) {
 				// Without it, pyftpdlib loses sessions' sockets in
 				// active mode (see pyftpdlibFdFix).
 				opts = append(opts, pyftpdlibFdFix())
@@ -151,11 +151,13 @@ func (r *gftpRun) wholeFiles(t *testing.T, names []string, files map[string][]by
 
 // loginMarks are what a server's protocol log (instance.protocolLog)
 // says once for each login: vsftpd's log_ftp_protocol line, proftpd's
-// ExtendedLog line of a PASS accepted, pyftpdlib's DEBUG line.
+// ExtendedLog line of a PASS accepted, pyftpdlib's DEBUG line (iis-style's
+// too: it is pyftpdlib).
 var loginMarks = map[string]*regexp.Regexp{
 	"vsftpd":    regexp.MustCompile(`(?m)\bOK LOGIN: `),
 	"proftpd":   regexp.MustCompile(`(?m)"PASS \(hidden\)" 230$`),
 	"pyftpdlib": regexp.MustCompile(`(?m) logged in\.`),
+	"iis-style": regexp.MustCompile(`(?m) logged in\.`),
 }
 
 // logins counts the logins in the server's protocol log so far; -1 where
@@ -219,11 +221,11 @@ func TestParallelMaxPerIP(t *testing.T) {
 // stops sending. pyftpdlib is left out: it takes the command
 // mid-transfer and the next transfer on the port it gave never starts
 // (gftp then waits a reply timeout); --pipeline says it is not for every
-// server.
+// server. So is iis-style, which is pyftpdlib.
 func TestPipeline(t *testing.T) {
 	requireServers(t)
 	for _, kind := range serverKinds {
-		if kind.name == "pyftpdlib" {
+		if pyftpdlibBased(kind.name) {
 			continue
 		}
 		t.Run(kind.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package interop
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	crand "crypto/rand"
@@ -131,6 +132,9 @@ type setup struct {
 	// proftpd only: the folder of its DSO modules (mod_tls.so, from
 	// proftpd-mod-crypto).
 	ModulePath string
+	// iis-style only: the zone its LIST times are in (TZ syntax); ""
+	// is UTC.
+	Zone string
 }
 
 // RateKB is Rate in the KiB per second that pure-ftpd and proftpd take.
@@ -158,6 +162,11 @@ func maxPerIP(n int) serverOption { return func(s *setup) { s.MaxPerIP = n } }
 // reply, and the client times out. The fix forgets the fd once the
 // socket is handed over, as pyftpdlib pull request #657 does.
 func pyftpdlibFdFix() serverOption { return func(s *setup) { s.FdFix = true } }
+
+// listZone makes iis-style list times in the zone tz (a POSIX TZ
+// string, which needs no zone database), as IIS lists in its machine's
+// local time.
+func listZone(tz string) serverOption { return func(s *setup) { s.Zone = tz } }
 
 // withTLS makes the server require TLS (FTPS, RFC 4217) for the login and
 // for data connections, and require data connections to resume the
@@ -410,13 +419,15 @@ func startProFTPD(t *testing.T, host string, opts ...serverOption) (*instance, e
 }
 
 // pyftpdlibServer is the whole pyftpdlib server: one DummyAuthorizer user.
+// With a style file (the iis-style server: testdata/iisstyle.py), the
+// handler class is the one that file's iis_handler makes of it.
 const pyftpdlibServer = `
 import logging, sys
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
 from pyftpdlib.servers import FTPServer
 
-host, port, root, user, password, lo, hi, log, banner, rate, per_ip, fd_fix, certfile, keyfile = sys.argv[1:]
+host, port, root, user, password, lo, hi, log, banner, rate, per_ip, fd_fix, certfile, keyfile, style, tz = sys.argv[1:]
 logging.basicConfig(filename=log, level=logging.DEBUG, format="%(asctime)s %(message)s")
 auth = DummyAuthorizer()
 auth.add_user(user, password, root, perm="elradfmwMT")
@@ -431,6 +442,14 @@ if certfile:
     handler.certfile, handler.keyfile = certfile, keyfile
     handler.tls_control_required = True
     handler.tls_data_required = True
+if style:
+    # Loaded from its path; no __pycache__ left in testdata.
+    import importlib.util
+    sys.dont_write_bytecode = True
+    spec = importlib.util.spec_from_file_location("style", style)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    handler = mod.iis_handler(handler, tz)
 handler.authorizer = auth
 handler.passive_ports = range(int(lo), int(hi) + 1)
 handler.banner = banner
@@ -452,21 +471,45 @@ FTPServer((host, int(port)), handler).serve_forever()
 // startPyftpdlib runs the script above with Debian's python3. It runs as
 // root, so the files it writes belong to root.
 func startPyftpdlib(t *testing.T, host string, opts ...serverOption) (*instance, error) {
-	s, err := newSetup(t, host, -1, -1, "pyftpdlib.log", opts)
+	return startPyftpdlibAs(t, "pyftpdlib", "", host, opts)
+}
+
+// startIISStyle runs pyftpdlib as a Windows server: IIS 7+ in its default
+// MS-DOS listing style, with no MLSD or MLST (testdata/iisstyle.py says
+// what else), the server gftp meets on Windows hosts, where it has only
+// LIST's MS-DOS lines to walk trees and compare times by. The server's
+// local time, which IIS lists in, is UTC, as gftp takes LIST dates to be.
+func startIISStyle(t *testing.T, host string, opts ...serverOption) (*instance, error) {
+	style, err := filepath.Abs(filepath.Join("testdata", "iisstyle.py"))
+	if err != nil {
+		return nil, fmt.Errorf("iis-style: %w", err)
+	}
+	return startPyftpdlibAs(t, "iis-style", style, host, opts)
+}
+
+// pyftpdlibBased says whether the server is pyftpdlib underneath
+// (pyftpdlib itself or iis-style), with its quirks and its log.
+func pyftpdlibBased(server string) bool { return server == "pyftpdlib" || server == "iis-style" }
+
+// startPyftpdlibAs runs the script above as the server name, with its
+// handler made by the style file when there is one.
+func startPyftpdlibAs(t *testing.T, name, style, host string, opts []serverOption) (*instance, error) {
+	s, err := newSetup(t, host, -1, -1, name+".log", opts)
 	if err != nil {
 		return nil, err
 	}
 	if s.Implicit {
-		return nil, fmt.Errorf("pyftpdlib: no implicit TLS")
+		return nil, fmt.Errorf("%s: no implicit TLS", name)
 	}
 	// A banner longer than 75 characters is sent as "220-" + banner (whose
 	// own CR LF make the other lines) and a bare "220 ".
 	banner := []string{"220-" + bannerLines[0], bannerLines[1]}
-	inst := s.instance("pyftpdlib", virtualUser, virtualPass, -1, -1, banner, filepath.Join(s.Dir, "pyftpdlib.out"))
-	return inst, launch(t, inst, "pyftpdlib", s.Dir, python, "-c", pyftpdlibServer,
+	inst := s.instance(name, virtualUser, virtualPass, -1, -1, banner)
+	return inst, launch(t, inst, name, s.Dir, python, "-c", pyftpdlibServer,
 		s.Host, strconv.Itoa(s.Port), s.Root, virtualUser, virtualPass,
 		strconv.Itoa(s.PassiveLo), strconv.Itoa(s.PassiveHi), s.Log, strings.Join(bannerLines, "\r\n"),
-		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP), strconv.FormatBool(s.FdFix), s.Cert, s.Key)
+		strconv.Itoa(s.Rate), strconv.Itoa(s.MaxPerIP), strconv.FormatBool(s.FdFix), s.Cert, s.Key,
+		style, cmp.Or(s.Zone, "UTC"))
 }
 
 // launch starts a server from its folder with stdout and stderr in

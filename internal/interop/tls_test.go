@@ -13,8 +13,8 @@ import (
 // The TLS tests: FTPS (RFC 4217) against the real servers, each set up to
 // require TLS for the login and for data connections, and to require data
 // connections to resume the control connection's TLS session where it can
-// (vsftpd's require_ssl_reuse, proftpd's default; pure-ftpd and pyftpdlib
-// have no such requirement). See withTLS.
+// (vsftpd's require_ssl_reuse, proftpd's default; pure-ftpd and pyftpdlib,
+// iis-style too, have no such requirement). See withTLS.
 
 // tlsVersions are the versions the cells ask for, with --tls-max-version,
 // and how status names them.
@@ -32,7 +32,7 @@ type tlsVariant struct {
 // tlsVariants are the variants each server is run with: implicit where
 // the server has it (vsftpd's implicit_ssl, proftpd's TLSOptions
 // UseImplicitSSL; not pure-ftpd, where it is a build option Debian's
-// lacks, nor pyftpdlib).
+// lacks, nor pyftpdlib and iis-style).
 func tlsVariants(server string) []tlsVariant {
 	v := []tlsVariant{{"explicit", false}}
 	if server == "vsftpd" || server == "proftpd" {
@@ -152,7 +152,7 @@ func (c *cell) tlsRoundTrip(t *testing.T, version string) {
 	for _, f := range files {
 		r.stdoutHas(t, fmt.Sprintf(`^%d bytes sent in `, len(f.data)))
 		r.stdoutHas(t, fmt.Sprintf(`^%d bytes received in `, len(f.data)))
-		r.stdoutHas(t, `^-[-rwxsStT]{9}\s.* `+regexp.QuoteMeta(f.name)+`$`) // its ls line
+		r.stdoutHas(t, listLine(c.inst.server, f.name, int64(len(f.data)))) // its ls line
 		c.wantServerFile(t, "tls/"+f.name, f.data)
 		wantFile(t, filepath.Join(back, f.name), f.data)
 	}

@@ -64,12 +64,12 @@ func gftpPartial(name string) bool {
 }
 
 // listPrecision is how exact e's time is: the second for MLSD, else the
-// minute, or the day for a LIST date without a time.
+// minute, or the day for a LIST date without a time (a year instead).
 func listPrecision(e ftp.Entry) time.Duration {
 	switch {
 	case e.TimeExact:
 		return time.Second
-	case e.Time.Hour() == 0 && e.Time.Minute() == 0:
+	case e.DateOnly:
 		return 24 * time.Hour
 	}
 	return time.Minute
@@ -505,8 +505,8 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			}
 			return nil
 		}
-		if strings.Count(rel, string(filepath.Separator)) >= maxTreeDepth {
-			return fmt.Errorf("mirror -R: %s is more than %d directories deep", p, maxTreeDepth)
+		if d.IsDir() && strings.Count(rel, string(filepath.Separator)) >= maxTreeDepth {
+			return fmt.Errorf("mirror -R: %s is more than %d directories deep", shortPath(p), maxTreeDepth)
 		}
 		switch {
 		case d.IsDir():

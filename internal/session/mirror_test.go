@@ -43,7 +43,8 @@ func TestMoveReason(t *testing.T) {
 		// A LIST date drops the seconds (or the time): the local copy of
 		// the same file is not newer for them.
 		{"upload, LIST minute: seconds do not count", list(1, at(1, 2, 0)), true, local(1, at(1, 2, 59)), true, false, ""},
-		{"upload, LIST day: hours do not count", list(1, at(0, 0, 0)), true, local(1, at(23, 0, 0)), true, false, ""},
+		{"upload, LIST day: hours do not count", ftp.Entry{Type: ftp.EntryFile, Size: 1, Time: at(0, 0, 0), DateOnly: true}, true, local(1, at(23, 0, 0)), true, false, ""},
+		{"upload, LIST midnight is a time: later hours count", list(1, at(0, 0, 0)), true, local(1, at(10, 0, 30)), true, false, "newer"},
 		{"upload, LIST minute: a later minute counts", list(1, at(1, 2, 0)), true, local(1, at(1, 3, 0)), true, false, "newer"},
 		{"download, size differs", mlsd(2, at(1, 0, 0)), true, local(1, at(1, 0, 0)), false, false, "size differs"},
 		{"download, only newer: older remote of another size stays", mlsd(2, at(1, 0, 0)), true, local(1, at(2, 0, 0)), false, true, ""},

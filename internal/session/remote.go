@@ -60,6 +60,12 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 // Exact modification times (MLSD) of the matches go into times, when
 // it is not nil.
 func (s *Session) expandRemote(ctx context.Context, pattern string, times map[string]time.Time) ([]string, error) {
+	return s.expandRemoteDirs(ctx, pattern, times, nil)
+}
+
+// expandRemoteDirs is expandRemote that, with dirs set, also matches
+// directories and marks them in dirs (mget -r).
+func (s *Session) expandRemoteDirs(ctx context.Context, pattern string, times map[string]time.Time, dirs map[string]bool) ([]string, error) {
 	if !hasGlob(pattern) {
 		return []string{pattern}, nil
 	}
@@ -72,7 +78,7 @@ func (s *Session) expandRemote(ctx context.Context, pattern string, times map[st
 	}
 	var names []string
 	err := s.main.scanEntries(ctx, strings.TrimSuffix(dir, "/"), func(e ftp.Entry) {
-		if e.Type == ftp.EntryDir || e.Type == ftp.EntryOther {
+		if e.Type == ftp.EntryOther || e.Type == ftp.EntryDir && dirs == nil {
 			return
 		}
 		name := path.Base(e.Name)
@@ -87,6 +93,9 @@ func (s *Session) expandRemote(ctx context.Context, pattern string, times map[st
 			return
 		}
 		names = append(names, dir+name)
+		if e.Type == ftp.EntryDir {
+			dirs[dir+name] = true
+		}
 		if times != nil && e.TimeExact {
 			times[dir+name] = e.Time
 		}

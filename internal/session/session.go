@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
 	"github.com/gftp/gftp/internal/netrc"
@@ -134,6 +135,10 @@ type Session struct {
 	// fellBack records that auto mode gave up on passive for this
 	// connection; dataWorked that a data connection worked.
 	fellBack, dataWorked bool
+	// zone is how far the server's LIST times are ahead of UTC, once
+	// zoneKnown (zone.go).
+	zone      time.Duration
+	zoneKnown bool
 }
 
 // New makes a session from cfg.
@@ -269,6 +274,7 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
 	s.relogin, s.fellBack, s.dataWorked, s.main.cutByStop = false, false, false, false
+	s.zone, s.zoneKnown = 0, false
 	host, port, s.bm = s.bookmark(host, port)
 	host, s.tlsFor = tlsScheme(host)
 	if s.tlsFor == nil && s.bm != nil && s.bm.TLS != nil {

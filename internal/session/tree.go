@@ -23,6 +23,14 @@ import (
 // (a directory that contains itself under another name).
 const maxTreeDepth = 1000
 
+// shortPath is p for a message: its start and end, when it is long.
+func shortPath(p string) string {
+	if len(p) <= 120 {
+		return p
+	}
+	return strings.ToValidUTF8(p[:50], "") + "..." + strings.ToValidUTF8(p[len(p)-50:], "") // whole characters
+}
+
 // treeFile is one file of a walked tree.
 type treeFile struct {
 	local string    // where it goes, below the local root
@@ -81,7 +89,7 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 // full path) are skipped with a warning.
 func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, fn func(remote string, e ftp.Entry) error) error {
 	if depth > maxTreeDepth {
-		return fmt.Errorf("%s: %s is more than %d directories deep", verb, dir, maxTreeDepth)
+		return fmt.Errorf("%s: %s is more than %d directories deep", verb, shortPath(dir), maxTreeDepth)
 	}
 	var entries []ftp.Entry
 	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
@@ -96,6 +104,7 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 	if err != nil {
 		return err
 	}
+	s.inUTC(ctx, dir, entries)
 	if depth == 0 && len(entries) == 0 && !s.main.isDir(ctx, dir) {
 		// Some servers (vsftpd) list a missing directory as an empty one:
 		// a typo must not look like an empty tree, which mirror --delete
@@ -211,8 +220,8 @@ func (s *Session) PutTree(ctx context.Context, n int, dir, remote string) error 
 		if rerr != nil {
 			return rerr
 		}
-		if strings.Count(rel, string(filepath.Separator)) >= maxTreeDepth {
-			return fmt.Errorf("put -r: %s is more than %d directories deep", p, maxTreeDepth)
+		if d.IsDir() && strings.Count(rel, string(filepath.Separator)) >= maxTreeDepth {
+			return fmt.Errorf("put -r: %s is more than %d directories deep", shortPath(p), maxTreeDepth)
 		}
 		rp := path.Join(remote, filepath.ToSlash(rel))
 		lp := filepath.Join(dir, rel) // as the user wrote dir: relative stays relative
@@ -263,6 +272,125 @@ func (s *Session) ensureRemoteDir(ctx context.Context, dir string) error {
 	}
 	if l.lost(err) || !l.isDir(ctx, dir) {
 		return fmt.Errorf("mkdir %s: %w", dir, l.check(err))
+	}
+	return nil
+}
+
+// MgetTree is mget -r: every remote file and directory matching the
+// patterns (globbed here; a name without glob characters is asked for
+// directly), the files as mget moves them, each directory as get -r does,
+// into its base name. It goes on past a failed file or directory, and
+// fails with the first.
+func (s *Session) MgetTree(ctx context.Context, n int, patterns []string) error {
+	times := map[string]time.Time{}
+	isDir := map[string]bool{}
+	var files, dirs []string
+	for _, p := range patterns {
+		if !hasGlob(p) {
+			if s.main.isDir(ctx, p) {
+				dirs = append(dirs, p)
+			} else {
+				files = append(files, p)
+			}
+			continue
+		}
+		names, err := s.expandRemoteDirs(ctx, p, times, isDir)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if isDir[name] {
+				dirs = append(dirs, name)
+			} else {
+				files = append(files, name)
+			}
+		}
+	}
+	var steps []func() error
+	if len(files) > 0 {
+		steps = append(steps, func() error {
+			return s.multi(ctx, "mget", files, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
+				return l.get(ctx, t, f, path.Base(f), getOpts{mtime: times[f]})
+			})
+		})
+	}
+	for _, d := range dirs {
+		steps = append(steps, func() error { return s.GetTree(ctx, n, d, "") })
+	}
+	return s.treeSteps(ctx, "mget -r", steps)
+}
+
+// MputTree is mput -r: every local file and directory matching the
+// patterns, the files as mput moves them, each directory as put -r does,
+// under its base name. It goes on past a failed file or directory, and
+// fails with the first.
+func (s *Session) MputTree(ctx context.Context, n int, patterns []string) error {
+	var files, dirs []string
+	for _, p := range patterns {
+		matches, err := filepath.Glob(s.localPath(p))
+		if err != nil {
+			return fmt.Errorf("bad pattern %q: %w", p, err)
+		}
+		if len(matches) == 0 {
+			return fmt.Errorf("no local files match %q", p)
+		}
+		for _, m := range matches {
+			fi, err := os.Stat(m)
+			if !filepath.IsAbs(p) { // shown as the user wrote it: relative
+				if rel, rerr := filepath.Rel(s.localDir, m); rerr == nil {
+					m = rel
+				}
+			}
+			switch {
+			case err != nil:
+				return fmt.Errorf("local file: %w", err)
+			case fi.IsDir():
+				dirs = append(dirs, m)
+			case fi.Mode().IsRegular():
+				files = append(files, m)
+			}
+		}
+	}
+	var steps []func() error
+	if len(files) > 0 {
+		steps = append(steps, func() error {
+			var later uploadCheck
+			err := s.multi(ctx, "mput", files, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
+				return l.put(ctx, t, f, filepath.Base(f), putOpts{later: &later, temp: s.opts.TempUpload})
+			})
+			if err == nil && ctx.Err() == nil && s.main.connected() {
+				err = later.check(ctx, s.main)
+			}
+			return err
+		})
+	}
+	for _, d := range dirs {
+		steps = append(steps, func() error { return s.PutTree(ctx, n, d, "") })
+	}
+	return s.treeSteps(ctx, "mput -r", steps)
+}
+
+// treeSteps runs the steps of mget -r or mput -r in order, going on past
+// failures (each reported) but not past an interruption or a lost
+// connection.
+func (s *Session) treeSteps(ctx context.Context, verb string, steps []func() error) error {
+	var first error
+	failed := 0
+	for _, step := range steps {
+		err := step()
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil || !s.main.connected() || len(steps) == 1 {
+			return err
+		}
+		if failed++; first == nil {
+			first = err
+		}
+		s.Warnf("%s: %v", verb, err)
+	}
+	if first != nil {
+		return fmt.Errorf("%s: %d of %d parts failed, the first: %w", verb, failed, len(steps), first)
 	}
 	return nil
 }
