@@ -241,7 +241,6 @@ func checkMulti(a []string) error {
 	return err
 }
 
-
 // runMkdir is mkdir, and mkdir -p (a directory named "-p" is ./-p).
 func runMkdir(ctx context.Context, s *session.Session, a []string) error {
 	switch {

@@ -525,8 +525,10 @@ func mlsdParse(line string) (Entry, string, error) {
 			}
 			e.Time, e.TimeExact = t, true
 		case "unix.mode":
-			// Octal, as pure-ftpd, proftpd and pyftpdlib send it ("0644");
-			// a value that is not is ignored, the fact being optional.
+			// Octal, as pure-ftpd and proftpd send it ("0644"), or with
+			// Python's "0o" (pyftpdlib); a value that is not is ignored,
+			// the fact being optional.
+			value = strings.TrimPrefix(strings.TrimPrefix(value, "0o"), "0O")
 			if n, err := strconv.ParseUint(value, 8, 32); err == nil && len(value) <= 6 {
 				e.Perm, e.HasPerm = fs.FileMode(n)&fs.ModePerm, true
 			}

@@ -228,6 +228,7 @@ func TestListPerm(t *testing.T) {
 		{line: "11-30-26  11:47PM                 4096 dos.txt"},
 		{line: "type=file;size=1;UNIX.mode=0640; m", mlsd: true, perm: 0o640, has: true},
 		{line: "type=file;size=1;unix.mode=4755; m", mlsd: true, perm: 0o755, has: true},
+		{line: "type=file;size=1;unix.mode=0o750; m", mlsd: true, perm: 0o750, has: true},
 		{line: "type=file;size=1;unix.mode=rw; m", mlsd: true},
 		{line: "type=file;size=1;unix.mode=99999999; m", mlsd: true},
 		{line: "type=file;size=1; m", mlsd: true},

@@ -151,6 +151,12 @@ func (c *Conn) SetModTime(ctx context.Context, path string, t time.Time) error {
 	return err
 }
 
+// OptsMLST selects the facts MLSD and MLST send (RFC 3659 §7.9).
+func (c *Conn) OptsMLST(ctx context.Context, facts []string) error {
+	_, err := c.expect(ctx, "OPTS MLST "+strings.Join(facts, ";")+";", is(StatusOK))
+	return err
+}
+
 // Syst returns the first word of the system type (SYST), e.g. "UNIX".
 func (c *Conn) Syst(ctx context.Context) (string, error) {
 	r, err := c.expect(ctx, "SYST", is(StatusSystemType))

@@ -37,6 +37,7 @@ func TestVerbs(t *testing.T) {
 			{"SITE CHMOD 007 c", "550 Permission denied"},
 			{"MFMT 20260102030405 a b", "213 Modify=20260102030405; a b"},
 			{"MFMT 20260102030405 c", "502 Command not implemented"},
+			{"OPTS MLST type;size;unix.mode;", "200 MLST OPTS type;size;unix.mode;"},
 		} {
 			s.expect(step[0])
 			s.send(step[1])
@@ -97,6 +98,7 @@ func TestVerbs(t *testing.T) {
 	if err := c.SetModTime(bg, "c", mt); !NotImplemented(err) {
 		t.Errorf("MFMT refused with 502: %v, want NotImplemented", err)
 	}
+	check("OptsMLST", c.OptsMLST(bg, []string{"type", "size", "unix.mode"}))
 	c.Close()
 	srv.wait()
 }

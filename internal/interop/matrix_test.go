@@ -112,6 +112,8 @@ func (c *cell) run(t *testing.T) {
 	t.Run("times", c.times)
 	t.Run("newer", c.newer)
 	t.Run("tree", c.tree)
+	t.Run("links", c.links)
+	t.Run("perms", c.perms)
 }
 
 // listsByLIST says whether gftp has only LIST to go by on the server:

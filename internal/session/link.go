@@ -30,6 +30,8 @@ type link struct {
 	// noMLSD: the server refused MLSD as not implemented although FEAT
 	// offered it; listings use LIST.
 	noMLSD bool
+	// factsAsked: the facts MLSD sends were chosen (OPTS MLST), once.
+	factsAsked bool
 }
 
 func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }

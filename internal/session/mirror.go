@@ -155,7 +155,8 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	}
 	var t MirrorTotals
 	dirPerms := map[string]fs.FileMode{} // local directory: the remote's bits
-	err = s.walkRemote(ctx, "mirror", remote, 0, func(r string, e ftp.Entry) error {
+	var unlisted []error
+	err = s.walkRemote(ctx, "mirror", remote, 0, &unlisted, func(r string, e ftp.Entry) error {
 		lp := localOf(r)
 		if r != remote && (o.leftOut(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) || gftpPartial(e.Name)) {
 			keep[s.localPath(lp)] = true // left out: never deleted
@@ -232,6 +233,14 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			t.Failed = 1 // stopped before a file could fail (a lost connection)
 		}
 		t.NotTried = len(moves) - int(started.Load())
+	}
+	if len(unlisted) > 0 {
+		// Counted as failures: what those directories hold is not here,
+		// and nothing may be deleted on that word.
+		t.Failed += len(unlisted)
+		if failed == nil {
+			failed = unlistedError(unlisted)
+		}
 	}
 	if !o.DryRun {
 		for _, d := range slices.Sorted(maps.Keys(dirPerms)) {
@@ -457,7 +466,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	// listing). remote itself is not taken from the listing; when it
 	// lists nothing it is made, or found to exist, below.
 	have := map[string]ftp.Entry{}
-	err := s.walkRemote(ctx, "mirror -R", remote, 0, func(r string, e ftp.Entry) error {
+	err := s.walkRemote(ctx, "mirror -R", remote, 0, nil, func(r string, e ftp.Entry) error {
 		if r != remote {
 			have[r] = e
 		}

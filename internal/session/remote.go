@@ -18,6 +18,11 @@ func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 // hands each entry to fn as it arrives: only one line is held at a time,
 // so a listing of millions of lines costs no memory.
 func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) error {
+	return l.scan(ctx, dir, false, fn)
+}
+
+// scan is scanEntries, with LIST whatever the server has when list is set.
+func (l *link) scan(ctx context.Context, dir string, list bool, fn func(ftp.Entry)) error {
 	verb := "LIST"
 	// RFC 3659 §7.8: a server lists MLST in FEAT when it has MLSD; some
 	// (pure-ftpd) also list MLSD itself.
@@ -25,10 +30,11 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 	if err != nil {
 		return err
 	}
-	_, mlst := feat["MLST"]
+	facts, mlst := feat["MLST"]
 	_, mlsd := feat["MLSD"]
-	if (mlst || mlsd) && !l.noMLSD {
+	if (mlst || mlsd) && !l.noMLSD && !list {
 		verb = "MLSD"
+		l.chooseFacts(ctx, facts)
 	}
 	cmd := verb
 	if dir != "" && dir != "." {
@@ -39,7 +45,7 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 		if verb == "MLSD" && ftp.NotImplemented(err) {
 			// FEAT said MLSD and the server does not have it after all.
 			l.noMLSD = true
-			return l.scanEntries(ctx, dir, fn)
+			return l.scan(ctx, dir, true, fn)
 		}
 		return err
 	}
@@ -51,6 +57,59 @@ func (l *link) scanEntries(ctx context.Context, dir string, fn func(ftp.Entry)) 
 		return l.check(fmt.Errorf("listing %s: %w", dir, cerr))
 	}
 	return ferr
+}
+
+// chooseFacts asks for the permission bits (unix.mode) in MLSD listings
+// where the server has them but does not send them unasked (pyftpdlib),
+// with the facts gftp reads: once per link, a refusal ignored. facts is
+// FEAT's MLST line, the facts sent by default marked with "*".
+func (l *link) chooseFacts(ctx context.Context, facts string) {
+	if l.factsAsked {
+		return
+	}
+	l.factsAsked = true
+	offered := map[string]bool{}
+	for f := range strings.SplitSeq(strings.ToLower(facts), ";") {
+		if f != "" {
+			offered[strings.TrimSuffix(f, "*")] = strings.HasSuffix(f, "*")
+		}
+	}
+	if on, ok := offered["unix.mode"]; !ok || on {
+		return // not there, or sent already
+	}
+	var want []string
+	for _, f := range []string{"type", "size", "modify", "unix.mode"} {
+		if _, ok := offered[f]; ok {
+			want = append(want, f)
+		}
+	}
+	if err := l.conn.OptsMLST(l.s.own(ctx), want); err != nil {
+		l.check(err)
+	}
+}
+
+// linkTargets fills in the targets of the symbolic links in entries (the
+// listing of dir) that MLSD left without one (pure-ftpd's and proftpd's
+// OS.unix=symlink): LIST shows them as "name -> target". One LIST, only
+// for a directory with such links.
+func (l *link) linkTargets(ctx context.Context, dir string, entries []ftp.Entry) {
+	missing := map[string]int{}
+	for i, e := range entries {
+		if e.Type == ftp.EntryLink && e.Target == "" {
+			missing[e.Name] = i
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	err := l.scan(ctx, dir, true, func(e ftp.Entry) {
+		if i, ok := missing[e.Name]; ok && e.Type == ftp.EntryLink {
+			entries[i].Target = e.Target
+		}
+	})
+	if err != nil {
+		l.s.logf("listing %s for its links' targets: %v", dir, err)
+	}
 }
 
 // expandRemote expands a glob against a listing on the client, so that mget

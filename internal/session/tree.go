@@ -58,7 +58,8 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 		rel := strings.TrimPrefix(strings.TrimPrefix(remote, dir), "/")
 		return filepath.Join(local, filepath.FromSlash(rel))
 	}
-	err = s.walkRemote(ctx, "get -r", dir, 0, func(remote string, e ftp.Entry) error {
+	var unlisted []error
+	err = s.walkRemote(ctx, "get -r", dir, 0, &unlisted, func(remote string, e ftp.Entry) error {
 		switch e.Type {
 		case ftp.EntryDir:
 			if err := os.MkdirAll(s.localPath(localOf(remote)), 0o755); err != nil {
@@ -72,13 +73,28 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 		}
 		return nil
 	})
-	if err != nil || len(order) == 0 {
-		return err // or only directories: made
+	if err != nil {
+		return err
 	}
-	return s.multi(ctx, "get", order, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
-		tf := files[f]
-		return l.get(ctx, t, f, tf.local, getOpts{mtime: tf.mtime})
-	})
+	if len(order) > 0 {
+		err = s.multi(ctx, "get", order, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
+			tf := files[f]
+			return l.get(ctx, t, f, tf.local, getOpts{mtime: tf.mtime})
+		})
+	}
+	if err == nil && len(unlisted) > 0 {
+		err = unlistedError(unlisted)
+	}
+	return err
+}
+
+// unlistedError is the failure of a walk that skipped directories it
+// could not list.
+func unlistedError(unlisted []error) error {
+	if len(unlisted) == 1 {
+		return unlisted[0]
+	}
+	return fmt.Errorf("%d directories could not be listed, the first: %w", len(unlisted), unlisted[0])
 }
 
 // walkRemote hands fn dir itself (as a directory) and then, directory by
@@ -87,7 +103,12 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 // done (a link is free for other commands then). Names that are not a
 // plain name in their directory ("../x", "a/..", MLSD's cdir with its
 // full path) are skipped with a warning.
-func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, fn func(remote string, e ftp.Entry) error) error {
+//
+// With unlisted set, a subdirectory whose listing the server refuses (a
+// link to outside the user's root that it shows as a directory, one
+// without read permission) is skipped with a warning and its error kept
+// there, and the walk goes on; else it ends the walk.
+func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, unlisted *[]error, fn func(remote string, e ftp.Entry) error) error {
 	if depth > maxTreeDepth {
 		return fmt.Errorf("%s: %s is more than %d directories deep", verb, shortPath(dir), maxTreeDepth)
 	}
@@ -101,10 +122,18 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 			entries = append(entries, e)
 		}
 	})
+	var re *ftp.ReplyError
+	if err != nil && depth > 0 && unlisted != nil && errors.As(err, &re) && s.main.connected() && ctx.Err() == nil {
+		err = fmt.Errorf("%s: cannot list %s: %w", verb, dir, err)
+		s.Warnf("%v", err)
+		*unlisted = append(*unlisted, err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	s.inUTC(ctx, dir, entries)
+	s.main.linkTargets(ctx, dir, entries)
 	if depth == 0 && len(entries) == 0 && !s.main.isDir(ctx, dir) {
 		// Some servers (vsftpd) list a missing directory as an empty one:
 		// a typo must not look like an empty tree, which mirror --delete
@@ -128,7 +157,7 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, f
 	}
 	for _, e := range entries {
 		if e.Type == ftp.EntryDir && !skip[e.Name] {
-			if err := s.walkRemote(ctx, verb, path.Join(dir, e.Name), depth+1, fn); err != nil {
+			if err := s.walkRemote(ctx, verb, path.Join(dir, e.Name), depth+1, unlisted, fn); err != nil {
 				return err
 			}
 		}
@@ -151,7 +180,7 @@ var errNoRemoteDir = errors.New("no such directory on the server")
 // the first failure stops it: what was left is reported.
 func (s *Session) RmTree(ctx context.Context, dir string) error {
 	var files, dirs []string
-	err := s.walkRemote(ctx, "rm -r", dir, 0, func(remote string, e ftp.Entry) error {
+	err := s.walkRemote(ctx, "rm -r", dir, 0, nil, func(remote string, e ftp.Entry) error {
 		if e.Type == ftp.EntryDir {
 			dirs = append(dirs, remote)
 		} else {
