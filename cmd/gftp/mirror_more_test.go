@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,10 @@ func TestMirrorPerms(t *testing.T) {
 	// Upload: the server makes files 0644 (ftpserverlib); a 0600 one is
 	// set, the others are left alone.
 	up := t.TempDir()
-	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	// Directories as the server makes them: no SITE CHMOD, also for sub,
+	// whose parent holds no file (the size check does not list it).
+	os.MkdirAll(filepath.Join(up, "bak", "deep", "sub"), 0o755)
+	os.WriteFile(filepath.Join(up, "bak", "deep", "sub", "f"), []byte("f"), 0o644)
 	os.WriteFile(filepath.Join(up, "bak", "secret.gz"), []byte("s"), 0o600)
 	os.WriteFile(filepath.Join(up, "bak", "plain.gz"), []byte("p"), 0o644)
 	before := len(srv.Commands())
@@ -228,5 +232,51 @@ func TestMirrorUpKeepsTimes(t *testing.T) {
 	code, _, stderr = runGftp(t, login(refusing)+"lcd "+up+"\nput -r bak\n", "-in")
 	if code != 0 || count(refusing.Commands(), "MFMT .*") != 1 || stderr != "" {
 		t.Errorf("put -r, MFMT refused: exit %d, %v; stderr:\n%s", code, refusing.Commands(), stderr)
+	}
+}
+
+// mirror -P 4 moves the files over four logged-in connections, both ways;
+// over an unchanged tree it logs in once and moves nothing.
+func TestMirrorParallel(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	want := map[string]string{}
+	for d := range 3 {
+		for f := range 4 {
+			rel := filepath.Join(fmt.Sprintf("d%d", d), fmt.Sprintf("f%d", f))
+			want[rel] = strings.Repeat(rel, 100)
+			p := filepath.Join(srv.Root(), "site", rel)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(want[rel]), 0o644)
+		}
+	}
+	logins := func(from int) int { return count(srv.Commands()[from:], "USER .*") }
+	down := t.TempDir()
+	before := len(srv.Commands())
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror -P 4 site\n", "-in")
+	if code != 0 || !strings.Contains(stdout, "12 new") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := logins(before); n != 4 {
+		t.Errorf("mirror -P 4: %d logins, want 4", n)
+	}
+	for rel, body := range want {
+		if b, err := os.ReadFile(filepath.Join(down, "site", rel)); err != nil || string(b) != body {
+			t.Errorf("%s: %q, %v", rel, b, err)
+		}
+	}
+	before = len(srv.Commands())
+	code, stdout, _ = runGftp(t, login(srv)+"lcd "+down+"\nmirror -P 4 site\n", "-in")
+	if code != 0 || !strings.Contains(stdout, "0 new, 0 updated, 12 skipped") || logins(before) != 1 {
+		t.Errorf("unchanged: exit %d, %d logins\n%s", code, logins(before), stdout)
+	}
+	before = len(srv.Commands())
+	code, stdout, stderr = runGftp(t, login(srv)+"lcd "+down+"\nmirror -R -P 4 site copy\n", "-in")
+	if code != 0 || !strings.Contains(stdout, "12 new") || logins(before) != 4 {
+		t.Fatalf("mirror -R -P 4: exit %d, %d logins\nstdout:\n%s\nstderr:\n%s", code, logins(before), stdout, stderr)
+	}
+	for rel, body := range want {
+		if b, err := os.ReadFile(filepath.Join(srv.Root(), "copy", rel)); err != nil || string(b) != body {
+			t.Errorf("on the server, %s: %q, %v", rel, b, err)
+		}
 	}
 }

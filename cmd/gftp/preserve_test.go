@@ -151,3 +151,50 @@ func TestMkdirParentsAndRm(t *testing.T) {
 		t.Errorf("mkdir a b: exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// Without MLSD (a LIST-only server: vsftpd, IIS) the times of a
+// multi-file download are asked before the first RETR, all MDTM commands
+// pipelined, instead of one round trip after each file; mget, get -r and
+// mirror alike.
+func TestPreserveBatchedMDTM(t *testing.T) {
+	srv := startServer(t, testserver.Options{Refuse: []string{"MLSD", "MLST"}})
+	when := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	for _, rel := range []string{"t/a.txt", "t/b.txt", "t/c.txt"} {
+		p := filepath.Join(srv.Root(), filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(rel), 0o644)
+		os.Chtimes(p, when, when)
+	}
+	for _, cmd := range []string{"cd t\nmget *.txt", "get -r t", "mirror t"} {
+		before := len(srv.Commands())
+		down := t.TempDir()
+		code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\n"+cmd+"\n", "-in")
+		if code != 0 {
+			t.Fatalf("%s: exit %d; stderr:\n%s", cmd, code, stderr)
+		}
+		cmds := srv.Commands()[before:]
+		firstRetr, lastMdtm := -1, -1
+		for i, c := range cmds {
+			if strings.HasPrefix(c, "RETR ") && firstRetr < 0 {
+				firstRetr = i
+			}
+			if strings.HasPrefix(c, "MDTM ") {
+				lastMdtm = i
+			}
+		}
+		if n := count(cmds, "MDTM .*"); n != 3 || lastMdtm > firstRetr {
+			t.Errorf("%s: %d MDTM, the last at %d, the first RETR at %d:\n%s", cmd, n, lastMdtm, firstRetr, strings.Join(cmds, "\n"))
+		}
+		err := filepath.WalkDir(down, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if fi, _ := d.Info(); !fi.ModTime().Equal(when) {
+					t.Errorf("%s: %s has %v, want %v", cmd, p, fi.ModTime(), when)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

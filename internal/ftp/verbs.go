@@ -106,6 +106,56 @@ func (c *Conn) Mdtm(ctx context.Context, path string) (time.Time, error) {
 	return t, nil
 }
 
+// mdtmBatch is how many MDTM commands MdtmAll sends before it reads
+// their replies: a few KiB, which any server's socket buffer holds.
+const mdtmBatch = 64
+
+// MdtmAll returns the modification times of many files: MDTM for each,
+// sent mdtmBatch at a time before their replies are read (commands queue
+// on the control connection and are answered in order), so that a batch
+// costs a round trip instead of one a file. A file the server refuses, or
+// answers oddly for, is left out of the map; the error is the
+// connection's.
+func (c *Conn) MdtmAll(ctx context.Context, paths []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(paths))
+	var ok []string
+	for _, p := range paths {
+		if CheckArg(p) == nil {
+			ok = append(ok, p)
+		}
+	}
+	for len(ok) > 0 {
+		batch := ok[:min(mdtmBatch, len(ok))]
+		ok = ok[len(batch):]
+		sent := 0
+		var serr error
+		for i, p := range batch {
+			// Only the first may read stray replies first: after it,
+			// replies are owed.
+			if serr = c.send(ctx, "MDTM "+p, i == 0); serr != nil {
+				break
+			}
+			sent++
+		}
+		for _, p := range batch[:sent] {
+			r, err := c.ReadFinal(ctx)
+			if err != nil {
+				return out, err
+			}
+			if r.Code != StatusFile {
+				continue
+			}
+			if t, ok := mlsdTime(strings.TrimSpace(r.Message())); ok {
+				out[p] = t
+			}
+		}
+		if serr != nil {
+			return out, serr
+		}
+	}
+	return out, nil
+}
+
 // Delete deletes a file.
 func (c *Conn) Delete(ctx context.Context, path string) error {
 	_, err := c.expect(ctx, "DELE "+path, completed)

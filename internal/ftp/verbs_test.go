@@ -2,6 +2,7 @@ package ftp
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -166,6 +167,63 @@ func TestTraceSeesItsContextOnly(t *testing.T) {
 	}
 	if len(sent) != 1 || sent[0] != "CWD x" || len(codes) != 1 || codes[0] != 250 {
 		t.Errorf("trace saw %q and %v, want only CWD x and its 250", sent, codes)
+	}
+	c.Close()
+	srv.wait()
+}
+
+// MdtmAll sends its MDTM commands in batches without waiting: the server
+// here reads a whole batch before it answers any, which a client waiting
+// for each reply would never get past. Refusals and odd answers leave a
+// file out; a name that cannot be sent is not.
+func TestMdtmAll(t *testing.T) {
+	var paths []string
+	for i := range mdtmBatch + 6 {
+		paths = append(paths, fmt.Sprintf("d/f%03d", i))
+	}
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		for start := 0; start < len(paths); start += mdtmBatch {
+			end := min(start+mdtmBatch, len(paths))
+			for _, p := range paths[start:end] {
+				s.expect("MDTM " + p)
+			}
+			for i := start; i < end; i++ {
+				switch {
+				case i == 3:
+					s.send("550 No such file")
+				case i == 5:
+					s.send("213 yesterday")
+				default:
+					s.send(fmt.Sprintf("213 202601020304%02d", i%60))
+				}
+			}
+		}
+		s.expect("NOOP")
+		s.send("200 Ok")
+		s.expectEOF()
+	})
+	c := dialFake(t, srv, fakeOpts())
+	got, err := c.MdtmAll(bg, append(paths, "bad\r\nDELE x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(paths)-2 {
+		t.Errorf("%d times, want %d", len(got), len(paths)-2)
+	}
+	for i, p := range paths {
+		tm, ok := got[p]
+		switch {
+		case i == 3 || i == 5:
+			if ok {
+				t.Errorf("%s: %v, want none", p, tm)
+			}
+		case !tm.Equal(time.Date(2026, 1, 2, 3, 4, i%60, 0, time.UTC)):
+			t.Errorf("%s: %v", p, tm)
+		}
+	}
+	if err := c.Noop(bg); err != nil { // still in step
+		t.Error(err)
 	}
 	c.Close()
 	srv.wait()

@@ -216,11 +216,18 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	}
 	var failed error
 	if !o.DryRun && len(moves) > 0 {
+		times := map[string]time.Time{}
+		for _, r := range moves {
+			if e := byRemote[r].entry; e.TimeExact {
+				times[r] = e.Time
+			}
+		}
+		s.batchTimes(ctx, moves, times)
 		var nfailed, started atomic.Int32
 		failed = s.multiMax(ctx, "mirror", moves, s.links(o.N), nil, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, r string) error {
 			started.Add(1)
 			f := byRemote[r]
-			err := l.get(ctx, tr, r, f.local, getOpts{mtime: exactOrListed(f.entry), partial: true, resume: s.resumable(f)})
+			err := l.get(ctx, tr, r, f.local, getOpts{mtime: times[r], partial: true, resume: s.resumable(f)})
 			if err != nil {
 				nfailed.Add(1)
 			} else if !o.NoPerms {
@@ -388,15 +395,6 @@ func (s *Session) mirrorLink(lp, r, rel string, e ftp.Entry, o MirrorOptions, t 
 	} else {
 		t.Updated++
 	}
-}
-
-// exactOrListed is the time a downloaded file gets: the listing's exact
-// one, else zero (get then asks MDTM, for the second).
-func exactOrListed(e ftp.Entry) time.Time {
-	if e.TimeExact {
-		return e.Time
-	}
-	return time.Time{}
 }
 
 // mirrorDelete removes what is below local and not in keep, deepest
@@ -616,6 +614,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		}
 	}
 	if !o.DryRun && !o.NoPerms && ctx.Err() == nil && s.main.connected() {
+		s.listNewDirs(ctx, dirs, perms, listed)
 		s.chmodRemote(ctx, perms, listed)
 	}
 	if o.Delete && failed == nil && ctx.Err() == nil {
@@ -633,6 +632,35 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		return fmt.Errorf("%w (so nothing was deleted)", failed)
 	}
 	return failed
+}
+
+// listNewDirs learns the permission bits the server gave the directories
+// it made (dirs), from one listing of each of their parents, as a SITE
+// CHMOD each would cost more when most already have the local bits.
+func (s *Session) listNewDirs(ctx context.Context, dirs []string, perms, listed map[string]fs.FileMode) {
+	parents := map[string]bool{}
+	for _, d := range dirs {
+		if _, want := perms[d]; want {
+			if _, known := listed[d]; !known {
+				parents[path.Dir(d)] = true
+			}
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(parents)) {
+		dir := p
+		if dir == "." {
+			dir = ""
+		}
+		err := s.main.scanEntries(s.own(ctx), dir, func(e ftp.Entry) {
+			if e.HasPerm {
+				listed[path.Join(p, path.Base(e.Name))] = e.Perm
+			}
+		})
+		if err != nil {
+			s.logf("listing %s for its directories' permissions: %v", p, err)
+			return
+		}
+	}
 }
 
 // chmodRemote gives each remote path the permission bits in want, where

@@ -114,6 +114,7 @@ func (s *Session) Mget(ctx context.Context, n int, patterns []string) (err error
 	if err != nil {
 		return err
 	}
+	s.batchTimes(ctx, files, times)
 	return s.multi(ctx, "mget", files, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
 		return l.get(ctx, t, f, path.Base(f), getOpts{mtime: times[f]})
 	})

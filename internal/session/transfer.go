@@ -290,3 +290,32 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 	}
 	return nil
 }
+
+// batchTimes fills times with the server's modification times of the
+// files it lacks, when preserve is on and they are several: MDTM for
+// each, pipelined (ftp.MdtmAll), before the downloads, instead of one
+// round trip after each. A file left out gets its MDTM after its
+// download, as a single get does.
+func (s *Session) batchTimes(ctx context.Context, files []string, times map[string]time.Time) {
+	var ask []string
+	for _, f := range files {
+		if _, ok := times[f]; !ok {
+			ask = append(ask, f)
+		}
+	}
+	if !s.opts.Preserve || len(ask) < 2 {
+		return
+	}
+	l := s.main
+	if f, err := l.features(ctx); err != nil || !hasFeature(f, "MDTM") {
+		return
+	}
+	got, err := l.conn.MdtmAll(s.own(ctx), ask)
+	if err != nil {
+		l.check(err)
+		s.logf("mdtm: %v", err)
+	}
+	for f, t := range got {
+		times[f] = t
+	}
+}

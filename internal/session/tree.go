@@ -77,9 +77,15 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 		return err
 	}
 	if len(order) > 0 {
+		times := map[string]time.Time{}
+		for f, tf := range files {
+			if !tf.mtime.IsZero() {
+				times[f] = tf.mtime
+			}
+		}
+		s.batchTimes(ctx, order, times)
 		err = s.multi(ctx, "get", order, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
-			tf := files[f]
-			return l.get(ctx, t, f, tf.local, getOpts{mtime: tf.mtime})
+			return l.get(ctx, t, f, files[f].local, getOpts{mtime: times[f]})
 		})
 	}
 	if err == nil && len(unlisted) > 0 {
@@ -338,6 +344,7 @@ func (s *Session) MgetTree(ctx context.Context, n int, patterns []string) error 
 	var steps []func() error
 	if len(files) > 0 {
 		steps = append(steps, func() error {
+			s.batchTimes(ctx, files, times)
 			return s.multi(ctx, "mget", files, s.links(n), nil, func(ctx context.Context, l *link, t transcript, f string) error {
 				return l.get(ctx, t, f, path.Base(f), getOpts{mtime: times[f]})
 			})
