@@ -280,3 +280,58 @@ func TestMirrorParallel(t *testing.T) {
 		}
 	}
 }
+
+// A LIST date without a time (ls shows older files' year) cannot tell a
+// same-size change made on the same day: mirror asks MDTM for just those
+// files (pipelined), both ways, and finds it; an unchanged tree still
+// moves nothing.
+func TestMirrorDayPrecision(t *testing.T) {
+	srv := startServer(t, testserver.Options{Refuse: []string{"MLSD", "MLST"}})
+	morning := time.Date(2021, 3, 4, 8, 0, 0, 0, time.UTC)
+	for _, name := range []string{"a.txt", "b.txt"} {
+		p := filepath.Join(srv.Root(), "site", name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("same size"), 0o644)
+		os.Chtimes(p, morning, morning)
+	}
+	down := t.TempDir()
+	run := func(args string) string {
+		t.Helper()
+		code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror "+args+"\n", "-in")
+		if code != 0 {
+			t.Fatalf("mirror %s: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+		}
+		return stdout
+	}
+	run("site")
+	before := len(srv.Commands())
+	if out := run("site"); !strings.Contains(out, "0 new, 0 updated, 2 skipped") || count(srv.Commands()[before:], "MDTM .*") != 2 {
+		t.Errorf("unchanged: %d MDTM\n%s", count(srv.Commands()[before:], "MDTM .*"), out)
+	}
+	// Changed in the evening, same size, same day.
+	evening := morning.Add(10 * time.Hour)
+	os.WriteFile(filepath.Join(srv.Root(), "site", "a.txt"), []byte("SAME SIZE"), 0o644)
+	os.Chtimes(filepath.Join(srv.Root(), "site", "a.txt"), evening, evening)
+	if out := run("site"); !strings.Contains(out, "0 new, 1 updated, 1 skipped") {
+		t.Errorf("a same-day change:\n%s", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(down, "site", "a.txt")); string(b) != "SAME SIZE" {
+		t.Errorf("a.txt: %q", b)
+	}
+
+	// Upload: the server's copy is from the morning, the local file
+	// changed in the evening of that day.
+	os.MkdirAll(filepath.Join(srv.Root(), "up"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "up", "b.txt"), []byte("same size"), 0o644)
+	os.Chtimes(filepath.Join(srv.Root(), "up", "b.txt"), morning, morning)
+	local := filepath.Join(down, "site", "b.txt")
+	os.WriteFile(local, []byte("SAME size"), 0o644)
+	os.Chtimes(local, evening, evening)
+	os.Remove(filepath.Join(down, "site", "a.txt"))
+	if out := run("-R --no-perms site up"); !strings.Contains(out, "0 new, 1 updated, 0 skipped") {
+		t.Errorf("mirror -R, a same-day change:\n%s", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(srv.Root(), "up", "b.txt")); string(b) != "SAME size" {
+		t.Errorf("b.txt on the server: %q", b)
+	}
+}

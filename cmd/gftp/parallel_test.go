@@ -263,3 +263,42 @@ func TestMputChecksSizesOnce(t *testing.T) {
 		t.Errorf("%d listings, want 1", n)
 	}
 }
+
+// mirror -P 4 starts its extra links' logins once the walk has found a
+// file to move, so they overlap the rest of the walk: the second
+// directory's listing is held here until all four logins have come.
+func TestMirrorOpensLinksWhileWalking(t *testing.T) {
+	files := map[string][]byte{"site/a": []byte("aaaaa"), "site/sub/b": []byte("bbbbb"), "site/sub/c": []byte("ccccc")}
+	var h *testserver.Hostile
+	listings := 0
+	duringWalk := make(chan int, 8)
+	h = startHostile(t, testserver.HostileOptions{Files: files, Listing: func(w io.Writer) error {
+		listings++
+		if listings == 1 { // site: a file to move, and a directory
+			fmt.Fprintf(w, "drwxr-xr-x   2 ftp ftp  4096 Jan 01 12:00 sub\r\n")
+			return unixListing("a")(w)
+		}
+		logins := 0
+		for range 150 {
+			if logins = count(h.Commands(), "USER u"); logins == 4 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		duringWalk <- logins
+		return unixListing("b", "c")(w)
+	}})
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmirror -P 4 --no-perms site\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if n := <-duringWalk; n != 4 {
+		t.Errorf("%d logins while the walk listed sub, want 4 (the main link's and three opened ahead)", n)
+	}
+	for rel, body := range files {
+		if b, err := os.ReadFile(filepath.Join(down, filepath.FromSlash(rel))); err != nil || !bytes.Equal(b, body) {
+			t.Errorf("%s: %q, %v", rel, b, err)
+		}
+	}
+}

@@ -155,6 +155,8 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	}
 	var t MirrorTotals
 	dirPerms := map[string]fs.FileMode{} // local directory: the remote's bits
+	ahead := s.lazyAhead(ctx, o)
+	defer ahead.finish()
 	var unlisted []error
 	err = s.walkRemote(ctx, "mirror", remote, 0, &unlisted, func(r string, e ftp.Entry) error {
 		lp := localOf(r)
@@ -180,6 +182,9 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			keep[s.localPath(lp)] = true
 			why := s.whyMove(lp, e, o.OnlyNewer)
 			plan = append(plan, mirrorFile{remote: r, local: lp, entry: e, reason: why})
+			if why != "" {
+				ahead.start()
+			}
 			if why == "" && !o.DryRun && !o.NoPerms {
 				s.setLocalPerm(lp, e)
 			}
@@ -193,6 +198,20 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	})
 	if err != nil {
 		return err
+	}
+	var vague []string // up to date by a listed day only
+	for _, f := range plan {
+		if f.reason == "" && f.entry.DateOnly {
+			vague = append(vague, f.remote)
+		}
+	}
+	if exact := s.exactTimes(ctx, vague); len(exact) > 0 {
+		for i, f := range plan {
+			if tm, ok := exact[f.remote]; ok {
+				plan[i].entry.Time, plan[i].entry.TimeExact, plan[i].entry.DateOnly = tm, true, false
+				plan[i].reason = s.whyMove(f.local, plan[i].entry, o.OnlyNewer)
+			}
+		}
 	}
 	byRemote := map[string]mirrorFile{}
 	var moves []string
@@ -224,7 +243,7 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 		}
 		s.batchTimes(ctx, moves, times)
 		var nfailed, started atomic.Int32
-		failed = s.multiMax(ctx, "mirror", moves, s.links(o.N), nil, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, r string) error {
+		failed = s.multiMax(ctx, "mirror", moves, s.links(o.N), ahead.a, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, r string) error {
 			started.Add(1)
 			f := byRemote[r]
 			err := l.get(ctx, tr, r, f.local, getOpts{mtime: times[r], partial: true, resume: s.resumable(f)})
@@ -318,6 +337,61 @@ func (s *Session) whyMove(lp string, e ftp.Entry, onlyNewer bool) string {
 		fi = nil
 	}
 	return moveReason(e, true, fi, false, onlyNewer)
+}
+
+// exactTimes asks the server's modification times of the remote files,
+// MDTM pipelined (ftp.MdtmAll), where the server has MDTM; a file it does
+// not answer for is left out. Mirror asks it for files whose listed time
+// is a day only (ls shows older files' year, not their time) where that
+// day cannot decide: a same-size change made on the day of the last copy
+// would go unseen.
+func (s *Session) exactTimes(ctx context.Context, paths []string) map[string]time.Time {
+	if len(paths) == 0 {
+		return nil
+	}
+	l := s.main
+	if f, err := l.features(ctx); err != nil || !hasFeature(f, "MDTM") {
+		return nil
+	}
+	got, err := l.conn.MdtmAll(s.own(ctx), paths)
+	if err != nil {
+		l.check(err)
+		s.logf("mdtm: %v", err)
+	}
+	return got
+}
+
+// mirrorAhead opens a mirror's extra links (-P N) once the walk has found
+// a file to move, so that their logins (tens of milliseconds each where
+// the server checks passwords through PAM) overlap the rest of the walk;
+// a run over an unchanged tree opens none.
+type mirrorAhead struct {
+	s   *Session
+	ctx context.Context
+	n   int
+	a   *ahead
+}
+
+func (s *Session) lazyAhead(ctx context.Context, o MirrorOptions) *mirrorAhead {
+	n := s.links(o.N)
+	if o.DryRun {
+		n = 1
+	}
+	return &mirrorAhead{s: s, ctx: ctx, n: n}
+}
+
+// start opens the links, the first time it is called.
+func (m *mirrorAhead) start() {
+	if m.a == nil && m.n > 1 {
+		m.a = m.s.openAhead(m.ctx, m.n)
+	}
+}
+
+// finish puts the links the command did not take in the pool.
+func (m *mirrorAhead) finish() {
+	if m.a != nil {
+		m.a.finish(false)
+	}
 }
 
 // resumable reports whether f's download can continue a partial one an
@@ -486,6 +560,13 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	temp := o.TempUpload || s.opts.TempUpload
 	// Permission bits: the local ones, and what the remote listing showed.
 	perms, listed := map[string]fs.FileMode{}, map[string]fs.FileMode{}
+	// Files up to date by a listed day only, decided after the walk.
+	type vagueUp struct {
+		local, remote string
+		fi            fs.FileInfo
+		e             ftp.Entry
+	}
+	var vague []vagueUp
 	// wantPerm notes that rp should have perm: always when it is made or
 	// moved (changed), else only when the listing (e, ok) shows other bits.
 	wantPerm := func(rp string, perm fs.FileMode, e ftp.Entry, ok, changed bool) {
@@ -499,6 +580,23 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		}
 	}
 	var t MirrorTotals
+	ahead := s.lazyAhead(ctx, o)
+	defer ahead.finish()
+	// move counts a file and, when it is to go (why), plans it.
+	move := func(lp, rp, why string) {
+		switch why {
+		case "":
+			t.Skipped++
+			return
+		case "new":
+			t.New++
+		default:
+			t.Updated++
+		}
+		ahead.start()
+		moves = append(moves, lp)
+		locals[lp], reasons[lp] = rp, why
+	}
 	werr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("local directory: %w", err)
@@ -549,17 +647,11 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			if !o.NoPerms {
 				wantPerm(rp, fi.Mode().Perm(), e, ok, why != "")
 			}
-			if why == "" {
-				t.Skipped++
+			if why == "" && e.DateOnly {
+				vague = append(vague, vagueUp{lp, rp, fi, e})
 				return nil
 			}
-			if why == "new" {
-				t.New++
-			} else {
-				t.Updated++
-			}
-			moves = append(moves, lp)
-			locals[lp], reasons[lp] = rp, why
+			move(lp, rp, why)
 		case d.Type()&os.ModeSymlink != 0:
 			if !o.NoSymlinks {
 				s.Warnf("skipping the symbolic link %s: links are not followed, and FTP cannot make them", lp)
@@ -571,6 +663,21 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	})
 	if werr != nil {
 		return werr
+	}
+	var paths []string
+	for _, v := range vague {
+		paths = append(paths, v.remote)
+	}
+	exact := s.exactTimes(ctx, paths)
+	for _, v := range vague {
+		why := ""
+		if tm, ok := exact[v.remote]; ok {
+			v.e.Time, v.e.TimeExact, v.e.DateOnly = tm, true, false
+			if why = moveReason(v.e, true, v.fi, true, o.OnlyNewer); why != "" && !o.NoPerms {
+				wantPerm(v.remote, v.fi.Mode().Perm(), v.e, true, true)
+			}
+		}
+		move(v.local, v.remote, why)
 	}
 
 	for _, d := range dirs {
@@ -588,7 +695,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	} else if len(moves) > 0 {
 		var nfailed, started atomic.Int32
 		var later uploadCheck
-		failed = s.multiMax(ctx, "mirror -R", moves, s.links(o.N), nil, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, lp string) error {
+		failed = s.multiMax(ctx, "mirror -R", moves, s.links(o.N), ahead.a, o.MaxErrors, func(ctx context.Context, l *link, tr transcript, lp string) error {
 			started.Add(1)
 			err := l.put(ctx, tr, lp, locals[lp], putOpts{later: &later, temp: temp, from: from[lp], keepPartial: true, times: s.opts.Preserve})
 			if err != nil {

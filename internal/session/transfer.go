@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -306,16 +307,5 @@ func (s *Session) batchTimes(ctx context.Context, files []string, times map[stri
 	if !s.opts.Preserve || len(ask) < 2 {
 		return
 	}
-	l := s.main
-	if f, err := l.features(ctx); err != nil || !hasFeature(f, "MDTM") {
-		return
-	}
-	got, err := l.conn.MdtmAll(s.own(ctx), ask)
-	if err != nil {
-		l.check(err)
-		s.logf("mdtm: %v", err)
-	}
-	for f, t := range got {
-		times[f] = t
-	}
+	maps.Copy(times, s.exactTimes(ctx, ask))
 }

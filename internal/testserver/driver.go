@@ -55,7 +55,7 @@ func newDriver(
 		user:     opts.User,
 		password: opts.Password,
 		banner:   strings.Join(opts.Banner, "\n"), // ftpserverlib turns lines into a 220- block
-		fs:       rootFs{Fs: afero.NewBasePathFs(afero.NewOsFs(), opts.Root), writeDelay: opts.WriteDelay},
+		fs:       rootFs{Fs: afero.NewBasePathFs(afero.NewOsFs(), opts.Root), writeDelay: opts.WriteDelay, readDelay: opts.ReadDelay},
 		sessions: sessions,
 		data:     newCloserSet(),
 	}
@@ -158,6 +158,7 @@ func (l *realIPListener) Accept() (net.Conn, error) {
 type rootFs struct {
 	afero.Fs
 	writeDelay time.Duration // before each write to a file, to slow uploads down
+	readDelay  time.Duration // before each read from a file, to slow downloads down
 }
 
 // OpenFile drops execute bits: ftpserverlib creates uploads with
@@ -168,10 +169,30 @@ func (f rootFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, e
 	}
 
 	file, err := f.Fs.OpenFile(name, flag, perm)
-	if err != nil || f.writeDelay <= 0 || flag&(os.O_WRONLY|os.O_RDWR) == 0 {
+	switch {
+	case err != nil:
 		return file, err
+	case flag&(os.O_WRONLY|os.O_RDWR) != 0 && f.writeDelay > 0:
+		return slowFile{File: file, delay: f.writeDelay}, nil
+	case flag&(os.O_WRONLY|os.O_RDWR) == 0 && f.readDelay > 0:
+		return slowReader{File: file, delay: f.readDelay}, nil
 	}
-	return slowFile{File: file, delay: f.writeDelay}, nil
+	return file, nil
+}
+
+// Open is OpenFile for reading, as downloads open files.
+func (f rootFs) Open(name string) (afero.File, error) { return f.OpenFile(name, os.O_RDONLY, 0) }
+
+// slowReader delays each read, so tests can act in the middle of a
+// download.
+type slowReader struct {
+	afero.File
+	delay time.Duration
+}
+
+func (f slowReader) Read(p []byte) (int, error) {
+	time.Sleep(f.delay)
+	return f.File.Read(p)
 }
 
 // slowFile delays each write, so tests can act in the middle of an upload.

@@ -52,6 +52,9 @@ type Options struct {
 	// WriteDelay slows uploads down: it is slept before each write to a
 	// file (ftpserverlib writes what each read of the data connection got).
 	WriteDelay time.Duration
+	// ReadDelay slows downloads down: it is slept before each read from a
+	// file.
+	ReadDelay time.Duration
 	// PASVHost, when set (an IPv4 address), is advertised in PASV replies
 	// instead of the real address; the data listener stays on the real one.
 	PASVHost string
