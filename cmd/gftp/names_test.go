@@ -54,3 +54,24 @@ func TestLatin1NamesByteForByte(t *testing.T) {
 		}
 	}
 }
+
+// A server's file name that starts with "|" is a file name to mget, never
+// a command to run (tnftp's CVE-2014-8517): only a local name the user
+// typed (get FILE "|cmd") pipes.
+func TestListedPipeNameIsAFile(t *testing.T) {
+	name := "|touch pwned"
+	h := startHostile(t, testserver.HostileOptions{Files: map[string][]byte{name: []byte("data")}, Listing: unixListing(name)})
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmget *\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(down, name)); err != nil || string(b) != "data" {
+		t.Errorf("the file %q: %q, %v", name, b, err)
+	}
+	for _, dir := range []string{down, "."} {
+		if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+			t.Fatalf("the server's name ran as a command (pwned in %s)", dir)
+		}
+	}
+}

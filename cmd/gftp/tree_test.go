@@ -107,7 +107,7 @@ func TestGetTreeHostileNames(t *testing.T) {
 		return nil
 	})
 	code, _, stderr = runGftp(t, "user u p\nget -r\n", hostileArgs(h, "-in")...)
-	if code != exitUsage || !strings.Contains(stderr, "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])") {
+	if code != exitUsage || !strings.Contains(stderr, "wrong number of arguments (usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir])") {
 		t.Errorf("get -r without a directory: exit %d; stderr:\n%s", code, stderr)
 	}
 }

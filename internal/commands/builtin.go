@@ -23,10 +23,10 @@ func arg(args []string, i int) string {
 func Default() *Table {
 	t := &Table{}
 	cmds := []*Command{
-		{Name: "open", Aliases: []string{"ftp"}, Usage: "host [port]", Help: "connect to remote ftp server",
+		{Name: "open", Group: groupConnection, Aliases: []string{"ftp"}, Usage: "host [port]", Help: "connect to remote ftp server",
 			MinArgs: 1, MaxArgs: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Open(ctx, a[0], arg(a, 1)) }},
-		{Name: "user", Usage: "user-name [password]", Help: "send new user information",
+		{Name: "user", Group: groupConnection, Usage: "user-name [password]", Help: "send new user information",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Secret: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				if len(a) == 2 {
@@ -34,48 +34,50 @@ func Default() *Table {
 				}
 				return s.LoginAsking(ctx, a[0])
 			}},
-		{Name: "close", Aliases: []string{"disconnect"}, Help: "terminate ftp session", MaxArgs: 0,
+		{Name: "close", Group: groupConnection, Aliases: []string{"disconnect"}, Help: "terminate ftp session", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Disconnect(ctx) }},
-		{Name: "bye", Aliases: []string{"quit", "exit"}, Help: "terminate ftp session and exit", MaxArgs: 0,
+		{Name: "bye", Group: groupConnection, Aliases: []string{"quit", "exit"}, Help: "terminate ftp session and exit", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return ErrQuit }},
-		{Name: "passive", ReadOnly: true, Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", MaxArgs: 1,
+		{Name: "passive", Group: groupConnection, ReadOnly: true, Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetPassive(arg(a, 0)) }},
-		{Name: "epsv", ReadOnly: true, Usage: "[on | off]", Help: "toggle use of EPSV/EPRT (off: PASV/PORT only)", MaxArgs: 1,
+		{Name: "epsv", Group: groupConnection, ReadOnly: true, Usage: "[on | off]", Help: "toggle use of EPSV/EPRT (off: PASV/PORT only)", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetEPSV(arg(a, 0)) }},
-		{Name: "tls", ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", MaxArgs: 1,
+		{Name: "tls", Group: groupConnection, ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetTLS(arg(a, 0)) }},
-		{Name: "probe", ReadOnly: true, Help: "try EPSV, PASV, EPRT and PORT; recommend a mode and firewall rules", NeedConn: true,
+		{Name: "probe", Group: groupConnection, ReadOnly: true, Help: "try EPSV, PASV, EPRT and PORT; recommend a mode and firewall rules", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Probe(ctx) }},
-		{Name: "binary", ReadOnly: true, Aliases: []string{"image"}, Help: "set binary transfer type", MaxArgs: 0,
+		{Name: "binary", Group: groupTransfer, ReadOnly: true, Aliases: []string{"image"}, Help: "set binary transfer type", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, false) }},
-		{Name: "ascii", ReadOnly: true, Help: "set ascii transfer type", MaxArgs: 0,
+		{Name: "ascii", Group: groupTransfer, ReadOnly: true, Help: "set ascii transfer type", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, true) }},
-		{Name: "type", ReadOnly: true, Usage: "[ascii | binary | image]", Help: "set file transfer type", MaxArgs: 1, Run: runType},
-		{Name: "cd", Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory",
+		{Name: "type", Group: groupTransfer, ReadOnly: true, Usage: "[ascii | binary | image]", Help: "set file transfer type", MaxArgs: 1, Run: runType},
+		{Name: "cd", Group: groupDirectories, Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cd(ctx, a[0]) }},
-		{Name: "cdup", Help: "change remote working directory to parent directory", NeedConn: true,
+		{Name: "cdup", Group: groupDirectories, Help: "change remote working directory to parent directory", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cdup(ctx) }},
-		{Name: "pwd", ReadOnly: true, Help: "print working directory on remote machine", NeedConn: true,
+		{Name: "pwd", Group: groupDirectories, ReadOnly: true, Help: "print working directory on remote machine", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Pwd(ctx) }},
-		{Name: "lcd", ReadOnly: true, Usage: "[local-directory]", Help: "change local working directory", MaxArgs: 1,
+		{Name: "lcd", Group: groupLocal, ReadOnly: true, Usage: "[local-directory]", Help: "change local working directory", MaxArgs: 1,
 			Args: []ArgKind{ArgLocal},
 			Run:  func(ctx context.Context, s *session.Session, a []string) error { return s.Lcd(arg(a, 0)) }},
-		{Name: "ls", ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path",
+		{Name: "ls", Group: groupDirectories, ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path",
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
-		{Name: "dir", ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path (long form)",
+		{Name: "dir", Group: groupDirectories, ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path (long form)",
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
-		{Name: "nlist", ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list names of files in remote path",
+		{Name: "nlist", Group: groupDirectories, ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list names of files in remote path",
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("NLST")},
-		{Name: "get", ReadOnly: true, Aliases: []string{"recv"}, Usage: "remote-file [local-file] | -r [-P N] remote-dir [local-dir]",
-			Help:    "receive file (-r: a directory and all below it)",
+		{Name: "get", Group: groupTransfer, ReadOnly: true, Aliases: []string{"recv"}, Usage: "[-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir]",
+			Help:    "receive file (-c: continue a partial local file; -r: a directory and all below it; local - is stdout, |cmd a pipe)",
+			Example: "get backup.tgz\nget -c big.iso\nget notes.txt -\nget log.gz \"|zcat | tail\"",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Check: checkGet,
-			Run: fileOrTree((*session.Session).Get, (*session.Session).GetTree)},
-		{Name: "put", Aliases: []string{"send"}, Usage: "local-file [remote-file] | -r [-P N] local-dir [remote-dir]",
-			Help:    "send one file (-r: a directory and all below it)",
+			Run: fileOrTree((*session.Session).Get, (*session.Session).Reget, (*session.Session).GetTree)},
+		{Name: "put", Group: groupTransfer, Aliases: []string{"send"}, Usage: "[-c] local-file [remote-file] | -r [-P N] local-dir [remote-dir]",
+			Help:    "send one file (-c: continue from what the server has; -r: a directory and all below it)",
+			Example: "put backup.tgz\nput -c big.iso\nput -r site www",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote}, Check: checkGet,
-			Run: fileOrTree((*session.Session).Put, (*session.Session).PutTree)},
-		{Name: "mget", ReadOnly: true, Usage: "[-r] [-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -r: directories too, with all below them; -P N: over N connections at once)",
+			Run: fileOrTree((*session.Session).Put, (*session.Session).Reput, (*session.Session).PutTree)},
+		{Name: "mget", Group: groupTransfer, ReadOnly: true, Usage: "[-r] [-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -r: directories too, with all below them; -P N: over N connections at once)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkMulti,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				r, n, files, _ := multiArgs(a)
@@ -84,7 +86,7 @@ func Default() *Table {
 				}
 				return s.Mget(ctx, n, files)
 			}},
-		{Name: "mput", Usage: "[-r] [-P N] local-files...", Help: "send multiple files (local globs; -r: directories too, with all below them; -P N: over N connections at once)",
+		{Name: "mput", Group: groupTransfer, Aliases: []string{"msend"}, Usage: "[-r] [-P N] local-files...", Help: "send multiple files (local globs; -r: directories too, with all below them; -P N: over N connections at once)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal}, Check: checkMulti,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				r, n, files, _ := multiArgs(a)
@@ -93,7 +95,7 @@ func Default() *Table {
 				}
 				return s.Mput(ctx, n, files)
 			}},
-		{Name: "delete", Aliases: []string{"rm"}, Usage: "remote-file | -r remote-dir", Help: "delete remote file (-r: a directory and all in it)",
+		{Name: "delete", Group: groupFiles, Aliases: []string{"rm"}, Usage: "remote-file | -r remote-dir", Help: "delete remote file (-r: a directory and all in it)",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkDelete,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				if len(a) == 2 {
@@ -101,22 +103,22 @@ func Default() *Table {
 				}
 				return s.Delete(ctx, a[0])
 			}},
-		{Name: "mdelete", Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
+		{Name: "mdelete", Group: groupFiles, Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mdelete(ctx, a) }},
-		{Name: "mkdir", Usage: "[-p] directory-name", Help: "make directory on the remote machine (-p: and its missing parents)",
+		{Name: "mkdir", Group: groupFiles, Usage: "[-p] directory-name", Help: "make directory on the remote machine (-p: and its missing parents)",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: runMkdir},
-		{Name: "rmdir", Usage: "directory-name", Help: "remove directory on the remote machine",
+		{Name: "rmdir", Group: groupFiles, Usage: "directory-name", Help: "remove directory on the remote machine",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rmdir(ctx, a[0]) }},
-		{Name: "rename", Usage: "from-name to-name", Help: "rename file",
+		{Name: "rename", Group: groupFiles, Usage: "from-name to-name", Help: "rename file",
 			MinArgs: 2, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rename(ctx, a[0], a[1]) }},
-		{Name: "modtime", ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
+		{Name: "modtime", Group: groupFiles, ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Modtime(ctx, a[0]) }},
-		{Name: "mirror", Usage: "[-R] [--dry-run] [--delete] [--only-newer] [--exclude GLOB] [--include GLOB] [--no-perms] [--no-symlinks] [--max-errors N] [--temp-upload] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
+		{Name: "mirror", Group: groupTransfer, Usage: "[-R] [--dry-run] [--delete] [--only-newer] [--exclude GLOB] [--include GLOB] [--no-perms] [--no-symlinks] [--max-errors N] [--temp-upload] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
 			Help:    "make a local directory a copy of a remote one, or with -R the other way (only what changed moves)",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Check: func(a []string) error { _, _, err := mirrorArgs(a); return err },
@@ -130,43 +132,52 @@ func Default() *Table {
 				}
 				return s.Mirror(ctx, rest[0], arg(rest, 1), o)
 			}},
-		{Name: "newer", ReadOnly: true, Usage: "remote-file [local-file]", Help: "get file if remote file is newer than local file",
+		{Name: "newer", Group: groupTransfer, ReadOnly: true, Usage: "remote-file [local-file]", Help: "get file if remote file is newer than local file",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Newer(ctx, a[0], arg(a, 1)) }},
-		{Name: "preserve", ReadOnly: true, Usage: "[on | off]", Help: "toggle preservation of modification times on retrieved files", MaxArgs: 1,
+		{Name: "preserve", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle preservation of modification times on retrieved files", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.TogglePreserve(arg(a, 0)) }},
-		{Name: "size", ReadOnly: true, Usage: "remote-file", Help: "show size of remote file",
+		{Name: "size", Group: groupFiles, ReadOnly: true, Usage: "remote-file", Help: "show size of remote file",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Size(ctx, a[0]) }},
-		{Name: "prompt", ReadOnly: true, Usage: "[on | off]", Help: "force interactive prompting on multiple commands", MaxArgs: 1,
+		{Name: "prompt", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "force interactive prompting on multiple commands", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.TogglePrompt(arg(a, 0)) }},
-		{Name: "verbose", ReadOnly: true, Usage: "[on | off]", Help: "toggle verbose mode", MaxArgs: 1,
+		{Name: "verbose", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle verbose mode", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleVerbose(arg(a, 0)) }},
-		{Name: "debug", ReadOnly: true, Usage: "[on | off]", Help: "toggle/set debugging mode (show commands sent)", MaxArgs: 1,
+		{Name: "debug", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle/set debugging mode (show commands sent)", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleDebug(arg(a, 0)) }},
-		{Name: "progress", ReadOnly: true, Usage: "[on | off]", Help: "toggle progress bars (at a terminal)", MaxArgs: 1,
+		{Name: "progress", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle progress bars (at a terminal)", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleProgress(arg(a, 0)) }},
-		{Name: "hash", ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", MaxArgs: 1,
+		{Name: "hash", Group: groupOptions, ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetHash(arg(a, 0)) }},
-		{Name: "status", ReadOnly: true, Help: "show current status", MaxArgs: 0,
+		{Name: "status", Group: groupConnection, ReadOnly: true, Help: "show current status", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status() }},
-		{Name: "quote", Usage: "command [arguments...]", Help: "send arbitrary ftp command",
+		{Name: "quote", Group: groupServer, Usage: "command [arguments...]", Help: "send arbitrary ftp command",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				return s.Quote(ctx, strings.Join(a, " "))
 			}},
-		{Name: "site", Usage: "arguments...", Help: "send site specific command to remote server",
+		{Name: "site", Group: groupServer, Usage: "arguments...", Help: "send site specific command to remote server",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				return s.Quote(ctx, "SITE "+strings.Join(a, " "))
 			}},
-		{Name: "system", ReadOnly: true, Help: "show remote system type", NeedConn: true,
+		{Name: "system", Group: groupConnection, ReadOnly: true, Help: "show remote system type", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.System(ctx) }},
-		{Name: "help", ReadOnly: true, Aliases: []string{"?"}, Usage: "[command]", Help: "print local help information",
+		{Name: "help", Group: groupHelp, ReadOnly: true, Aliases: []string{"?"}, Usage: "[command]", Help: "print local help information",
 			MaxArgs: 1, Args: []ArgKind{ArgCommand},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return t.help(s, arg(a, 0)) }},
 	}
+	cmds = append(cmds, tnftpCommands()...)
 	*t = *NewTable(cmds)
+	t.names["usage"].Run = func(ctx context.Context, s *session.Session, a []string) error {
+		c, err := t.Find(a[0])
+		if err != nil {
+			return err
+		}
+		s.Printf("usage: %s\n", c.UsageLine())
+		return nil
+	}
 	return t
 }
 
@@ -252,10 +263,14 @@ func runMkdir(ctx context.Context, s *session.Session, a []string) error {
 	return &UsageError{Msg: "usage: mkdir [-p] directory-name"}
 }
 
-// getArgs reads get's and put's arguments: a file and its other name, or
-// -r [-P N], a directory and its other name.
-func getArgs(a []string) (recursive bool, n int, rest []string, err error) {
-	if len(a) > 0 && a[0] == "-r" {
+// getArgsC reads get's and put's arguments: a file and its other name,
+// after -c (continue: reget, reput) or not; or -r [-P N], a directory and
+// its other name.
+func getArgsC(a []string) (cont, recursive bool, n int, rest []string, err error) {
+	if len(a) > 0 && a[0] == "-c" {
+		cont, a = true, a[1:]
+	}
+	if len(a) > 0 && a[0] == "-r" && !cont {
 		recursive = true
 		if n, rest, err = parallelArg(a[1:]); err != nil {
 			return
@@ -269,23 +284,26 @@ func getArgs(a []string) (recursive bool, n int, rest []string, err error) {
 	return
 }
 
-// fileOrTree is get's and put's handler: one file, or with -r a tree.
-func fileOrTree(one func(*session.Session, context.Context, string, string) error,
+// fileOrTree is get's and put's handler: one file, with -c continued
+// (cont), or with -r a tree.
+func fileOrTree(one, cont func(*session.Session, context.Context, string, string) error,
 	tree func(*session.Session, context.Context, int, string, string) error) func(context.Context, *session.Session, []string) error {
 	return func(ctx context.Context, s *session.Session, a []string) error {
-		recursive, n, rest, err := getArgs(a)
+		c, recursive, n, rest, err := getArgsC(a)
 		switch {
 		case err != nil:
 			return err
 		case recursive:
 			return tree(s, ctx, n, rest[0], arg(rest, 1))
+		case c:
+			return cont(s, ctx, rest[0], arg(rest, 1))
 		}
 		return one(s, ctx, rest[0], arg(rest, 1))
 	}
 }
 
 func checkGet(a []string) error {
-	_, _, _, err := getArgs(a)
+	_, _, _, _, err := getArgsC(a)
 	return err
 }
 

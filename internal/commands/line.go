@@ -33,6 +33,14 @@ func ParseLine(text string) (Line, error) {
 	if rest, ok := strings.CutPrefix(text, "-"); ok {
 		l.Ignore, text = true, strings.TrimSpace(rest)
 	}
+	if rest, ok := strings.CutPrefix(text, "!"); ok {
+		// A shell command line, as typed: the shell splits it.
+		l.Words = []string{"!"}
+		if rest = strings.TrimSpace(rest); rest != "" {
+			l.Words = append(l.Words, rest)
+		}
+		return l, nil
+	}
 	words, err := Split(text)
 	if err != nil {
 		return Line{}, &UsageError{Msg: err.Error()}

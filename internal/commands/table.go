@@ -43,9 +43,11 @@ const (
 // Command is one row of the table.
 type Command struct {
 	Name     string
+	Group    string // help's heading for it (the group* constants)
 	Aliases  []string
 	Usage    string // the arguments, e.g. "remote-file [local-file]"
 	Help     string // one line, lower case, as ftp(1) does
+	Example  string // a line or two for help CMD; "" for none
 	MinArgs  int
 	MaxArgs  int // -1: no limit
 	NeedConn bool
@@ -58,6 +60,24 @@ type Command struct {
 	// before anything runs, as the script check does for every line.
 	Check func(args []string) error
 	Run   func(ctx context.Context, s *session.Session, args []string) error
+}
+
+// The groups help lists commands in, in this order.
+const (
+	groupConnection  = "connecting"
+	groupDirectories = "directories and listings"
+	groupTransfer    = "transferring files"
+	groupFiles       = "remote files"
+	groupLocal       = "the local side"
+	groupOptions     = "options and toggles"
+	groupServer      = "talking to the server"
+	groupHelp        = "help"
+	groupUnsupported = "not supported (they say why)"
+)
+
+// groupOrder is the order of help's groups.
+func groupOrder() []string {
+	return []string{groupConnection, groupDirectories, groupTransfer, groupFiles, groupLocal, groupOptions, groupServer, groupHelp, groupUnsupported}
 }
 
 // UsageLine is "name usage".

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -103,10 +104,10 @@ func TestFindErrors(t *testing.T) {
 		name string
 		want string // the whole message
 	}{
-		{"m", `ambiguous command "m" (could be mdelete, mget, mirror, mkdir, modtime, mput)`},
-		{"c", `ambiguous command "c" (could be cd, cdup, close, cwd)`},
+		{"m", `ambiguous command "m" (could be macdef, mdelete, mdir, mget, mirror, mkdir, mls, mlsd, mlst, mode, modtime, more, mput, mreget, msend)`},
+		{"c", `ambiguous command "c" (could be case, cd, cdup, chmod, close, cr, cwd)`},
 		{"qu", `ambiguous command "qu" (could be quit, quote)`},
-		{"s", `ambiguous command "s" (could be send, site, size, status, system)`},
+		{"s", `ambiguous command "s" (could be send, sendport, set, site, size, sndbuf, status, struct, sunique, system)`},
 		{"frobnicate", `unknown command "frobnicate" (try: help)`},
 		{"pwdx", `unknown command "pwdx" (try: help)`},
 		{"PWD", `unknown command "PWD" (try: help)`}, // names are case-sensitive
@@ -141,15 +142,15 @@ func TestCheck(t *testing.T) {
 	}{
 		{"pwd", "pwd", ""},
 		{"pwd x", "pwd", "usage: pwd"},
-		{"get", "get", "usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir]"},
+		{"get", "get", "usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir]"},
 		{"get a", "get", ""},
 		{"get a b", "get", ""},
-		{"get a b c", "get", "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
-		{"recv a b c", "get", "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
-		{"get -r", "get", "wrong number of arguments (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"get a b c", "get", "wrong number of arguments (usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"recv a b c", "get", "wrong number of arguments (usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"get -r", "get", "wrong number of arguments (usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
 		{"get -r d", "get", ""},
 		{"get -r -P 3 d l", "get", ""},
-		{"get -r -P x d", "get", "-P x: want a number of connections from 1 to 32 (usage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
+		{"get -r -P x d", "get", "-P x: want a number of connections from 1 to 32 (usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir])"},
 		{"rename a", "rename", "usage: rename from-name to-name"},
 		{"rename a b", "rename", ""},
 		{"rename a b c", "rename", "usage: rename from-name to-name"},
@@ -163,7 +164,7 @@ func TestCheck(t *testing.T) {
 		{"bye now", "bye", "usage: bye"},
 		{"mkd", "mkdir", "usage: mkdir [-p] directory-name"},
 		{"cd", "cd", "usage: cd remote-directory"},
-		{"m x", "", `ambiguous command "m" (could be mdelete, mget, mirror, mkdir, modtime, mput)`},
+		{"m x", "", `ambiguous command "m" (could be macdef, mdelete, mdir, mget, mirror, mkdir, mls, mlsd, mlst, mode, modtime, more, mput, mreget, msend)`},
 		{"nope", "", `unknown command "nope" (try: help)`},
 	}
 	for _, tt := range tests {
@@ -360,7 +361,8 @@ func TestDisplay(t *testing.T) {
 	}{
 		{nil, ""},
 		{[]string{"user", "bob", "s3cret"}, "user bob ****"},
-		{[]string{"u", "bob", "s3cret"}, "u bob ****"},
+		{[]string{"use", "bob", "s3cret"}, "use bob ****"},
+		{[]string{"u", "bob", "s3cret"}, "u"}, // ambiguous: nothing after it shown
 		{[]string{"user", "bob"}, "user bob"},
 		{[]string{"quote", "PASS", "x"}, "quote PASS ****"},
 		{[]string{"quote", "pass", "x", "y"}, "quote pass ****"},
@@ -464,8 +466,15 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("help: %v", err)
 	}
 	for _, c := range tab.Commands() {
-		if !strings.Contains(out.String(), "  "+c.UsageLine()) || !strings.Contains(out.String(), c.Help) {
-			t.Errorf("help does not list %q with its help %q:\n%s", c.UsageLine(), c.Help, out.String())
+		if !regexp.MustCompile(`(?m)^  (.*\s)?` + regexp.QuoteMeta(c.Name) + `(\s|$)`).MatchString(out.String()) {
+			t.Errorf("help does not list %q:\n%s", c.Name, out.String())
+		}
+	}
+	var summary bytes.Buffer
+	tab.WriteSummary(&summary)
+	for _, c := range tab.Commands() {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c.Name) + `( \(.*\))?\s+` + regexp.QuoteMeta(c.Help) + `$`).MatchString(summary.String()) {
+			t.Errorf("the summary (gftp --help) has no line for %q with its help %q:\n%s", c.Name, c.Help, summary.String())
 		}
 	}
 
@@ -473,7 +482,9 @@ func TestHelp(t *testing.T) {
 	if err := tab.Exec(ctx, s, []string{"?", "recv"}); err != nil {
 		t.Fatalf("? recv: %v", err)
 	}
-	want := "get             receive file (-r: a directory and all below it)\nusage: get remote-file [local-file] | -r [-P N] remote-dir [local-dir]\naliases: recv\n"
+	want := "get: receive file (-c: continue a partial local file; -r: a directory and all below it; local - is stdout, |cmd a pipe)\n" +
+		"usage: get [-c] remote-file [local-file] | -r [-P N] remote-dir [local-dir]\naliases: recv\n" +
+		"example:\n  get backup.tgz\n  get -c big.iso\n  get notes.txt -\n  get log.gz \"|zcat | tail\"\n"
 	if out.String() != want {
 		t.Errorf("? recv printed %q, want %q", out.String(), want)
 	}

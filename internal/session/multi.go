@@ -65,6 +65,9 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 	for _, p := range patterns {
 		lp := s.localPath(p)
 		matches, err := filepath.Glob(lp)
+		if s.noGlob { // glob off: the name as it is
+			matches, err = []string{lp}, nil
+		}
 		if err != nil {
 			return fmt.Errorf("bad pattern %q: %w", p, err)
 		}
@@ -116,7 +119,7 @@ func (s *Session) Mget(ctx context.Context, n int, patterns []string) (err error
 	}
 	s.batchTimes(ctx, files, times)
 	return s.multi(ctx, "mget", files, n, a, func(ctx context.Context, l *link, t transcript, f string) error {
-		return l.get(ctx, t, f, path.Base(f), getOpts{mtime: times[f]})
+		return l.get(ctx, t, f, s.localNameFor(path.Base(f)), getOpts{mtime: times[f]})
 	})
 }
 

@@ -118,6 +118,15 @@ func (p *Printer) ErrTTY() bool { return p.errTTY }
 // at its end. It is the server's text: at a terminal its control
 // characters are made visible (as ls(1) does with -q), while a pipe gets
 // it byte for byte.
+// Bell rings the terminal's bell (tnftp's bell), when stdout is one.
+func (p *Printer) Bell() {
+	if p.outTTY {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		io.WriteString(p.raw, "\a")
+	}
+}
+
 func (p *Printer) Listing() (io.Writer, func() error) {
 	if !p.outTTY {
 		return lockedWriter{p, p.raw}, func() error { return nil }

@@ -125,7 +125,7 @@ func (s *Session) expandRemote(ctx context.Context, pattern string, times map[st
 // expandRemoteDirs is expandRemote that, with dirs set, also matches
 // directories and marks them in dirs (mget -r).
 func (s *Session) expandRemoteDirs(ctx context.Context, pattern string, times map[string]time.Time, dirs map[string]bool) ([]string, error) {
-	if !hasGlob(pattern) {
+	if !hasGlob(pattern) || s.noGlob {
 		return []string{pattern}, nil
 	}
 	dir, base := path.Split(pattern)

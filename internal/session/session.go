@@ -139,6 +139,11 @@ type Session struct {
 	// zoneKnown (zone.go).
 	zone      time.Duration
 	zoneKnown bool
+
+	// tnftp's toggles and marks (extra.go).
+	shellIn                                   io.Reader // what ! reads: the terminal, at the prompt
+	restartAt                                 int64     // where the next get or put starts (restart)
+	bell, noGlob, lowerCase, runique, sunique bool
 }
 
 // New makes a session from cfg.
@@ -468,6 +473,7 @@ func (s *Session) Close(ctx context.Context) error {
 // localPath resolves a local name against the session's local directory
 // (lcd), so that no process-wide chdir is needed.
 func (s *Session) localPath(name string) string {
+	name = expandHome(name)
 	if filepath.IsAbs(name) {
 		return name
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,9 @@ func (s *Session) stats(t transcript, n int64, verb, name string, start time.Tim
 		s.totals.BytesReceived += n
 	}
 	s.mu.Unlock()
+	if s.bell {
+		s.p.Bell()
+	}
 	secs := time.Since(start).Seconds()
 	rate := "-"
 	if secs > 0 {
@@ -74,7 +78,23 @@ func (l *link) startFile(ctx context.Context, t transcript, verb, local, remote,
 // is written under a temporary name and renamed on success, so a failed
 // download never clobbers an existing local file. A transient failure is
 // retried, resuming where the data stopped when the server has REST STREAM.
+//
+// A local name of "-" is stdout, and "|command" pipes the file into the
+// command, as in tnftp: only here, for names the user typed. mget and
+// mirror take names from the server's listing, and never do this
+// (tnftp's CVE-2014-8517 was a server's name run as a command).
 func (s *Session) Get(ctx context.Context, remote, local string) error {
+	switch {
+	case local == "-":
+		w, flush := s.p.Listing() // made safe at a terminal
+		defer flush()
+		return s.main.retrieveTo(ctx, remote, w)
+	case strings.HasPrefix(local, "|"):
+		return s.pipeTo(ctx, remote, strings.TrimPrefix(local, "|"))
+	}
+	if n := s.takeRestart(); n > 0 {
+		return s.main.get(ctx, s.p, remote, local, getOpts{inPlace: true, from: n})
+	}
 	return s.main.get(ctx, s.p, remote, local, getOpts{})
 }
 
@@ -88,6 +108,11 @@ type getOpts struct {
 	// on failure; with resume, what it holds is the start of this remote
 	// file (see resumeOffset) and the download continues after it.
 	partial, resume bool
+	// inPlace writes the local file itself, keeping what it holds (reget,
+	// get -c: resume), or from byte from (restart), instead of a
+	// temporary file renamed at the end.
+	inPlace bool
+	from    int64
 }
 
 // partialName is where a resumable download writes: a hidden name beside
@@ -105,12 +130,27 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 		}
 	}
 	lp := s.localPath(local)
+	if !o.partial && !o.inPlace {
+		var err error
+		if lp, err = s.uniqueLocal(lp); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	var tmp *os.File
 	var err error
-	if o.partial {
+	switch {
+	case o.inPlace:
+		tmp, err = os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
+		if err == nil && o.resume {
+			if done, err := l.regetDone(ctx, tmp, remote); err != nil || done {
+				tmp.Close()
+				return err
+			}
+		}
+	case o.partial:
 		tmp, err = os.OpenFile(partialName(lp), os.O_RDWR|os.O_CREATE, 0o600)
-	} else {
+	default:
 		tmp, err = os.CreateTemp(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-*")
 	}
 	if err != nil {
@@ -118,7 +158,7 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 	}
 	ok := false
 	defer func() {
-		if !ok && !o.partial {
+		if !ok && !o.partial && !o.inPlace {
 			os.Remove(tmp.Name()) // a failure leaves nothing
 		}
 	}()
@@ -137,10 +177,18 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 	resumable := true
 	err = l.retryingMoving(ctx, "get "+remote, func() int64 { return meter.n }, func(retry bool) error {
 		var offset int64
-		if (retry || o.resume) && resumable && l.canResume(ctx) {
+		switch {
+		case (retry || o.resume) && resumable && l.canResume(ctx):
 			offset, _ = tmp.Seek(0, io.SeekEnd)
-		} else if err := tmp.Truncate(0); err != nil {
-			return fmt.Errorf("local file: %w", err)
+		case !retry && o.from > 0:
+			offset = o.from // restart: as the user asked, REST or not in FEAT
+			if err := tmp.Truncate(offset); err != nil {
+				return fmt.Errorf("local file: %w", err)
+			}
+		default:
+			if err := tmp.Truncate(0); err != nil {
+				return fmt.Errorf("local file: %w", err)
+			}
 		}
 		for {
 			if _, err := tmp.Seek(offset, io.SeekStart); err != nil {
@@ -170,13 +218,15 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 	if err != nil {
 		return err
 	}
-	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(lp); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	os.Chmod(tmp.Name(), mode)
-	if err := os.Rename(tmp.Name(), lp); err != nil {
-		return fmt.Errorf("save local file: %w", err)
+	if !o.inPlace {
+		mode := fs.FileMode(0o644)
+		if fi, err := os.Stat(lp); err == nil {
+			mode = fi.Mode().Perm()
+		}
+		os.Chmod(tmp.Name(), mode)
+		if err := os.Rename(tmp.Name(), lp); err != nil {
+			return fmt.Errorf("save local file: %w", err)
+		}
 	}
 	ok = true
 	s.stats(t, n, "received", remote, start)
@@ -254,6 +304,18 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 		defer f.Close()
 		w = f
 	}
+	if err := s.listTo(ctx, verb, dir, w); err != nil {
+		return err
+	}
+	if f != nil {
+		return f.Close()
+	}
+	return nil
+}
+
+// listTo writes the listing (verb: LIST, NLST, MLSD) of dir to w, with
+// local line ends.
+func (s *Session) listTo(ctx context.Context, verb, dir string, w io.Writer) error {
 	cmd := verb
 	if dir != "" {
 		cmd += " " + dir
@@ -262,7 +324,7 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 	// appears twice.
 	wrote := false
 	l := s.main
-	err := l.retrying(ctx, strings.ToLower(verb), func(bool) error {
+	return l.retrying(ctx, strings.ToLower(verb), func(bool) error {
 		if wrote {
 			return nil
 		}
@@ -283,13 +345,82 @@ func (s *Session) List(ctx context.Context, verb, dir, out string) error {
 		}
 		return rerr
 	})
+}
+
+// retrieveTo downloads remote into w (page, get FILE -): once, as what
+// went out cannot be taken back; ASCII mode's line ends made local.
+func (l *link) retrieveTo(ctx context.Context, remote string, w io.Writer) error {
+	if err := l.ensureType(ctx); err != nil {
+		return err
+	}
+	dc, err := l.openData(ctx, "RETR "+remote, 0)
 	if err != nil {
 		return err
 	}
-	if f != nil {
-		return f.Close()
+	var cerr error
+	if l.s.ascii {
+		conv := newCRLFToLF(w)
+		if _, cerr = dc.CopyTo(ctx, conv); cerr == nil {
+			cerr = conv.Flush()
+		}
+	} else {
+		_, cerr = dc.CopyTo(ctx, w)
 	}
-	return nil
+	rerr := l.check(dc.Finish(ctx))
+	if cerr != nil {
+		return fmt.Errorf("download %s: %w", remote, cerr)
+	}
+	return rerr
+}
+
+// pipeTo downloads remote into the standard input of the shell command
+// line, whose output goes to the terminal.
+func (s *Session) pipeTo(ctx context.Context, remote, line string) error {
+	if strings.TrimSpace(line) == "" {
+		return fmt.Errorf("get %s |: no command to pipe into", remote)
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
+	cmd.Dir = s.localDir
+	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("pipe: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("pipe to %s: %w", line, err)
+	}
+	gerr := s.main.retrieveTo(ctx, remote, in)
+	in.Close()
+	werr := cmd.Wait()
+	if gerr != nil {
+		return gerr
+	}
+	var ee *exec.ExitError
+	if errors.As(werr, &ee) {
+		return fmt.Errorf("|%s: exit status %d", line, ee.ExitCode())
+	}
+	return werr
+}
+
+// regetDone reports a local file f already as long as remote (SIZE), so
+// that reget has nothing to do; unknown sizes go on.
+func (l *link) regetDone(ctx context.Context, f *os.File, remote string) (bool, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("local file: %w", err)
+	}
+	if fi.Size() == 0 {
+		return false, nil
+	}
+	size, err := l.remoteSize(ctx, remote)
+	if err != nil || size < 0 || fi.Size() < size {
+		return false, nil
+	}
+	if fi.Size() > size {
+		return true, fmt.Errorf("reget %s: the local file (%d bytes) is longer than the remote one (%d): not the same file", remote, fi.Size(), size)
+	}
+	l.s.printf("%s: the local file is complete (%d bytes)\n", remote, size)
+	return true, nil
 }
 
 // batchTimes fills times with the server's modification times of the

@@ -23,7 +23,11 @@ import (
 // same folder and is renamed when complete and checked, so readers never
 // see a half-written file; on failure the temporary file is removed.
 func (s *Session) Put(ctx context.Context, local, remote string) error {
-	return s.main.put(ctx, s.p, local, remote, putOpts{temp: s.opts.TempUpload})
+	o := putOpts{temp: s.opts.TempUpload, from: s.takeRestart()}
+	if s.sunique {
+		o = putOpts{verb: "STOU", from: o.from}
+	}
+	return s.main.put(ctx, s.p, local, remote, o)
 }
 
 // putOpts say how put uploads a file.
@@ -42,6 +46,12 @@ type putOpts struct {
 	// times gives the remote file the local one's modification time, where
 	// the server has MFMT (put -r, mirror -R with preserve on).
 	times bool
+	// verb is the transfer command: STOR when "", APPE (append) or STOU
+	// (sunique: the server picks a unique name). The server's size then
+	// says nothing about what was sent, and is not checked.
+	verb string
+	// resumeRemote continues from the size the server has (reput, put -c).
+	resumeRemote bool
 }
 
 // put is Put on link l, its transcript lines going to t.
@@ -82,6 +92,10 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 		switch {
 		case !retry && o.from > 0 && o.from < size && l.canResume(ctx):
 			offset = o.from
+		case !retry && o.resumeRemote && l.canResume(ctx):
+			if have, err := l.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
+				offset = have
+			}
 		case retry && resumable && l.canResume(ctx):
 			if have, err := l.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
 				offset = have
@@ -92,7 +106,7 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 				return fmt.Errorf("local file: %w", err)
 			}
 			meter.restart(offset)
-			m, err := l.storeOnce(ctx, t, meter, f, local, remote, wire, offset)
+			m, err := l.storeOnce(ctx, t, meter, f, cmpOr(o.verb, "STOR"), local, remote, wire, offset)
 			n = offset + m
 			if err != nil {
 				resumable = resumable && !refusedResume(offset, err)
@@ -108,7 +122,10 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 			}
 			break
 		}
-		if o.later != nil && wire == remote && !s.ascii {
+		switch {
+		case o.verb != "":
+			return nil // appended, or under a name the server chose
+		case o.later != nil && wire == remote && !s.ascii:
 			o.later.add(remote, n)
 			return nil
 		}
@@ -145,8 +162,8 @@ func (l *link) keepTimeUp(ctx context.Context, remote string, mtime time.Time) {
 }
 
 // storeOnce runs one STOR (from offset) of f.
-func (l *link) storeOnce(ctx context.Context, t transcript, meter *meter, f *os.File, local, remote, wire string, offset int64) (int64, error) {
-	dc, err := l.startFile(ctx, t, "STOR", local, remote, wire, offset)
+func (l *link) storeOnce(ctx context.Context, t transcript, meter *meter, f *os.File, verb, local, remote, wire string, offset int64) (int64, error) {
+	dc, err := l.startFile(ctx, t, verb, local, remote, wire, offset)
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,497 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gftp/gftp/internal/safe"
+)
+
+// lookupUser is ~user's home directory.
+func lookupUser(name string) (string, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	return u.HomeDir, nil
+}
+
+// The rest of tnftp's commands that need the session: the local
+// directory, the shell, macros, resumed and appended transfers, and the
+// options by name (set, unset).
+
+// Lpwd prints the local directory.
+func (s *Session) Lpwd() { s.printf("Local directory: %s\n", s.localDir) }
+
+// SetShellInput gives commands run by ! the terminal to read from, at
+// the prompt; without it they read nothing (a script's input is its own).
+func (s *Session) SetShellInput(r io.Reader) { s.shellIn = r }
+
+// Shell runs line with the user's shell ($SHELL, else /bin/sh) in the
+// local directory, as tnftp's ! does; an empty line starts the shell
+// itself, at the prompt only. Its output goes straight to the terminal:
+// the user typed the command.
+func (s *Session) Shell(ctx context.Context, line string) error {
+	sh := os.Getenv("SHELL")
+	if sh == "" {
+		sh = "/bin/sh"
+	}
+	var cmd *exec.Cmd
+	switch {
+	case line != "":
+		cmd = exec.CommandContext(ctx, sh, "-c", line)
+	case s.shellIn == nil:
+		return fmt.Errorf("! with no command starts a shell, which only the prompt can do")
+	default:
+		cmd = exec.CommandContext(ctx, sh)
+	}
+	cmd.Dir = s.localDir
+	cmd.Stdin = s.shellIn
+	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("!%s: exit status %d", line, ee.ExitCode())
+		}
+		return fmt.Errorf("!: %w", err)
+	}
+	return nil
+}
+
+// RunMacro runs the current host's .netrc macro name ($ name).
+func (s *Session) RunMacro(ctx context.Context, name string) error {
+	if s.netrc == nil || s.runMacro == nil {
+		return fmt.Errorf("$ %s: no macros (they come from ~/.netrc: macdef NAME)", name)
+	}
+	f, err := s.netrc()
+	if err != nil {
+		return fmt.Errorf("$ %s: %w", name, err)
+	}
+	lines, ok := f.Macro(s.host, name)
+	if !ok {
+		return fmt.Errorf("$ %s: no such macro in ~/.netrc for %s", name, cmpOr(s.host, "this host"))
+	}
+	return s.runMacro(ctx, name, lines)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Reget continues the download of remote into local (default: its base
+// name) from the end of the local file, with REST, as tnftp's reget and
+// get -c do; a local file as long as the remote one is left as it is.
+func (s *Session) Reget(ctx context.Context, remote, local string) error {
+	return s.main.get(ctx, s.p, remote, local, getOpts{inPlace: true, resume: true})
+}
+
+// Restart sets where the next get or put starts (tnftp's restart), in
+// bytes; 0 clears it.
+func (s *Session) Restart(arg string) error {
+	if arg == "" {
+		if s.restartAt > 0 {
+			s.printf("Restarting at %d. Execute get, put or append to initiate transfer.\n", s.restartAt)
+		} else {
+			s.printf("No restart point defined.\n")
+		}
+		return nil
+	}
+	n, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("restart: %q is not a byte offset", arg)
+	}
+	s.restartAt = n
+	if n > 0 {
+		s.printf("Restarting at %d. Execute get, put or append to initiate transfer.\n", n)
+	}
+	return nil
+}
+
+// takeRestart returns and clears the restart point.
+func (s *Session) takeRestart() int64 {
+	n := s.restartAt
+	s.restartAt = 0
+	return n
+}
+
+// Reput continues the upload of local to remote from the size the server
+// has (put -c, reput).
+func (s *Session) Reput(ctx context.Context, local, remote string) error {
+	return s.main.put(ctx, s.p, local, remote, putOpts{temp: false, resumeRemote: true})
+}
+
+// Append appends local to the remote file (APPE), as tnftp's append does.
+func (s *Session) Append(ctx context.Context, local, remote string) error {
+	return s.main.put(ctx, s.p, local, remote, putOpts{verb: "APPE"})
+}
+
+// Fget downloads each remote file named in the local file list, one name
+// a line (blank lines skipped), as tnftp's fget does.
+func (s *Session) Fget(ctx context.Context, list string) error {
+	b, err := os.ReadFile(s.localPath(list))
+	if err != nil {
+		return fmt.Errorf("fget: %w", err)
+	}
+	var names []string
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if l = strings.TrimRight(l, "\r"); strings.TrimSpace(l) != "" {
+			names = append(names, l)
+		}
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("fget: %s names no files", list)
+	}
+	return s.multi(ctx, "fget", names, 1, nil, func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.get(ctx, t, f, "", getOpts{})
+	})
+}
+
+// expandHome turns a leading ~ or ~user of a local path into that home
+// directory, as a shell and tnftp do.
+func expandHome(p string) string {
+	if !strings.HasPrefix(p, "~") {
+		return p
+	}
+	name, rest, _ := strings.Cut(p[1:], "/")
+	var home string
+	if name == "" {
+		home, _ = os.UserHomeDir()
+	} else if u, err := lookupUser(name); err == nil {
+		home = u
+	}
+	if home == "" {
+		return p // no such user: the name as it is
+	}
+	return filepath.Join(home, rest)
+}
+
+// Toggle flips or sets one of tnftp's on/off toggles kept by the session
+// (bell, glob, case, runique, sunique), and says its state as tnftp does.
+func (s *Session) Toggle(name, arg string) error {
+	flags := map[string]struct {
+		v    *bool
+		what string
+	}{
+		"bell":    {&s.bell, "Bell mode"},
+		"glob":    {&s.noGlob, "Globbing"},
+		"case":    {&s.lowerCase, "Case mapping"},
+		"runique": {&s.runique, "Receive unique"},
+		"sunique": {&s.sunique, "Store unique"},
+	}
+	f, ok := flags[name]
+	if !ok {
+		return fmt.Errorf("%s: not a toggle", name)
+	}
+	on := *f.v
+	if name == "glob" {
+		on = !on // kept as noGlob: globbing is on by default
+	}
+	switch strings.ToLower(arg) {
+	case "":
+		on = !on
+	case "on":
+		on = true
+	case "off":
+		on = false
+	default:
+		return fmt.Errorf("%s: want on or off, not %q", name, arg)
+	}
+	if name == "glob" {
+		*f.v = !on
+	} else {
+		*f.v = on
+	}
+	s.printf("%s %s.\n", f.what, onOff(on))
+	return nil
+}
+
+// uniqueLocal is name, or with runique on and name taken, name.1 to
+// name.99 (tnftp's receive-unique); an error when all are taken.
+func (s *Session) uniqueLocal(lp string) (string, error) {
+	if !s.runique {
+		return lp, nil
+	}
+	if _, err := os.Lstat(lp); errors.Is(err, fs.ErrNotExist) {
+		return lp, nil
+	}
+	for i := 1; i < 100; i++ {
+		p := fmt.Sprintf("%s.%d", lp, i)
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("runique: %s.1 to %s.99 are all taken", lp, lp)
+}
+
+// localNameFor is the local name mget gives a remote base name: lower
+// case for a name all in upper case when case mapping is on (DOS servers).
+func (s *Session) localNameFor(base string) string {
+	if s.lowerCase && strings.ToUpper(base) == base {
+		return strings.ToLower(base)
+	}
+	return base
+}
+
+// optionSetters are the options set and unset change, by their names in
+// the config file and on the command line.
+func (s *Session) optionSetters() map[string]func(string) error {
+	duration := func(d *time.Duration) func(string) error {
+		return func(v string) error {
+			x, err := time.ParseDuration(v)
+			if err != nil || x < 0 {
+				return fmt.Errorf("%q is not a duration (like 10s)", v)
+			}
+			*d = x
+			return nil
+		}
+	}
+	number := func(n *int, lo, hi int) func(string) error {
+		return func(v string) error {
+			x, err := strconv.Atoi(v)
+			if err != nil || x < lo || x > hi {
+				return fmt.Errorf("%q is not a number from %d to %d", v, lo, hi)
+			}
+			*n = x
+			return nil
+		}
+	}
+	boolean := func(b *bool) func(string) error {
+		return func(v string) error {
+			x, err := strconv.ParseBool(strings.NewReplacer("on", "true", "off", "false").Replace(strings.ToLower(v)))
+			if err != nil {
+				return fmt.Errorf("%q is not on or off", v)
+			}
+			*b = x
+			return nil
+		}
+	}
+	return map[string]func(string) error{
+		"mode":            s.SetPassive,
+		"epsv":            s.SetEPSV,
+		"tls":             s.SetTLS,
+		"verbose":         boolean(&s.opts.Verbose),
+		"debug":           boolean(&s.opts.Debug),
+		"prompt":          boolean(&s.opts.Prompt),
+		"preserve":        boolean(&s.opts.Preserve),
+		"progress":        boolean(&s.opts.Progress),
+		"temp-upload":     boolean(&s.opts.TempUpload),
+		"pipeline":        boolean(&s.opts.Pipeline),
+		"retries":         number(&s.opts.Retries, 0, 100),
+		"parallel":        number(&s.opts.Parallel, 1, 32),
+		"retry-wait":      duration(&s.opts.RetryWait),
+		"connect-timeout": duration(&s.opts.ConnectTimeout),
+		"reply-timeout":   duration(&s.opts.ReplyTimeout),
+		"data-timeout":    duration(&s.opts.DataTimeout),
+		"stall-timeout":   duration(&s.opts.StallTimeout),
+	}
+}
+
+// Set sets the option name to value (set NAME VALUE, with the config
+// file's names); with no name it lists the options and their values.
+func (s *Session) Set(name, value string) error {
+	setters := s.optionSetters()
+	if name == "" {
+		for _, n := range slices.Sorted(mapsKeys(setters)) {
+			s.printf("%s = %s\n", n, s.optionValue(n))
+		}
+		return nil
+	}
+	set, ok := setters[name]
+	if !ok {
+		return fmt.Errorf("set: no option %q (set alone lists them)", name)
+	}
+	if value == "" {
+		s.printf("%s = %s\n", name, s.optionValue(name))
+		return nil
+	}
+	if err := set(value); err != nil {
+		return fmt.Errorf("set %s: %w", name, err)
+	}
+	return nil
+}
+
+// Unset turns a toggle option off, or a number or duration back to 0.
+func (s *Session) Unset(name string) error {
+	set, ok := s.optionSetters()[name]
+	if !ok {
+		return fmt.Errorf("unset: no option %q (set alone lists them)", name)
+	}
+	var err error
+	switch name {
+	case "mode":
+		err = set("auto")
+	case "tls":
+		err = set("off")
+	case "parallel":
+		err = set("1")
+	case "retries":
+		err = set("0")
+	case "retry-wait", "connect-timeout", "reply-timeout", "data-timeout", "stall-timeout":
+		err = set("0s")
+	default:
+		err = set("off")
+	}
+	if err != nil {
+		return fmt.Errorf("unset %s: %w", name, err)
+	}
+	return nil
+}
+
+// optionValue shows an option's value as set takes it.
+func (s *Session) optionValue(name string) string {
+	o := s.opts
+	switch name {
+	case "mode":
+		return s.mode().String()
+	case "epsv":
+		return onOff(o.EPSV)
+	case "tls":
+		return s.opts.TLS.Mode.String()
+	case "verbose":
+		return onOff(o.Verbose)
+	case "debug":
+		return onOff(o.Debug)
+	case "prompt":
+		return onOff(o.Prompt)
+	case "preserve":
+		return onOff(o.Preserve)
+	case "progress":
+		return onOff(o.Progress)
+	case "temp-upload":
+		return onOff(o.TempUpload)
+	case "pipeline":
+		return onOff(o.Pipeline)
+	case "retries":
+		return strconv.Itoa(o.Retries)
+	case "parallel":
+		return strconv.Itoa(max(1, o.Parallel))
+	case "retry-wait":
+		return o.RetryWait.String()
+	case "connect-timeout":
+		return o.ConnectTimeout.String()
+	case "reply-timeout":
+		return o.ReplyTimeout.String()
+	case "data-timeout":
+		return o.DataTimeout.String()
+	case "stall-timeout":
+		return o.StallTimeout.String()
+	}
+	return "?"
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Page shows text through the user's pager ($PAGER, else more) when
+// stdout is a terminal, else writes it to stdout; what write produces is
+// made safe to show either way (it may be the server's).
+func (s *Session) Page(ctx context.Context, write func(w io.Writer) error) error {
+	if !s.p.outTTY {
+		w, flush := s.p.Listing()
+		defer flush()
+		return write(w)
+	}
+	pager := os.Getenv("PAGER")
+	if pager == "" {
+		pager = "more"
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", pager)
+	cmd.Dir = s.localDir
+	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("pager: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("pager %s: %w", pager, err)
+	}
+	werr := write(safe.NewWriter(in))
+	in.Close()
+	if err := cmd.Wait(); err != nil && werr == nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) { // a pager quit early is fine
+			return fmt.Errorf("pager %s: %w", pager, err)
+		}
+	}
+	return werr
+}
+
+// Lpage shows a local file through the pager.
+func (s *Session) Lpage(ctx context.Context, name string) error {
+	f, err := os.Open(s.localPath(name))
+	if err != nil {
+		return fmt.Errorf("lpage: %w", err)
+	}
+	defer f.Close()
+	return s.Page(ctx, func(w io.Writer) error {
+		_, err := io.Copy(w, f)
+		return err
+	})
+}
+
+// PageRemote shows a remote file through the pager (page, more, less).
+func (s *Session) PageRemote(ctx context.Context, name string) error {
+	return s.Page(ctx, func(w io.Writer) error { return s.main.retrieveTo(ctx, name, w) })
+}
+
+// PageList shows a listing (LIST, NLST or MLSD of dir) through the pager.
+func (s *Session) PageList(ctx context.Context, verb, dir string) error {
+	return s.Page(ctx, func(w io.Writer) error { return s.listTo(ctx, verb, dir, w) })
+}
+
+// Mreget is mget that continues each local file as reget does.
+func (s *Session) Mreget(ctx context.Context, patterns []string) error {
+	files, err := s.expandAll(ctx, patterns, nil)
+	if err != nil {
+		return err
+	}
+	return s.multi(ctx, "mreget", files, 1, nil, func(ctx context.Context, l *link, t transcript, f string) error {
+		return l.get(ctx, t, f, s.localNameFor(filepath.Base(f)), getOpts{inPlace: true, resume: true})
+	})
+}
+
+// MultiList writes the listings (verb: LIST or NLST) of several remote
+// paths, in turn, to the local file out ("-": stdout), as tnftp's mdir
+// and mls do.
+func (s *Session) MultiList(ctx context.Context, verb string, dirs []string, out string) error {
+	w, flush := s.p.Listing()
+	defer flush()
+	if out != "-" {
+		f, err := os.Create(s.localPath(out))
+		if err != nil {
+			return fmt.Errorf("local file: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	for _, d := range dirs {
+		if err := s.listTo(ctx, verb, d, w); err != nil {
+			return err
+		}
+	}
+	if f, ok := w.(*os.File); ok {
+		return f.Close()
+	}
+	return nil
+}
