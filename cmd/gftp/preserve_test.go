@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,5 +197,36 @@ func TestPreserveBatchedMDTM(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// rate caps each transfer: 300 KiB at 400 KiB a second takes at least
+// about 0.7 s each way (the first tenth of a second's worth goes at
+// once), and the files arrive whole; rate 0 lifts the cap.
+func TestRate(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	body := bytes.Repeat([]byte("rate limited "), 300<<10/13)
+	os.WriteFile(filepath.Join(srv.Root(), "big.bin"), body, 0o644)
+	down := t.TempDir()
+	os.WriteFile(filepath.Join(down, "up.bin"), body, 0o644)
+	for _, step := range []string{"get big.bin", "put up.bin"} {
+		start := time.Now()
+		code, _, stderr := runGftp(t, login(srv)+"lcd "+down+"\nrate all 400k\n"+step+"\n", "-in")
+		took := time.Since(start)
+		if code != 0 {
+			t.Fatalf("%s: exit %d; stderr:\n%s", step, code, stderr)
+		}
+		if took < 650*time.Millisecond {
+			t.Errorf("%s at 400 KiB/s took %v, want at least about 0.7s", step, took)
+		}
+	}
+	for _, p := range []string{filepath.Join(down, "big.bin"), filepath.Join(srv.Root(), "up.bin")} {
+		if b, _ := os.ReadFile(p); !bytes.Equal(b, body) {
+			t.Errorf("%s: %d bytes, not the file", p, len(b))
+		}
+	}
+	code, _, stderr := runGftp(t, "rate sideways 1m\n", "-in")
+	if code == 0 || !strings.Contains(stderr, `direction "sideways" is not all, get or put`) {
+		t.Errorf("a bad direction: exit %d; stderr:\n%s", code, stderr)
 	}
 }

@@ -713,3 +713,42 @@ func TestREPLRmTreeAsks(t *testing.T) {
 		t.Errorf("%d DELE after no", n)
 	}
 }
+
+// Ctrl-C in mid-get at the prompt keeps what arrived under the file's
+// name (as tnftp does) and says so; reget continues it with REST, and the
+// file is whole.
+func TestREPLInterruptedGetKeepsPartial(t *testing.T) {
+	srv := startServer(t, testserver.Options{ReadDelay: 10 * time.Millisecond})
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	os.WriteFile(filepath.Join(srv.Root(), "big.bin"), body, 0o644)
+	down := t.TempDir()
+	r := startREPL(t, "-n", "127.0.0.1", strconv.Itoa(srv.Port()))
+	r.prompt()
+	r.run("user ftpuser secret", "230 ")
+	r.run("lcd "+down, "Local directory now")
+	r.send("get big.bin\r")
+	waitFor(t, "a partial download", func() bool {
+		m, _ := filepath.Glob(filepath.Join(down, ".big.bin.gftp-*"))
+		if len(m) == 0 {
+			return false
+		}
+		fi, err := os.Stat(m[0])
+		return err == nil && fi.Size() > 0
+	})
+	r.send("\x03")
+	r.expect("interrupted: the first ")
+	r.prompt()
+	fi, err := os.Stat(filepath.Join(down, "big.bin"))
+	if err != nil || fi.Size() == 0 || fi.Size() >= int64(len(body)) {
+		t.Fatalf("after Ctrl-C: %v, %v; want the partial file", fi, err)
+	}
+	r.run("reget big.bin", "bytes received")
+	r.send("bye\r")
+	r.wait()
+	if b, _ := os.ReadFile(filepath.Join(down, "big.bin")); !bytes.Equal(b, body) {
+		t.Errorf("after reget: %d bytes, not the file", len(b))
+	}
+	if n := count(srv.Commands(), fmt.Sprintf("REST %d", fi.Size())); n != 1 {
+		t.Errorf("no REST %d in %v", fi.Size(), srv.Commands())
+	}
+}

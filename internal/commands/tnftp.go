@@ -159,8 +159,11 @@ func tnftpCommands() []*Command {
 			Run: unsupported("cr off", "ascii mode always ends lines locally; use binary to keep the bytes as they are")},
 		{Name: "sendport", Group: groupUnsupported, ReadOnly: true, Usage: "[on | off]", Help: "PORT per transfer (always on in active mode)", MaxArgs: 1,
 			Run: unsupported("sendport", "active mode always sends PORT/EPRT; the default data port would need the client's port 20")},
-		{Name: "rate", Group: groupUnsupported, ReadOnly: true, Aliases: []string{"throttle"}, Usage: "direction [maximum [increment]]", Help: "throttle transfers (not yet)", MaxArgs: 3,
-			Run: unsupported("rate", "not yet: gftp has no throttle")},
+		{Name: "rate", Group: groupOptions, ReadOnly: true, Aliases: []string{"throttle"}, Usage: "[all | get | put] [maximum]", Help: "cap each transfer's bytes a second (k, m, g; 0: no cap)",
+			Example: "rate all 1m\nrate get 500k\nrate put 0", MaxArgs: 3,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				return s.Rate(arg(a, 0), arg(a, 1), arg(a, 2))
+			}},
 		{Name: "xferbuf", Group: groupUnsupported, ReadOnly: true, Usage: "[size]", Help: "socket buffer size (the kernel's autotuning)", MaxArgs: 1,
 			Run: unsupported("xferbuf", "the kernel sizes socket buffers itself, better than a fixed size")},
 		{Name: "sndbuf", Group: groupUnsupported, ReadOnly: true, Usage: "[size]", Help: "socket send buffer size (the kernel's autotuning)", MaxArgs: 1,

@@ -2,10 +2,12 @@ package ftp
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"io"
 	"testing"
+	"time"
 )
 
 // sizeRecorder is a reader that records the size of each buffer it is
@@ -53,5 +55,27 @@ func TestCopyGrowingWriteError(t *testing.T) {
 	n, err := copyGrowing(failingWriter{}, bytes.NewReader(make([]byte, 100)))
 	if err == nil || err.Error() != "disk full" || n != 50 {
 		t.Fatalf("got %d, %v; want 50, disk full", n, err)
+	}
+}
+
+// copyPaced keeps to its rate: 60 KiB at 100 KiB a second takes at least
+// half a second (a bucket of a tenth of a second's worth to start with),
+// arrives whole, and a cancelled context stops it.
+func TestCopyPaced(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 60<<10/16)
+	var out bytes.Buffer
+	start := time.Now()
+	n, err := copyPaced(context.Background(), &out, bytes.NewReader(data), 100<<10)
+	took := time.Since(start)
+	if err != nil || n != int64(len(data)) || !bytes.Equal(out.Bytes(), data) {
+		t.Fatalf("copied %d bytes, %v", n, err)
+	}
+	if took < 450*time.Millisecond {
+		t.Errorf("60 KiB at 100 KiB/s took %v, want at least about 0.5s", took)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := copyPaced(ctx, io.Discard, bytes.NewReader(data), 1<<10); err == nil {
+		t.Error("a cancelled copy went on")
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // DataMode says which side opens data connections.
@@ -102,6 +104,10 @@ type DataConn struct {
 	failed bool
 	// Progress, when set, is told the bytes moved as the copy goes.
 	Progress func(n int64)
+	// Limit, when above 0, caps the copy at that many bytes a second
+	// (tnftp's rate). The bytes then go through our buffer: the kernel's
+	// zero-copy cannot be paced.
+	Limit int64
 	// Prefetch says another passive transfer follows on this connection:
 	// Finish sends its EPSV (or PASV) before it reads this transfer's
 	// final reply, so that its round trip overlaps the wait for the 226.
@@ -884,6 +890,10 @@ func BrokenBecause(copyErr, finishErr error) error {
 func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
 	stop := context.AfterFunc(ctx, d.abort)
 	defer stop()
+	if d.Limit > 0 {
+		n, err := copyPaced(ctx, w, stallGuard{d}, d.Limit)
+		return n, d.cause(ctx, err)
+	}
 	if f, ok := w.(*os.File); ok {
 		if tc, ok := d.Conn.(*net.TCPConn); ok {
 			n, err := d.zeroCopy(tc.SetReadDeadline, func() (int64, error) { return f.ReadFrom(tc) })
@@ -902,6 +912,10 @@ func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
 func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
 	stop := context.AfterFunc(ctx, d.abort)
 	defer stop()
+	if d.Limit > 0 {
+		n, err := copyPaced(ctx, stallGuard{d}, r, d.Limit)
+		return n, d.cause(ctx, err)
+	}
 	if f, ok := r.(*os.File); ok {
 		if tc, ok := d.Conn.(*net.TCPConn); ok {
 			n, err := d.zeroCopy(tc.SetWriteDeadline, func() (int64, error) { return tc.ReadFrom(f) })
@@ -988,6 +1002,38 @@ func copyGrowing(dst io.Writer, src io.Reader) (int64, error) {
 			}
 			if n == len(buf) && len(buf) < copyBuffer {
 				buf = make([]byte, 2*len(buf))
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// copyPaced copies src to dst at most bps bytes a second, in pieces of
+// at most a tenth of a second's worth (4 KiB at least), each waited for
+// on a token bucket (golang.org/x/time/rate) before it is read.
+func copyPaced(ctx context.Context, dst io.Writer, src io.Reader, bps int64) (int64, error) {
+	piece := int(min(max(bps/10, 4<<10), copyBuffer))
+	lim := rate.NewLimiter(rate.Limit(bps), piece)
+	buf := make([]byte, piece)
+	var total int64
+	for {
+		if err := lim.WaitN(ctx, piece); err != nil {
+			return total, err
+		}
+		n, err := src.Read(buf)
+		if n > 0 {
+			w, werr := dst.Write(buf[:n])
+			total += int64(w)
+			if werr != nil {
+				return total, werr
+			}
+			if w < n {
+				return total, io.ErrShortWrite
 			}
 		}
 		if err == io.EOF {

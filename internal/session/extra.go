@@ -297,6 +297,13 @@ func (s *Session) optionSetters() map[string]func(string) error {
 		"reply-timeout":   duration(&s.opts.ReplyTimeout),
 		"data-timeout":    duration(&s.opts.DataTimeout),
 		"stall-timeout":   duration(&s.opts.StallTimeout),
+		"limit-rate": func(v string) error {
+			n, err := ParseSize(v)
+			if err == nil {
+				s.opts.RateGet, s.opts.RatePut = n, n
+			}
+			return err
+		},
 	}
 }
 
@@ -342,6 +349,8 @@ func (s *Session) Unset(name string) error {
 		err = set("0")
 	case "retry-wait", "connect-timeout", "reply-timeout", "data-timeout", "stall-timeout":
 		err = set("0s")
+	case "limit-rate":
+		err = set("0")
 	default:
 		err = set("off")
 	}
@@ -389,6 +398,8 @@ func (s *Session) optionValue(name string) string {
 		return o.DataTimeout.String()
 	case "stall-timeout":
 		return o.StallTimeout.String()
+	case "limit-rate":
+		return strconv.FormatInt(max(o.RateGet, o.RatePut), 10)
 	}
 	return "?"
 }
@@ -401,6 +412,91 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// Rate caps transfers (tnftp's rate): direction all, get or put, and the
+// most bytes a second (with k, m or g: KiB, MiB, GiB), 0 for no cap;
+// with no maximum it shows the caps.
+func (s *Session) Rate(direction, maximum, increment string) error {
+	show := func() {
+		for _, d := range []struct {
+			name string
+			v    int64
+		}{{"get", s.opts.RateGet}, {"put", s.opts.RatePut}} {
+			if d.v > 0 {
+				s.printf("%s rate: %s a second.\n", d.name, humanBytes(d.v))
+			} else {
+				s.printf("%s rate: no limit.\n", d.name)
+			}
+		}
+	}
+	if increment != "" {
+		return fmt.Errorf("the increment (tnftp changes the rate by it on SIGUSR1 and SIGUSR2) is not supported")
+	}
+	var targets []*int64
+	switch strings.ToLower(direction) {
+	case "":
+		show()
+		return nil
+	case "all":
+		targets = []*int64{&s.opts.RateGet, &s.opts.RatePut}
+	case "get":
+		targets = []*int64{&s.opts.RateGet}
+	case "put":
+		targets = []*int64{&s.opts.RatePut}
+	default:
+		return fmt.Errorf("direction %q is not all, get or put", direction)
+	}
+	if maximum == "" {
+		show()
+		return nil
+	}
+	n, err := ParseSize(maximum)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		*t = n
+	}
+	show()
+	return nil
+}
+
+// ParseSize reads a byte count: digits, with an optional k, m or g
+// (binary: 1k is 1024 bytes), as tnftp takes them.
+func ParseSize(v string) (int64, error) {
+	mult := int64(1)
+	switch strings.ToLower(v[len(v)-min(1, len(v)):]) {
+	case "k":
+		mult = 1 << 10
+	case "m":
+		mult = 1 << 20
+	case "g":
+		mult = 1 << 30
+	}
+	digits := v
+	if mult > 1 {
+		digits = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size (like 500k or 2m)", v)
+	}
+	return n * mult, nil
+}
+
+// humanBytes is a byte count as "1.5 MiB".
+func humanBytes(n int64) string {
+	units := []string{"bytes", "KiB", "MiB", "GiB"}
+	f, i := float64(n), 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%.4g %s", f, units[i])
 }
 
 // Page shows text through the user's pager ($PAGER, else more) when

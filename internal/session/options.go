@@ -38,6 +38,9 @@ type Options struct {
 	// Preserve gives downloaded files the server's modification time
 	// (tnftp's preserve): from an MLSD listing when mget has one, else MDTM.
 	Preserve bool
+	// RateGet and RatePut cap each download and upload at that many bytes
+	// a second (tnftp's rate, --limit-rate); 0: no cap.
+	RateGet, RatePut int64
 
 	ConnectTimeout, ReplyTimeout, DataTimeout, StallTimeout time.Duration
 	// ActivePortLow..ActivePortHigh bounds active mode's listening ports.

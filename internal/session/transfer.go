@@ -157,12 +157,22 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 		return fmt.Errorf("create local file: %w", err)
 	}
 	ok := false
-	defer func() {
-		if !ok && !o.partial && !o.inPlace {
-			os.Remove(tmp.Name()) // a failure leaves nothing
-		}
-	}()
 	var n int64 // where the file is now
+	_, lerr := os.Lstat(lp)
+	fresh := errors.Is(lerr, fs.ErrNotExist) // no local file to clobber
+	defer func() {
+		if ok || o.partial || o.inPlace {
+			return
+		}
+		// Ctrl-C at the prompt keeps what arrived, as tnftp does, for
+		// reget to continue; never over a file that was there, and never
+		// in a script, where a half file could pass for a whole one.
+		if ctx.Err() != nil && s.confirm != nil && fresh && n > 0 && os.Rename(tmp.Name(), lp) == nil {
+			s.Warnf("interrupted: the first %d bytes are in %s; reget %s continues", n, local, remote)
+			return
+		}
+		os.Remove(tmp.Name()) // a failure leaves nothing
+	}()
 	meter := s.newMeter(t, remote, 0, -1)
 	defer meter.end()
 	if meter.bar != nil {
@@ -268,6 +278,7 @@ func (l *link) retrieveOnce(ctx context.Context, t transcript, meter *meter, f *
 		meter.setTotal(size)
 	}
 	before := meter.n
+	dc.Limit = l.s.opts.RateGet
 	var cerr error
 	if l.s.ascii {
 		// Counted as written to the file: local bytes, not the wire's.

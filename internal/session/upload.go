@@ -168,6 +168,7 @@ func (l *link) storeOnce(ctx context.Context, t transcript, meter *meter, f *os.
 		return 0, err
 	}
 	before := meter.n
+	dc.Limit = l.s.opts.RatePut
 	var cerr error
 	if l.s.ascii {
 		// Counted as read from the file: local bytes, not the wire's.
