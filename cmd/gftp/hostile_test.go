@@ -20,6 +20,22 @@ import (
 	"github.com/gftp/gftp/internal/testserver"
 )
 
+// startHostile starts a scripted raw server for one test (the signal
+// tests, which are Linux-only, use it too).
+func startHostile(t *testing.T, opts testserver.HostileOptions) *testserver.Hostile {
+	t.Helper()
+	h, err := testserver.StartHostile(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+func hostileArgs(h *testserver.Hostile, extra ...string) []string {
+	return append(extra, h.Host(), strconv.Itoa(h.Port()))
+}
+
 // What a broken or hostile server can do, tried on the whole program
 // against scripted servers (testserver.Hostile).
 

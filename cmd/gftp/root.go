@@ -54,6 +54,7 @@ type config struct {
 	Netrc       string
 	MaxTime     time.Duration // bound on a whole script or probe run; 0 none
 	Bookmarks   map[string]session.Bookmark
+	URL         *urlRun // URLs on the command line (url.go); nil: host [port]
 }
 
 // newRootCmd builds the cobra command for the process's own flags; run
@@ -61,19 +62,25 @@ type config struct {
 func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(config) error) *cobra.Command {
 	v := viper.New()
 	cmd := &cobra.Command{
-		Use:   "gftp [flags] [host [port]]",
-		Short: "gftp is a scriptable command-line FTP client",
+		Use:   "gftp [flags] [host [port] | URL...]",
+		Short: "a scriptable command-line FTP client",
 		Long: "gftp is a scriptable command-line FTP client: an ftp(1) drop-in for heredoc scripts,\n" +
 			"with a readline prompt at the terminal and exit codes that cron can trust.\n\n" +
 			"Commands read from stdin (a heredoc), a --script file, or typed at the gftp> prompt.\n" +
 			"A script stops at the first failed command; a line starting with '-' ignores its failure.",
-		Args:          cobra.MaximumNArgs(2),
+		Args:          urlArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := resolve(v, cmd.Flags(), stdinTTY)
 			if err != nil {
 				return err
+			}
+			if err := takeURLs(cmd.Flags(), args, &cfg); err != nil {
+				return err
+			}
+			if cfg.URL != nil {
+				return run(cfg)
 			}
 			if len(args) > 0 {
 				cfg.Host = args[0]
@@ -87,8 +94,12 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	cmd.SetIn(st.In)
 	cmd.SetOut(st.Out)
 	cmd.SetErr(st.Err)
-	// Persistent, so that the probe subcommand takes them too.
-	f := cmd.PersistentFlags()
+	cmd.Version = buildVersion()
+	cmd.SetVersionTemplate(versionTemplate)
+	// The root's own, not persistent: probe and trust take only those
+	// that apply to them (hostCommand's shared), so their --help lists
+	// no option they would ignore.
+	f := cmd.Flags()
 	f.SortFlags = false
 	f.BoolP("no-prompt", "i", false, "turn off per-file prompting in mget, mput and mdelete")
 	f.BoolP("no-login", "n", false, "no auto-login on open; use the user command")
@@ -123,19 +134,23 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.StringP("netrc", "N", "", "use `FILE` for auto-login instead of $NETRC or ~/.netrc")
 	f.String("log", "", "append timestamped lines (commands with PASS masked, replies, transfers, a summary) to `FILE`")
 	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
+	addURLFlags(cmd.Flags())
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &commands.UsageError{Msg: err.Error()}
 	})
-	// hostCommand is a subcommand taking host [port]: set marks the
-	// config for it, after the flags are resolved.
-	hostCommand := func(use, short, long string, set func(c *cobra.Command, cfg *config)) *cobra.Command {
+	// hostCommand is a subcommand taking host [port] and the root's
+	// flags named in shared: the same *pflag.Flag values, so resolve
+	// reads them, with the defaults of the rest, through the root's set.
+	// set marks the config for it, after the flags are resolved.
+	hostCommand := func(use, short, long string, shared []string, set func(c *cobra.Command, cfg *config)) *cobra.Command {
 		sub := &cobra.Command{
 			Use: use, Short: short, Long: long,
-			Args:          cobra.RangeArgs(1, 2),
-			SilenceUsage:  true,
-			SilenceErrors: true,
+			Args:              cobra.RangeArgs(1, 2),
+			ValidArgsFunction: completeHost,
+			SilenceUsage:      true,
+			SilenceErrors:     true,
 			RunE: func(c *cobra.Command, args []string) error {
-				cfg, err := resolve(v, c.Flags(), stdinTTY)
+				cfg, err := resolve(v, f, stdinTTY)
 				if err != nil {
 					return err
 				}
@@ -148,6 +163,10 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 			},
 		}
 		sub.SetFlagErrorFunc(cmd.FlagErrorFunc())
+		sub.Flags().SortFlags = false
+		for _, name := range shared {
+			sub.Flags().AddFlag(f.Lookup(name))
+		}
 		cmd.AddCommand(sub)
 		return sub
 	}
@@ -157,23 +176,46 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 			"--user, as ftp(1) would: asking on the terminal), then opens a data connection in each of\n"+
 			"the four ways with a tiny listing, and prints which work, how long each took, the mode to\n"+
 			"use and the firewall rules each side needs for it. It exits 3 when none works.",
+		// Not the data mode, EPSV or transfer flags: probe tries all four
+		// ways and moves no file.
+		[]string{"verbose", "debug", "connect-timeout", "reply-timeout", "data-timeout", "stall-timeout",
+			"active-ports", "active-address", "max-time", "tls", "tls-data", "tls-ca", "tls-fingerprint",
+			"tls-insecure", "tls-max-version", "netrc", "log", "config"},
 		func(c *cobra.Command, cfg *config) {
 			cfg.Probe = true
 			cfg.User, _ = c.Flags().GetString("user")
 		})
 	probe.Flags().String("user", "", "log in as `NAME`")
-	hostCommand("trust [flags] host [port]",
+	trust := hostCommand("trust [flags] host [port]",
 		"show a TLS server's certificate and trust it from now on (for scripts, which never ask)",
 		"trust connects to the server over TLS (--tls implicit for port 990; explicit otherwise),\n"+
 			"prints its certificate's subject, issuer, names, validity and SHA-256 fingerprint, and\n"+
 			"stores the fingerprint for that host and port in the state directory\n"+
 			"($XDG_STATE_HOME/gftp/known_hosts). Later connections accept that certificate, and fail\n"+
 			"loudly if it changes. Check the fingerprint with the server's administrator first.",
+		// It connects and does not log in: no login, data or
+		// certificate-checking flags.
+		[]string{"verbose", "debug", "connect-timeout", "reply-timeout", "max-time", "tls", "tls-max-version", "log", "config"},
 		func(_ *cobra.Command, cfg *config) { cfg.Trust = true })
+	cmd.AddCommand(newVersionCmd(), newManCmd(table))
+	if err := registerCompletions(cmd); err != nil {
+		panic(err) // a flag completion.go names is gone: every test run says so
+	}
+	// The subcommands get cobra's help, and probe and trust the exit
+	// codes too; only the root's lists the in-session commands. cobra
+	// adds help and completion when it runs: added now, they get it too.
+	cmd.InitDefaultHelpCmd()
+	cmd.InitDefaultCompletionCmd()
+	subHelp := cmd.HelpTemplate()
+	for _, sub := range cmd.Commands() {
+		sub.SetHelpTemplate(subHelp)
+	}
+	probe.SetHelpTemplate(subHelp + "\n" + exitCodesHelp)
+	trust.SetHelpTemplate(subHelp + "\n" + exitCodesHelp)
 	var summary strings.Builder
 	table.WriteSummary(&summary)
 	cmd.SetHelpTemplate(cmd.HelpTemplate() + "\nCommands (at the prompt or in a script; unique prefixes work):\n" +
-		summary.String() + "\n" + configHelp + "\n" + exitCodesHelp)
+		summary.String() + "\n" + configHelp + "\n\n" + urlHelp + "\n\n" + exitCodesHelp)
 	return cmd
 }
 

@@ -73,6 +73,12 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	if err != nil {
 		return fmt.Errorf("current directory: %w", err)
 	}
+	data := st // where -o - writes the file (url.go)
+	if cfg.URL != nil && cfg.URL.output == "-" {
+		// -o - writes the file to stdout, so gftp's own lines go to
+		// stderr, as tnftp's do.
+		st.Out, st.OutTTY = st.Err, st.ErrTTY
+	}
 	// The one printer: everything gftp prints goes through it, made safe
 	// (it may quote the server); only the line editor gets the raw streams.
 	p := session.NewPrinter(session.Streams{Out: st.Out, Err: st.Err, OutTTY: st.OutTTY, ErrTTY: st.ErrTTY, Log: logw})
@@ -91,6 +97,9 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 		return table.RunMacro(ctx, s, name, lines)
 	})
 
+	if cfg.URL != nil && cfg.URL.dir == nil {
+		return runURLs(ctx, cfg, s, data)
+	}
 	if cfg.Probe {
 		return runProbe(ctx, cfg, s)
 	}
@@ -115,10 +124,8 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	ctx, stop := withLimits(ctx, cfg.MaxTime)
 	defer stop()
 	defer s.Close(ctx)
-	if cfg.Host != "" {
-		if err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port); err != nil {
-			return session.WhyStopped(ctx, err)
-		}
+	if err := openStart(s.Shown(ctx), cfg, s); err != nil {
+		return session.WhyStopped(ctx, err)
 	}
 	s.Logf("start: script %s", name)
 	err = r.Run(ctx, bytes.NewReader(src))
@@ -187,11 +194,14 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	defer repl.Close()
 	s.SetAsk(repl.Asker())
 	s.SetConfirm(repl.Asker())
-	if cfg.Host != "" {
-		// At the prompt a failed open is reported and the session goes on.
-		if err := s.Open(s.Shown(ctx), cfg.Host, cfg.Port); err != nil {
-			s.Warnf("%v", err)
+	s.SetShellInput(st.In) // ! alone: a shell on the terminal
+	// At the prompt a failed open is reported and the session goes on;
+	// a directory URL that fails ends gftp, as in tnftp.
+	if err := openStart(s.Shown(ctx), cfg, s); err != nil {
+		if cfg.URL != nil {
+			return err
 		}
+		s.Warnf("%v", err)
 	}
 	err = repl.Run(ctx, s)
 	if cerr := s.Close(ctx); err == nil {

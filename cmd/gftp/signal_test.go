@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -112,20 +111,6 @@ func received(h *testserver.Hostile, prefix string) func() bool {
 		}
 		return false
 	}
-}
-
-func startHostile(t *testing.T, opts testserver.HostileOptions) *testserver.Hostile {
-	t.Helper()
-	h, err := testserver.StartHostile(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	return h
-}
-
-func hostileArgs(h *testserver.Hostile, extra ...string) []string {
-	return append(extra, h.Host(), strconv.Itoa(h.Port()))
 }
 
 // Long timeouts, so that only the signal can end the waits in time.

@@ -15,22 +15,36 @@ import (
 // next line must not be taken as a user name or password.
 type ttyAsker struct{}
 
-func (ttyAsker) open() (*os.File, error) {
-	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+// tty is the terminal a question goes to: one file on Unix (/dev/tty),
+// two on Windows (the console's input and output buffers).
+type tty struct{ in, out *os.File }
+
+func (t *tty) Close() error {
+	err := t.in.Close()
+	if t.out != t.in {
+		if cerr := t.out.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func (ttyAsker) open() (*tty, error) {
+	t, err := openTTY()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", session.ErrNoTerminal, err)
 	}
-	return f, nil
+	return t, nil
 }
 
 func (a ttyAsker) Ask(prompt string) (string, error) {
-	f, err := a.open()
+	t, err := a.open()
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	fmt.Fprint(f, prompt)
-	line, err := bufio.NewReader(f).ReadString('\n')
+	defer t.Close()
+	fmt.Fprint(t.out, prompt)
+	line, err := bufio.NewReader(t.in).ReadString('\n')
 	if err != nil {
 		return "", &session.AskError{Prompt: prompt, Err: err}
 	}
@@ -38,14 +52,14 @@ func (a ttyAsker) Ask(prompt string) (string, error) {
 }
 
 func (a ttyAsker) AskPassword(prompt string) (string, error) {
-	f, err := a.open()
+	t, err := a.open()
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	fmt.Fprint(f, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(f)
+	defer t.Close()
+	fmt.Fprint(t.out, prompt)
+	b, err := term.ReadPassword(int(t.in.Fd()))
+	fmt.Fprintln(t.out)
 	if err != nil {
 		return "", &session.AskError{Prompt: prompt, Err: err}
 	}

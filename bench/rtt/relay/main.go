@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command relay delays IP packets between two TUN devices, each usually in a
 // network namespace of its own: a user-space stand-in for `tc qdisc ... netem
 // delay` on kernels built without sch_netem. Every packet read from one
