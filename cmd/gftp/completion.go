@@ -69,7 +69,7 @@ func registerCompletions(root *cobra.Command) error {
 	// These take a value that is never a file name (an address, a range,
 	// a fingerprint, a number, a duration): the shell offers nothing
 	// rather than files.
-	noFiles := []string{"active-address", "active-ports", "tls-fingerprint"}
+	noFiles := []string{"active-address", "active-ports", "tls-fingerprint", "limit-rate", "upload"}
 	root.Flags().VisitAll(func(f *pflag.Flag) {
 		if t := f.Value.Type(); t == "int" || t == "duration" {
 			noFiles = append(noFiles, f.Name)

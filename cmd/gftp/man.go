@@ -155,15 +155,25 @@ func writeMan(w *bufio.Writer, root *cobra.Command, table *commands.Table, info 
 		"or run by a .netrc macro, as in ftp(1). Any unique prefix of a name works: pw runs pwd. "+
 		"A script stops at the first command that fails; a line starting with - ignores its failure. "+
 		"help lists them, and help CMD shows one.")
-	for _, c := range table.Commands() {
-		fmt.Fprintf(w, ".TP\n\\fB%s\\fR", roffText(c.Name))
-		if c.Usage != "" {
-			fmt.Fprintf(w, " %s", roffText(c.Usage))
-		}
-		w.WriteString("\n")
-		fmt.Fprintf(w, "%s.\n", roffText(strings.TrimSuffix(c.Help, ".")))
-		if len(c.Aliases) > 0 {
-			fmt.Fprintf(w, "Also: \\fB%s\\fR.\n", roffText(strings.Join(c.Aliases, `, `)))
+	for _, g := range table.Groups() {
+		fmt.Fprintf(w, ".SS %s\n", roffText(g.Name))
+		for _, c := range g.Commands {
+			fmt.Fprintf(w, ".TP\n\\fB%s\\fR", roffText(c.Name))
+			if c.Usage != "" {
+				fmt.Fprintf(w, " %s", roffText(c.Usage))
+			}
+			w.WriteString("\n")
+			fmt.Fprintf(w, "%s.\n", roffText(strings.TrimSuffix(c.Help, ".")))
+			if len(c.Aliases) > 0 {
+				fmt.Fprintf(w, "Also: \\fB%s\\fR.\n", roffText(strings.Join(c.Aliases, `, `)))
+			}
+			if c.Example != "" {
+				w.WriteString("For example:\n.RS\n.nf\n")
+				for l := range strings.SplitSeq(c.Example, "\n") {
+					fmt.Fprintf(w, "%s\n", roffText(l))
+				}
+				w.WriteString(".fi\n.RE\n")
+			}
 		}
 	}
 

@@ -230,3 +230,16 @@ func TestRate(t *testing.T) {
 		t.Errorf("a bad direction: exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// --limit-rate is rate all for the whole run; a bad value is a usage
+// error.
+func TestLimitRateFlag(t *testing.T) {
+	code, stdout, _ := runGftp(t, "rate\nstatus\n", "-n", "--limit-rate", "2m")
+	if code != 0 || !strings.Contains(stdout, "get rate: 2 MiB a second.") || !strings.Contains(stdout, "put rate: 2 MiB a second.") {
+		t.Errorf("exit %d\n%s", code, stdout)
+	}
+	code, _, stderr := runGftp(t, "", "-n", "--limit-rate", "fast")
+	if code != exitUsage || !strings.Contains(stderr, `limit-rate: "fast" is not a size`) {
+		t.Errorf("--limit-rate fast: exit %d; stderr:\n%s", code, stderr)
+	}
+}

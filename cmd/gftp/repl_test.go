@@ -349,9 +349,16 @@ func TestREPLOpenAndLoginPrompt(t *testing.T) {
 	r.prompt()
 
 	r.run("pwd", "Not connected.")
-	r.run("open "+srv.Host()+" "+strconv.Itoa(srv.Port()), "220 ")
+	// open and user with no arguments ask, as tnftp does.
+	r.send("open\r")
+	r.expect("(to) ")
+	r.send(srv.Host() + " " + strconv.Itoa(srv.Port()) + "\r")
+	r.expect("220 ")
+	r.prompt()
 
-	r.send("user ftpuser\r")
+	r.send("user\r")
+	r.expect("(username) ")
+	r.send("ftpuser\r")
 	r.expect("Password: ")
 	r.send("secret\r")
 	r.expect("230 ")
@@ -751,4 +758,20 @@ func TestREPLInterruptedGetKeepsPartial(t *testing.T) {
 	if n := count(srv.Commands(), fmt.Sprintf("REST %d", fi.Size())); n != 1 {
 		t.Errorf("no REST %d in %v", fi.Size(), srv.Commands())
 	}
+}
+
+// Home and End, as terminals and tmux send them (\e[1~ \e[4~, \eOH \eOF,
+// \e[H \e[F), move to the start and the end of the line.
+func TestREPLHomeEnd(t *testing.T) {
+	r := startREPL(t, "-n")
+	r.prompt()
+	for _, k := range []struct{ home, end string }{{"\x1b[1~", "\x1b[4~"}, {"\x1bOH", "\x1bOF"}, {"\x1b[H", "\x1b[F"}} {
+		// "sag" + Home + "u" + End + "e get": "usage get" only if both
+		// keys moved the cursor.
+		r.send("sag" + k.home + "u" + k.end + "e get\r")
+		r.expect("usage: get [-c] remote-file")
+		r.prompt()
+	}
+	r.send("bye\r")
+	r.wait()
 }

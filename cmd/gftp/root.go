@@ -121,6 +121,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("retry-wait", 2*time.Second, "wait this long before the first retry, doubling each time (at most 30s)")
 	f.Bool("pipeline", false, "send each next file's EPSV before the previous transfer's final reply (a round trip a file less; some servers mishandle it)")
 	f.Bool("preserve", true, "give downloaded files the server's modification time (tnftp's preserve; --preserve=false: today's)")
+	f.String("limit-rate", "0", "cap each transfer at `RATE` bytes a second (k, m, g: KiB, MiB, GiB; tnftp's rate all); 0: no cap")
 	f.Bool("progress", false, "show a progress bar per transfer when stderr is a terminal (default on at the prompt)")
 	f.Int("parallel", 1, "mget and mput move `N` files at once, each over a connection of its own (as -P N does for one command)")
 	f.Bool("temp-upload", false, "upload to a temporary name and rename when complete, so readers never see a partial file")
@@ -278,6 +279,13 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	}
 	if o.TLS, err = tlsOptions(v); err != nil {
 		return config{}, err
+	}
+	if r := v.GetString("limit-rate"); r != "" {
+		n, err := session.ParseSize(r)
+		if err != nil {
+			return config{}, &commands.UsageError{Msg: "limit-rate: " + err.Error()}
+		}
+		o.RateGet, o.RatePut = n, n
 	}
 	cfg := config{
 		ProgressSet: f.Changed("progress") || v.InConfig("progress") || os.Getenv("GFTP_PROGRESS") != "",

@@ -183,6 +183,15 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 			cfg.HistoryFile = ""
 		}
 	}
+	if cfg.URL != nil {
+		// A directory URL logs in and goes there before the prompt
+		// starts (asking on the terminal itself), and one that fails ends
+		// gftp, as in tnftp, with no line editor to set up and tear down.
+		s.SetAsk(ttyAsker{})
+		if err := openStart(s.Shown(ctx), cfg, s); err != nil {
+			return err
+		}
+	}
 	repl, err := script.NewREPL(script.REPLConfig{
 		Table: table, Stdin: stdin, Stdout: st.Out, Stderr: st.Err, Errors: s.Printer().Stderr(),
 		HistoryFile: cfg.HistoryFile, LocalDir: s.LocalDir,
@@ -195,13 +204,11 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	s.SetAsk(repl.Asker())
 	s.SetConfirm(repl.Asker())
 	s.SetShellInput(st.In) // ! alone: a shell on the terminal
-	// At the prompt a failed open is reported and the session goes on;
-	// a directory URL that fails ends gftp, as in tnftp.
-	if err := openStart(s.Shown(ctx), cfg, s); err != nil {
-		if cfg.URL != nil {
-			return err
+	// At the prompt a failed open is reported and the session goes on.
+	if cfg.URL == nil {
+		if err := openStart(s.Shown(ctx), cfg, s); err != nil {
+			s.Warnf("%v", err)
 		}
-		s.Warnf("%v", err)
 	}
 	err = repl.Run(ctx, s)
 	if cerr := s.Close(ctx); err == nil {

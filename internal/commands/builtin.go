@@ -23,12 +23,20 @@ func arg(args []string, i int) string {
 func Default() *Table {
 	t := &Table{}
 	cmds := []*Command{
-		{Name: "open", Group: groupConnection, Aliases: []string{"ftp"}, Usage: "host [port]", Help: "connect to remote ftp server",
-			MinArgs: 1, MaxArgs: 2,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Open(ctx, a[0], arg(a, 1)) }},
-		{Name: "user", Group: groupConnection, Usage: "user-name [password]", Help: "send new user information",
-			MinArgs: 1, MaxArgs: 2, NeedConn: true, Secret: 2,
+		{Name: "open", Group: groupConnection, Aliases: []string{"ftp"}, Usage: "[host [port]]", Help: "connect to remote ftp server",
+			MaxArgs: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				if len(a) == 0 {
+					return s.OpenAsking(ctx)
+				}
+				return s.Open(ctx, a[0], arg(a, 1))
+			}},
+		{Name: "user", Group: groupConnection, Usage: "[user-name [password]]", Help: "send new user information",
+			MaxArgs: 2, NeedConn: true, Secret: 2,
+			Run: func(ctx context.Context, s *session.Session, a []string) error {
+				if len(a) == 0 {
+					return s.UserAsking(ctx)
+				}
 				if len(a) == 2 {
 					return s.Login(ctx, a[0], a[1])
 				}

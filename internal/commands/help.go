@@ -61,8 +61,16 @@ func (t *Table) WriteSummary(w io.Writer) {
 	})
 }
 
-// writeGroups writes each group's heading and its commands (by each).
-func (t *Table) writeGroups(w io.Writer, each func(tw io.Writer, cmds []*Command)) {
+// Group is a heading of help and its commands, by name.
+type Group struct {
+	Name     string
+	Commands []*Command
+}
+
+// Groups lists the commands as help shows them: by group, in help's
+// order, each sorted by name (the man page lists them so too).
+func (t *Table) Groups() []Group {
+	var out []Group
 	for _, g := range groupOrder() {
 		var cmds []*Command
 		for _, c := range t.cmds {
@@ -70,13 +78,20 @@ func (t *Table) writeGroups(w io.Writer, each func(tw io.Writer, cmds []*Command
 				cmds = append(cmds, c)
 			}
 		}
-		if len(cmds) == 0 {
-			continue
+		if len(cmds) > 0 {
+			slices.SortFunc(cmds, func(a, b *Command) int { return strings.Compare(a.Name, b.Name) })
+			out = append(out, Group{Name: g, Commands: cmds})
 		}
-		slices.SortFunc(cmds, func(a, b *Command) int { return strings.Compare(a.Name, b.Name) })
-		fmt.Fprintf(w, "\n%s:\n", g)
+	}
+	return out
+}
+
+// writeGroups writes each group's heading and its commands (by each).
+func (t *Table) writeGroups(w io.Writer, each func(tw io.Writer, cmds []*Command)) {
+	for _, g := range t.Groups() {
+		fmt.Fprintf(w, "\n%s:\n", g.Name)
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-		each(tw, cmds)
+		each(tw, g.Commands)
 		tw.Flush()
 	}
 }

@@ -154,10 +154,8 @@ func TestCheck(t *testing.T) {
 		{"rename a", "rename", "usage: rename from-name to-name"},
 		{"rename a b", "rename", ""},
 		{"rename a b c", "rename", "usage: rename from-name to-name"},
-		{"open", "open", "usage: open host [port]"},
-		{"open h 21 x", "open", "usage: open host [port]"},
-		{"user", "user", "usage: user user-name [password]"},
-		{"user a b c", "user", "usage: user user-name [password]"},
+		{"open h 21 x", "open", "usage: open [host [port]]"}, // alone, open asks "(to)"
+		{"user a b c", "user", "usage: user [user-name [password]]"},
 		{"mget", "mget", "usage: mget [-r] [-P N] remote-files..."},
 		{"mget a b c d e f g h", "mget", ""},
 		{"quote", "quote", "usage: quote command [arguments...]"},

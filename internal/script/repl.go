@@ -44,7 +44,7 @@ type REPL struct {
 // NewREPL sets up readline on the given streams.
 func NewREPL(cfg REPLConfig) (*REPL, error) {
 	secret := &secretInput{}
-	in := newWakeableInput(cfg.Stdin)
+	in := newWakeableInput(newKeyReader(cfg.Stdin))
 	rl, err := readline.NewEx(&readline.Config{
 		FuncFilterInputRune:    secret.filter,
 		Prompt:                 "gftp> ",

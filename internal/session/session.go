@@ -397,6 +397,56 @@ func (s *Session) autoLoginNow(ctx context.Context) error {
 	return s.LoginAsking(ctx, name)
 }
 
+// OpenAsking is open with no host, as in tnftp: it asks "(to) " for the
+// host and port.
+func (s *Session) OpenAsking(ctx context.Context) error {
+	words, err := s.askWords("(to) ", "open: no host (usage: open host [port])")
+	if err != nil {
+		return err
+	}
+	if len(words) > 2 {
+		return fmt.Errorf("open: %q is more than a host and a port", strings.Join(words, " "))
+	}
+	port := ""
+	if len(words) == 2 {
+		port = words[1]
+	}
+	return s.Open(ctx, words[0], port)
+}
+
+// UserAsking is user with no name, as in tnftp: it asks "(username) ",
+// then for the password when the server wants one.
+func (s *Session) UserAsking(ctx context.Context) error {
+	words, err := s.askWords("(username) ", "user: no user name (usage: user user-name [password])")
+	if err != nil {
+		return err
+	}
+	if len(words) > 1 {
+		return fmt.Errorf("user: type the password when it is asked for, not with the name")
+	}
+	return s.LoginAsking(ctx, words[0])
+}
+
+// askWords asks the terminal and splits the answer; none, or no terminal,
+// is the error none.
+func (s *Session) askWords(prompt, none string) ([]string, error) {
+	if s.ask == nil {
+		return nil, errors.New(none)
+	}
+	ans, err := s.ask.Ask(prompt)
+	if errors.Is(err, ErrNoTerminal) {
+		return nil, errors.New(none)
+	}
+	if err != nil {
+		return nil, err
+	}
+	words := strings.Fields(ans)
+	if len(words) == 0 {
+		return nil, errors.New(none)
+	}
+	return words, nil
+}
+
 // Login logs in as user with pass.
 func (s *Session) Login(ctx context.Context, user, pass string) error {
 	return s.login(ctx, user, func() (string, error) { return pass, nil })

@@ -314,6 +314,11 @@ func (s *Session) Status() error {
 		s.printf("Connected to %s (%s).\n", s.host, s.main.conn.RemoteAddr())
 		if !s.main.loggedIn {
 			s.printf("Not logged in.\n")
+		} else {
+			s.printf("Logged in as %s.\n", s.loginUser)
+		}
+		if s.main.cwd != "" {
+			s.printf("Remote directory: %s\n", s.main.cwd)
 		}
 	} else {
 		s.printf("Not connected.\n")
@@ -324,6 +329,25 @@ func (s *Session) Status() error {
 	s.printf("Passive mode: %s; fallback to active mode: %s.\n", onOff(m != ModeActive), onOff(m == ModeAuto))
 	s.printf("EPSV/EPRT: %s.\n", onOff(s.opts.EPSV))
 	s.printf("Preserve modification times: %s.\n", onOff(s.opts.Preserve))
+	s.printf("Mode: stream; Form: non-print; Structure: file.\n")
+	s.printf("Bell: %s; Globbing: %s; Case: %s; Store unique: %s; Receive unique: %s.\n",
+		onOff(s.bell), onOff(!s.noGlob), onOff(s.lowerCase), onOff(s.sunique), onOff(s.runique))
+	hash := "off"
+	if s.opts.Hash > 0 {
+		hash = fmt.Sprintf("on (a # per %d bytes)", s.opts.Hash)
+	}
+	s.printf("Hash mark printing: %s; Progress bar: %s.\n", hash, onOff(s.opts.Progress))
+	rate := func(n int64) string {
+		if n == 0 {
+			return "off"
+		}
+		return humanBytes(n) + " a second"
+	}
+	s.printf("Get transfer rate throttle: %s; Put transfer rate throttle: %s.\n", rate(s.opts.RateGet), rate(s.opts.RatePut))
+	s.printf("Retries: %d; Parallel transfers: %d; Temporary upload names: %s.\n", s.opts.Retries, max(1, s.opts.Parallel), onOff(s.opts.TempUpload))
+	if s.restartAt > 0 {
+		s.printf("Restart point: %d.\n", s.restartAt)
+	}
 	s.printf("%s\n", s.tlsStatus())
 	o := s.engineOptions()
 	if o.ActivePortLow > 0 {
