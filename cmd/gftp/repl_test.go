@@ -775,3 +775,20 @@ func TestREPLHomeEnd(t *testing.T) {
 	r.send("bye\r")
 	r.wait()
 }
+
+// ! runs a command in the local directory; ! alone is a shell on the
+// terminal, and exit comes back to the prompt.
+func TestREPLShell(t *testing.T) {
+	r := startREPL(t, "-n")
+	r.prompt()
+	r.run("!echo from-sh-$((6*7))", "from-sh-42")
+	r.send("!\r")
+	r.expect("comes back") // the input is the shell's from here
+	r.send("echo inside-$((6*6))\r")
+	r.expect("inside-36")
+	r.send("exit\r")
+	r.prompt()
+	r.run("lpwd", "Local directory: ")
+	r.send("bye\r")
+	r.wait()
+}

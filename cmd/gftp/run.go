@@ -203,7 +203,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 	defer repl.Close()
 	s.SetAsk(repl.Asker())
 	s.SetConfirm(repl.Asker())
-	s.SetShellInput(st.In) // ! alone: a shell on the terminal
+	s.SetShellInput(repl.ShellInput()) // ! alone: a shell on the terminal
 	// At the prompt a failed open is reported and the session goes on.
 	if cfg.URL == nil {
 		if err := openStart(s.Shown(ctx), cfg, s); err != nil {

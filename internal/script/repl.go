@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/chzyer/readline"
@@ -66,6 +68,10 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 	}
 	return &REPL{cfg: cfg, rl: rl, secret: secret, in: in}, nil
 }
+
+// ShellInput is what ! alone gives the shell it starts: the terminal's
+// input, for as long as the shell runs.
+func (r *REPL) ShellInput() session.ShellInput { return r.in }
 
 // Asker asks on the REPL's terminal, for names, passwords and per-file
 // confirmations.
@@ -199,18 +205,80 @@ func (r *REPL) exec(ctx context.Context, s *session.Session, words []string) err
 // through a pipe so that a key of gftp's own (Ctrl-C) can end a Readline
 // that is waiting, from another goroutine. (The line editor's Close is
 // not safe while it reads.)
+//
+// While a shell started by ! runs, the bytes go to it instead (Divert):
+// the copy keeps reading the terminal, so the shell could not.
 type wakeableInput struct {
 	*io.PipeReader
 	w *io.PipeWriter
+
+	mu     sync.Mutex
+	divert io.Writer // the shell's input, while one runs
 }
 
 func newWakeableInput(in io.Reader) *wakeableInput {
 	r, w := io.Pipe()
+	wi := &wakeableInput{PipeReader: r, w: w}
 	go func() {
-		_, err := io.Copy(w, in)
-		w.CloseWithError(err) // nil: EOF
+		buf := make([]byte, 4096)
+		for {
+			n, err := in.Read(buf)
+			if n > 0 {
+				wi.mu.Lock()
+				dst := wi.divert
+				wi.mu.Unlock()
+				if dst != nil {
+					dst.Write(buf[:n]) // a shell gone: its input is dropped
+				} else if _, werr := w.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err == io.EOF && n == 0 {
+				// Ctrl-D on a terminal is a read of nothing, not its end:
+				// while a shell has the input, it ends the shell only.
+				wi.mu.Lock()
+				dst := wi.divert
+				wi.divert = nil
+				wi.mu.Unlock()
+				if c, ok := dst.(io.Closer); ok {
+					c.Close()
+					continue
+				}
+			}
+			if err != nil {
+				w.CloseWithError(nonEOF(err)) // nil: EOF
+				return
+			}
+		}
 	}()
-	return &wakeableInput{PipeReader: r, w: w}
+	return wi
+}
+
+func nonEOF(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
+}
+
+// Divert hands the terminal's input to a shell until done is called: an
+// OS pipe, which the shell reads itself (with an io.Pipe, exec would copy
+// and wait for its end, which comes only after the shell has exited).
+func (in *wakeableInput) Divert() (io.Reader, func()) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return strings.NewReader(""), func() {}
+	}
+	in.mu.Lock()
+	in.divert = w
+	in.mu.Unlock()
+	return r, func() {
+		in.mu.Lock()
+		in.divert = nil
+		in.mu.Unlock()
+		w.Close()
+		r.Close()
+	}
 }
 
 // wake hands the line editor a Ctrl-C, in a goroutine of its own: the

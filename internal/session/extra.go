@@ -34,9 +34,16 @@ func lookupUser(name string) (string, error) {
 // Lpwd prints the local directory.
 func (s *Session) Lpwd() { s.printf("Local directory: %s\n", s.localDir) }
 
-// SetShellInput gives commands run by ! the terminal to read from, at
-// the prompt; without it they read nothing (a script's input is its own).
-func (s *Session) SetShellInput(r io.Reader) { s.shellIn = r }
+// ShellInput gives a shell started by ! the terminal's input while it
+// runs (the prompt's line editor reads it otherwise).
+type ShellInput interface {
+	Divert() (r io.Reader, done func())
+}
+
+// SetShellInput gives ! alone a terminal to start a shell on, at the
+// prompt; without it, ! needs a command, which reads nothing (a script's
+// input is its own).
+func (s *Session) SetShellInput(in ShellInput) { s.shellIn = in }
 
 // Shell runs line with the user's shell ($SHELL, else /bin/sh) in the
 // local directory, as tnftp's ! does; an empty line starts the shell
@@ -54,10 +61,16 @@ func (s *Session) Shell(ctx context.Context, line string) error {
 	case s.shellIn == nil:
 		return fmt.Errorf("! with no command starts a shell, which only the prompt can do")
 	default:
+		// Its input comes through gftp's pipe; not -i, as an interactive
+		// shell would take the terminal's foreground from gftp and keep
+		// it after it exits. So it shows no prompt of its own.
 		cmd = exec.CommandContext(ctx, sh)
+		in, done := s.shellIn.Divert()
+		defer done()
+		cmd.Stdin = in
+		s.printf("A shell (%s) in %s: exit comes back.\n", sh, s.localDir)
 	}
 	cmd.Dir = s.localDir
-	cmd.Stdin = s.shellIn
 	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError

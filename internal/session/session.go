@@ -141,8 +141,8 @@ type Session struct {
 	zoneKnown bool
 
 	// tnftp's toggles and marks (extra.go).
-	shellIn                                   io.Reader // what ! reads: the terminal, at the prompt
-	restartAt                                 int64     // where the next get or put starts (restart)
+	shellIn                                   ShellInput // the terminal, for ! alone at the prompt
+	restartAt                                 int64      // where the next get or put starts (restart)
 	bell, noGlob, lowerCase, runique, sunique bool
 }
 
