@@ -792,3 +792,25 @@ func TestREPLShell(t *testing.T) {
 	r.send("bye\r")
 	r.wait()
 }
+
+// Ctrl-C at the Password: prompt cancels that login, not the session: the
+// prompt comes back, no PASS went out, and the next user works.
+func TestREPLCancelAtPasswordPrompt(t *testing.T) {
+	h, err := testserver.StartHostile(testserver.HostileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	r := startREPL(t, "-n", h.Host(), strconv.Itoa(h.Port()))
+	r.prompt()
+	r.send("user u\r")
+	r.expect("Password: ")
+	r.send("\x03")
+	r.prompt()
+	if n := count(h.Commands(), "PASS .*"); n != 0 {
+		t.Errorf("%d PASS sent after Ctrl-C at the password prompt", n)
+	}
+	r.run("user u p", "230 Logged in")
+	r.send("bye\r")
+	r.wait()
+}

@@ -23,7 +23,7 @@ func arg(args []string, i int) string {
 func Default() *Table {
 	t := &Table{}
 	cmds := []*Command{
-		{Name: "open", Group: groupConnection, Aliases: []string{"ftp"}, Usage: "[host [port]]", Help: "connect to remote ftp server",
+		{Name: "open", Group: groupConnection, Aliases: []string{"ftp"}, Usage: "[host [port]]", Help: "connect to remote ftp server", Example: "open ftp.example.com\nopen backup          (a named host from the config file)\nopen [::1] 2121",
 			MaxArgs: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				if len(a) == 0 {
@@ -31,7 +31,7 @@ func Default() *Table {
 				}
 				return s.Open(ctx, a[0], arg(a, 1))
 			}},
-		{Name: "user", Group: groupConnection, Usage: "[user-name [password]]", Help: "send new user information",
+		{Name: "user", Group: groupConnection, Usage: "[user-name [password]]", Help: "send new user information", Example: "user backup\nuser anonymous me@example.com",
 			MaxArgs: 2, NeedConn: true, Secret: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				if len(a) == 0 {
@@ -46,11 +46,11 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Disconnect(ctx) }},
 		{Name: "bye", Group: groupConnection, Aliases: []string{"quit", "exit"}, Help: "terminate ftp session and exit", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return ErrQuit }},
-		{Name: "passive", Group: groupConnection, ReadOnly: true, Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", MaxArgs: 1,
+		{Name: "passive", Group: groupConnection, ReadOnly: true, Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", Example: "passive off          (active mode: the server connects back)\npassive auto", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetPassive(arg(a, 0)) }},
 		{Name: "epsv", Group: groupConnection, ReadOnly: true, Usage: "[on | off]", Help: "toggle use of EPSV/EPRT (off: PASV/PORT only)", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetEPSV(arg(a, 0)) }},
-		{Name: "tls", Group: groupConnection, ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", MaxArgs: 1,
+		{Name: "tls", Group: groupConnection, ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", Example: "tls explicit\ntls", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetTLS(arg(a, 0)) }},
 		{Name: "probe", Group: groupConnection, ReadOnly: true, Help: "try EPSV, PASV, EPRT and PORT; recommend a mode and firewall rules", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Probe(ctx) }},
@@ -59,17 +59,17 @@ func Default() *Table {
 		{Name: "ascii", Group: groupTransfer, ReadOnly: true, Help: "set ascii transfer type", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, true) }},
 		{Name: "type", Group: groupTransfer, ReadOnly: true, Usage: "[ascii | binary | image]", Help: "set file transfer type", MaxArgs: 1, Run: runType},
-		{Name: "cd", Group: groupDirectories, Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory",
+		{Name: "cd", Group: groupDirectories, Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory", Example: "cd bakdir\ncd /pub/linux",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cd(ctx, a[0]) }},
 		{Name: "cdup", Group: groupDirectories, Help: "change remote working directory to parent directory", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cdup(ctx) }},
 		{Name: "pwd", Group: groupDirectories, ReadOnly: true, Help: "print working directory on remote machine", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Pwd(ctx) }},
-		{Name: "lcd", Group: groupLocal, ReadOnly: true, Usage: "[local-directory]", Help: "change local working directory", MaxArgs: 1,
+		{Name: "lcd", Group: groupLocal, ReadOnly: true, Usage: "[local-directory]", Help: "change local working directory", Example: "lcd /srv/backup\nlcd ~", MaxArgs: 1,
 			Args: []ArgKind{ArgLocal},
 			Run:  func(ctx context.Context, s *session.Session, a []string) error { return s.Lcd(arg(a, 0)) }},
-		{Name: "ls", Group: groupDirectories, ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path",
+		{Name: "ls", Group: groupDirectories, ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path", Example: "ls\nls -la pub\nls pub listing.txt",
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
 		{Name: "dir", Group: groupDirectories, ReadOnly: true, Usage: "[remote-path [local-file]]", Help: "list contents of remote path (long form)",
 			MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal}, Run: listWith("LIST")},
@@ -85,7 +85,7 @@ func Default() *Table {
 			Example: "put backup.tgz\nput -c big.iso\nput -r site www",
 			MinArgs: 1, MaxArgs: 5, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote}, Check: checkGet,
 			Run: fileOrTree((*session.Session).Put, (*session.Session).Reput, (*session.Session).PutTree)},
-		{Name: "mget", Group: groupTransfer, ReadOnly: true, Usage: "[-r] [-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -r: directories too, with all below them; -P N: over N connections at once)",
+		{Name: "mget", Group: groupTransfer, ReadOnly: true, Usage: "[-r] [-P N] remote-files...", Help: "get multiple files (globs expanded by gftp; -r: directories too, with all below them; -P N: over N connections at once)", Example: "mget *.tgz\nmget -P 4 logs/*.gz\nmget -r site*",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkMulti,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				r, n, files, _ := multiArgs(a)
@@ -94,7 +94,7 @@ func Default() *Table {
 				}
 				return s.Mget(ctx, n, files)
 			}},
-		{Name: "mput", Group: groupTransfer, Aliases: []string{"msend"}, Usage: "[-r] [-P N] local-files...", Help: "send multiple files (local globs; -r: directories too, with all below them; -P N: over N connections at once)",
+		{Name: "mput", Group: groupTransfer, Aliases: []string{"msend"}, Usage: "[-r] [-P N] local-files...", Help: "send multiple files (local globs; -r: directories too, with all below them; -P N: over N connections at once)", Example: "mput backup-*.tgz\nmput -P 4 *.sql.gz\nmput -r www",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgLocal}, Check: checkMulti,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				r, n, files, _ := multiArgs(a)
@@ -103,7 +103,7 @@ func Default() *Table {
 				}
 				return s.Mput(ctx, n, files)
 			}},
-		{Name: "delete", Group: groupFiles, Aliases: []string{"rm"}, Usage: "remote-file | -r remote-dir", Help: "delete remote file (-r: a directory and all in it)",
+		{Name: "delete", Group: groupFiles, Aliases: []string{"rm"}, Usage: "remote-file | -r remote-dir", Help: "delete remote file (-r: a directory and all in it)", Example: "delete old.tgz\nrm -r tmpdir",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote}, Check: checkDelete,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				if len(a) == 2 {
@@ -111,23 +111,23 @@ func Default() *Table {
 				}
 				return s.Delete(ctx, a[0])
 			}},
-		{Name: "mdelete", Group: groupFiles, Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)",
+		{Name: "mdelete", Group: groupFiles, Usage: "remote-files...", Help: "delete multiple files (globs expanded by gftp)", Example: "mdelete backup-2026-11-*.tgz",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Mdelete(ctx, a) }},
-		{Name: "mkdir", Group: groupFiles, Usage: "[-p] directory-name", Help: "make directory on the remote machine (-p: and its missing parents)",
+		{Name: "mkdir", Group: groupFiles, Usage: "[-p] directory-name", Help: "make directory on the remote machine (-p: and its missing parents)", Example: "mkdir bakdir\nmkdir -p a/b/c",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: runMkdir},
 		{Name: "rmdir", Group: groupFiles, Usage: "directory-name", Help: "remove directory on the remote machine",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rmdir(ctx, a[0]) }},
-		{Name: "rename", Group: groupFiles, Usage: "from-name to-name", Help: "rename file",
+		{Name: "rename", Group: groupFiles, Usage: "from-name to-name", Help: "rename file", Example: "rename upload.tmp upload.tgz",
 			MinArgs: 2, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Rename(ctx, a[0], a[1]) }},
-		{Name: "modtime", Group: groupFiles, ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file",
+		{Name: "modtime", Group: groupFiles, ReadOnly: true, Usage: "remote-file", Help: "show last modification time of remote file", Example: "modtime backup.tgz",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Modtime(ctx, a[0]) }},
 		{Name: "mirror", Group: groupTransfer, Usage: "[-R] [--dry-run] [--delete] [--only-newer] [--exclude GLOB] [--include GLOB] [--no-perms] [--no-symlinks] [--max-errors N] [--temp-upload] [-P N] remote-dir [local-dir]  (-R: local-dir [remote-dir])",
-			Help:    "make a local directory a copy of a remote one, or with -R the other way (only what changed moves)",
+			Help: "make a local directory a copy of a remote one, or with -R the other way (only what changed moves)", Example: "mirror site /srv/copy\nmirror -R --delete backup bakdir\nmirror --dry-run --exclude \"*.tmp\" -P 4 site",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Check: func(a []string) error { _, _, err := mirrorArgs(a); return err },
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
@@ -140,7 +140,7 @@ func Default() *Table {
 				}
 				return s.Mirror(ctx, rest[0], arg(rest, 1), o)
 			}},
-		{Name: "newer", Group: groupTransfer, ReadOnly: true, Usage: "remote-file [local-file]", Help: "get file if remote file is newer than local file",
+		{Name: "newer", Group: groupTransfer, ReadOnly: true, Usage: "remote-file [local-file]", Help: "get file if remote file is newer than local file", Example: "newer report.pdf",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Newer(ctx, a[0], arg(a, 1)) }},
 		{Name: "preserve", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle preservation of modification times on retrieved files", MaxArgs: 1,
@@ -156,23 +156,23 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleDebug(arg(a, 0)) }},
 		{Name: "progress", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle progress bars (at a terminal)", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleProgress(arg(a, 0)) }},
-		{Name: "hash", Group: groupOptions, ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", MaxArgs: 1,
+		{Name: "hash", Group: groupOptions, ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", Example: "hash on\nhash 65536", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetHash(arg(a, 0)) }},
 		{Name: "status", Group: groupConnection, ReadOnly: true, Help: "show current status", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status() }},
-		{Name: "quote", Group: groupServer, Usage: "command [arguments...]", Help: "send arbitrary ftp command",
+		{Name: "quote", Group: groupServer, Usage: "command [arguments...]", Help: "send arbitrary ftp command", Example: "quote STAT\nquote HELP SITE",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				return s.Quote(ctx, strings.Join(a, " "))
 			}},
-		{Name: "site", Group: groupServer, Usage: "arguments...", Help: "send site specific command to remote server",
+		{Name: "site", Group: groupServer, Usage: "arguments...", Help: "send site specific command to remote server", Example: "site CHMOD 640 backup.tgz",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				return s.Quote(ctx, "SITE "+strings.Join(a, " "))
 			}},
 		{Name: "system", Group: groupConnection, ReadOnly: true, Help: "show remote system type", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.System(ctx) }},
-		{Name: "help", Group: groupHelp, ReadOnly: true, Aliases: []string{"?"}, Usage: "[command]", Help: "print local help information",
+		{Name: "help", Group: groupHelp, ReadOnly: true, Aliases: []string{"?"}, Usage: "[command]", Help: "print local help information", Example: "help\nhelp mirror",
 			MaxArgs: 1, Args: []ArgKind{ArgCommand},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return t.help(s, arg(a, 0)) }},
 	}

@@ -147,3 +147,30 @@ func TestPartialOf(t *testing.T) {
 		}
 	}
 }
+
+// ~ and ~user in local paths are home directories, as in a shell; an
+// unknown user's is the name as it is.
+func TestExpandHome(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	root, err := lookupUser("root")
+	if err != nil {
+		t.Skipf("no user root here: %v", err)
+	}
+	for in, want := range map[string]string{
+		"~":                    home,
+		"~/x/y":                filepath.Join(home, "x", "y"),
+		"~root/etc":            filepath.Join(root, "etc"),
+		"~no-such-user-gftp/a": "~no-such-user-gftp/a",
+		"a/~b":                 "a/~b",
+		"plain":                "plain",
+	} {
+		if got := expandHome(in); got != want {
+			t.Errorf("expandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+	s := New(Config{LocalDir: "/somewhere"})
+	if got := s.localPath("~/f"); got != filepath.Join(home, "f") {
+		t.Errorf("localPath(~/f) = %q", got)
+	}
+}
