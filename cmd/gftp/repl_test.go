@@ -814,3 +814,22 @@ func TestREPLCancelAtPasswordPrompt(t *testing.T) {
 	r.send("bye\r")
 	r.wait()
 }
+
+// macdef at the prompt reads the macro's lines up to an empty one, as
+// tnftp does; $ runs it.
+func TestREPLMacdef(t *testing.T) {
+	r := startREPL(t, "-n")
+	r.prompt()
+	r.send("macdef twice\r")
+	r.expect("terminating it with a null line")
+	r.send("lpwd\r")
+	r.send("usage get\r")
+	r.send("\r")
+	r.prompt()
+	r.run("$ twice", "usage: get [-c]")
+	r.send("bye\r")
+	r.wait()
+	if n := strings.Count(r.out.String(), "Local directory: "); n != 1 {
+		t.Errorf("the macro's lpwd ran %d times, want once", n)
+	}
+}

@@ -41,3 +41,12 @@ func TestTnftpCommandNames(t *testing.T) {
 		}
 	}
 }
+
+// help CMD gives an example for every command.
+func TestEveryCommandHasAnExample(t *testing.T) {
+	for _, c := range Default().Commands() {
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%s: no example for help %s", c.Name, c.Name)
+		}
+	}
+}

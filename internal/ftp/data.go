@@ -990,27 +990,34 @@ func copyGrowing(dst io.Writer, src io.Reader) (int64, error) {
 	buf := make([]byte, copyStart)
 	var total int64
 	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			w, werr := dst.Write(buf[:n])
-			total += int64(w)
-			if werr != nil {
-				return total, werr
-			}
-			if w < n {
-				return total, io.ErrShortWrite
-			}
-			if n == len(buf) && len(buf) < copyBuffer {
-				buf = make([]byte, 2*len(buf))
-			}
-		}
+		n, err := moveOnce(dst, src, buf)
+		total += int64(n)
 		if err == io.EOF {
 			return total, nil
 		}
 		if err != nil {
 			return total, err
 		}
+		if n == len(buf) && len(buf) < copyBuffer {
+			buf = make([]byte, 2*len(buf))
+		}
 	}
+}
+
+// moveOnce reads src once into buf and writes what came to dst: the bytes
+// written, and the read's error (io.EOF at the end) or the write's.
+func moveOnce(dst io.Writer, src io.Reader, buf []byte) (int, error) {
+	n, err := src.Read(buf)
+	if n > 0 {
+		w, werr := dst.Write(buf[:n])
+		if werr != nil {
+			return w, werr
+		}
+		if w < n {
+			return w, io.ErrShortWrite
+		}
+	}
+	return n, err
 }
 
 // copyPaced copies src to dst at most bps bytes a second, in pieces of
@@ -1025,17 +1032,8 @@ func copyPaced(ctx context.Context, dst io.Writer, src io.Reader, bps int64) (in
 		if err := lim.WaitN(ctx, piece); err != nil {
 			return total, err
 		}
-		n, err := src.Read(buf)
-		if n > 0 {
-			w, werr := dst.Write(buf[:n])
-			total += int64(w)
-			if werr != nil {
-				return total, werr
-			}
-			if w < n {
-				return total, io.ErrShortWrite
-			}
-		}
+		n, err := moveOnce(dst, src, buf)
+		total += int64(n)
 		if err == io.EOF {
 			return total, nil
 		}

@@ -69,6 +69,27 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 	return &REPL{cfg: cfg, rl: rl, secret: secret, in: in}, nil
 }
 
+// macdef reads a macro's lines at the prompt, as tnftp does, up to an
+// empty line, and keeps it for $ name.
+func (r *REPL) macdef(s *session.Session, name string) error {
+	fmt.Fprintf(r.cfg.Stdout, "Enter macro line by line, terminating it with a null line.\n")
+	r.rl.SetPrompt("")
+	defer r.rl.SetPrompt("gftp> ")
+	var body []string
+	for {
+		line, err := r.rl.Readline()
+		if err != nil || strings.TrimSpace(line) == "" {
+			break
+		}
+		body = append(body, line)
+	}
+	if err := s.DefineMacro(name, body); err != nil {
+		fmt.Fprintf(r.cfg.Errors, "gftp: %v\n", err)
+		return err
+	}
+	return nil
+}
+
 // ShellInput is what ! alone gives the shell it starts: the terminal's
 // input, for as long as the shell runs.
 func (r *REPL) ShellInput() session.ShellInput { return r.in }
@@ -165,6 +186,10 @@ func (r *REPL) Run(ctx context.Context, s *session.Session) error {
 			continue
 		}
 		r.rl.SaveHistory(r.cfg.Table.Display(words))
+		if name, ok := r.cfg.Table.Macdef(words); ok {
+			last = r.macdef(s, name)
+			continue
+		}
 		last = r.exec(ctx, s, words)
 		if c, err := r.cfg.Table.Find(words[0]); err != nil || !c.ReadOnly {
 			s.ForgetListings() // the server's directories may have changed

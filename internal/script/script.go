@@ -76,7 +76,20 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 			if len(words) == 0 {
 				continue
 			}
-			err = r.Table.Exec(ctx, r.Session, words)
+			if name, ok := r.Table.Macdef(words); ok {
+				// The macro's lines follow, up to an empty line.
+				var body []string
+				for sc.Scan() {
+					n++
+					if strings.TrimSpace(sc.Text()) == "" {
+						break
+					}
+					body = append(body, sc.Text())
+				}
+				err = r.Session.DefineMacro(name, body)
+			} else {
+				err = r.Table.Exec(ctx, r.Session, words)
+			}
 		}
 		if errors.Is(err, commands.ErrQuit) {
 			break

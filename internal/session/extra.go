@@ -82,27 +82,48 @@ func (s *Session) Shell(ctx context.Context, line string) error {
 	return nil
 }
 
-// RunMacro runs the current host's .netrc macro name ($ name).
+// maxMacros and maxMacroLines bound what macdef keeps in memory.
+const maxMacros, maxMacroLines = 64, 1000
+
+// DefineMacro keeps a macro defined with macdef (at the prompt or in a
+// script) for $ name, for the rest of the session; it replaces one of
+// the same name, and comes before the .netrc's.
+func (s *Session) DefineMacro(name string, lines []string) error {
+	if s.macros == nil {
+		s.macros = map[string][]string{}
+	}
+	if _, ok := s.macros[name]; !ok && len(s.macros) >= maxMacros {
+		return fmt.Errorf("macdef %s: %d macros defined already, the most there may be", name, maxMacros)
+	}
+	if len(lines) > maxMacroLines {
+		return fmt.Errorf("macdef %s: more than %d lines", name, maxMacroLines)
+	}
+	s.macros[name] = lines
+	return nil
+}
+
+// RunMacro runs the macro name ($ name): one macdef defined, else the
+// current host's in .netrc.
 func (s *Session) RunMacro(ctx context.Context, name string) error {
+	if lines, ok := s.macros[name]; ok && s.runMacro != nil {
+		return s.runMacro(ctx, name, lines)
+	}
+	none := fmt.Errorf("no such macro %q (define one with macdef NAME, or in ~/.netrc)", name)
 	if s.netrc == nil || s.runMacro == nil {
-		return fmt.Errorf("$ %s: no macros (they come from ~/.netrc: macdef NAME)", name)
+		return none
 	}
 	f, err := s.netrc()
+	if errors.Is(err, fs.ErrNotExist) {
+		return none
+	}
 	if err != nil {
-		return fmt.Errorf("$ %s: %w", name, err)
+		return err
 	}
 	lines, ok := f.Macro(s.host, name)
 	if !ok {
-		return fmt.Errorf("$ %s: no such macro in ~/.netrc for %s", name, cmpOr(s.host, "this host"))
+		return none
 	}
 	return s.runMacro(ctx, name, lines)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Reget continues the download of remote into local (default: its base

@@ -144,6 +144,7 @@ type Session struct {
 	shellIn                                   ShellInput // the terminal, for ! alone at the prompt
 	restartAt                                 int64      // where the next get or put starts (restart)
 	bell, noGlob, lowerCase, runique, sunique bool
+	macros                                    map[string][]string // macdef's, by name
 }
 
 // New makes a session from cfg.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,7 +107,7 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 				return fmt.Errorf("local file: %w", err)
 			}
 			meter.restart(offset)
-			m, err := l.storeOnce(ctx, t, meter, f, cmpOr(o.verb, "STOR"), local, remote, wire, offset)
+			m, err := l.storeOnce(ctx, t, meter, f, cmp.Or(o.verb, "STOR"), local, remote, wire, offset)
 			n = offset + m
 			if err != nil {
 				resumable = resumable && !refusedResume(offset, err)
