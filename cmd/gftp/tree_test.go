@@ -304,3 +304,21 @@ func TestDeepTree(t *testing.T) {
 		t.Errorf("1001 levels: exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// With -P, the upload check lists the directories over the links at once
+// and still finds each mismatch, reported in name order.
+func TestPutTreeParallelCheck(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{NoSize: true, Listing: unixListing("x")}) // lists x with 5 bytes
+	up := t.TempDir()
+	for _, d := range []string{"a", "b", "c"} {
+		os.MkdirAll(filepath.Join(up, "tree", d), 0o755)
+		os.WriteFile(filepath.Join(up, "tree", d, "x"), []byte("seven b"), 0o644)
+	}
+	code, _, stderr := runGftp(t, "user u p\nlcd "+up+"\nput -r -P 3 tree\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "3 of 3 files failed the upload check, the first: upload check failed: the server has 5 bytes of tree/a/x, 7 were sent") {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if n := count(h.Commands(), "USER u"); n != 3 {
+		t.Errorf("%d logins, want 3", n)
+	}
+}

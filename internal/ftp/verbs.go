@@ -106,54 +106,66 @@ func (c *Conn) Mdtm(ctx context.Context, path string) (time.Time, error) {
 	return t, nil
 }
 
-// mdtmBatch is how many MDTM commands MdtmAll sends before it reads
-// their replies: a few KiB, which any server's socket buffer holds.
-const mdtmBatch = 64
+// batch is how many commands CmdAll sends before it reads their
+// replies: a few KiB, which any server's socket buffer holds.
+const batch = 64
 
-// MdtmAll returns the modification times of many files: MDTM for each,
-// sent mdtmBatch at a time before their replies are read (commands queue
-// on the control connection and are answered in order), so that a batch
-// costs a round trip instead of one a file. A file the server refuses, or
-// answers oddly for, is left out of the map; the error is the
-// connection's.
-func (c *Conn) MdtmAll(ctx context.Context, paths []string) (map[string]time.Time, error) {
-	out := make(map[string]time.Time, len(paths))
-	var ok []string
-	for _, p := range paths {
-		if CheckArg(p) == nil {
-			ok = append(ok, p)
-		}
-	}
-	for len(ok) > 0 {
-		batch := ok[:min(mdtmBatch, len(ok))]
-		ok = ok[len(batch):]
+// CmdAll sends the command lines, batch at a time before their replies
+// are read (commands queue on the control connection and are answered in
+// order), so that a batch costs a round trip instead of one a command.
+// It returns each line's final reply, refusals included, in order; the
+// error is the connection's (the replies then stop short).
+func (c *Conn) CmdAll(ctx context.Context, lines []string) ([]*Reply, error) {
+	out := make([]*Reply, 0, len(lines))
+	for len(lines) > 0 {
+		group := lines[:min(batch, len(lines))]
+		lines = lines[len(group):]
 		sent := 0
 		var serr error
-		for i, p := range batch {
+		for i, l := range group {
 			// Only the first may read stray replies first: after it,
 			// replies are owed.
-			if serr = c.send(ctx, "MDTM "+p, i == 0); serr != nil {
+			if serr = c.send(ctx, l, i == 0); serr != nil {
 				break
 			}
 			sent++
 		}
-		for _, p := range batch[:sent] {
+		for range group[:sent] {
 			r, err := c.ReadFinal(ctx)
 			if err != nil {
 				return out, err
 			}
-			if r.Code != StatusFile {
-				continue
-			}
-			if t, ok := mlsdTime(strings.TrimSpace(r.Message())); ok {
-				out[p] = t
-			}
+			out = append(out, r)
 		}
 		if serr != nil {
 			return out, serr
 		}
 	}
 	return out, nil
+}
+
+// MdtmAll returns the modification times of many files, their MDTM
+// commands sent as CmdAll sends them. A file the server refuses, or
+// answers oddly for, is left out of the map; the error is the
+// connection's. A name that cannot be sent is not asked.
+func (c *Conn) MdtmAll(ctx context.Context, paths []string) (map[string]time.Time, error) {
+	var asked, lines []string
+	for _, p := range paths {
+		if CheckArg(p) == nil {
+			asked, lines = append(asked, p), append(lines, "MDTM "+p)
+		}
+	}
+	replies, err := c.CmdAll(ctx, lines)
+	out := make(map[string]time.Time, len(replies))
+	for i, r := range replies {
+		if r.Code != StatusFile {
+			continue
+		}
+		if t, ok := mlsdTime(strings.TrimSpace(r.Message())); ok {
+			out[asked[i]] = t
+		}
+	}
+	return out, err
 }
 
 // Delete deletes a file.

@@ -178,13 +178,13 @@ func TestTraceSeesItsContextOnly(t *testing.T) {
 // file out; a name that cannot be sent is not.
 func TestMdtmAll(t *testing.T) {
 	var paths []string
-	for i := range mdtmBatch + 6 {
+	for i := range batch + 6 {
 		paths = append(paths, fmt.Sprintf("d/f%03d", i))
 	}
 	srv := startFake(t, func(s *fakeSession) {
 		s.send("220 Ready")
-		for start := 0; start < len(paths); start += mdtmBatch {
-			end := min(start+mdtmBatch, len(paths))
+		for start := 0; start < len(paths); start += batch {
+			end := min(start+batch, len(paths))
 			for _, p := range paths[start:end] {
 				s.expect("MDTM " + p)
 			}

@@ -680,12 +680,12 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		move(v.local, v.remote, why)
 	}
 
-	for _, d := range dirs {
-		if o.DryRun {
+	if o.DryRun {
+		for _, d := range dirs {
 			s.printf("mkdir %s\n", d)
-		} else if err := s.ensureRemoteDir(ctx, d); err != nil {
-			return err
 		}
+	} else if err := s.ensureRemoteDirs(ctx, dirs); err != nil {
+		return err
 	}
 	var failed error
 	if o.DryRun {
@@ -704,7 +704,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 			return err
 		})
 		if failed == nil && ctx.Err() == nil && s.main.connected() {
-			if failed = later.check(ctx, s.main); failed != nil {
+			if failed = later.check(ctx, s.main, s.links(o.N)); failed != nil {
 				nfailed.Add(1)
 			}
 		}

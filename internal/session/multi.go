@@ -98,7 +98,7 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 	if ctx.Err() != nil || !s.main.connected() {
 		return err // nothing to check with
 	}
-	if cerr := later.check(ctx, s.main); err == nil {
+	if cerr := later.check(ctx, s.main, s.links(n)); err == nil {
 		err = cerr
 	}
 	return err

@@ -276,10 +276,8 @@ func (s *Session) PutTree(ctx context.Context, n int, dir, remote string) error 
 	if err != nil {
 		return err
 	}
-	for _, d := range dirs {
-		if err := s.ensureRemoteDir(ctx, d); err != nil {
-			return err
-		}
+	if err := s.ensureRemoteDirs(ctx, dirs); err != nil {
+		return err
 	}
 	if len(locals) == 0 {
 		return nil
@@ -291,10 +289,34 @@ func (s *Session) PutTree(ctx context.Context, n int, dir, remote string) error 
 	if ctx.Err() != nil || !s.main.connected() {
 		return err
 	}
-	if cerr := later.check(ctx, s.main); err == nil {
+	if cerr := later.check(ctx, s.main, s.links(n)); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// ensureRemoteDirs makes the directories on the server, parents before
+// children, their MKD commands pipelined (a round trip for many, not one
+// each); one that is there already is fine.
+func (s *Session) ensureRemoteDirs(ctx context.Context, dirs []string) error {
+	if len(dirs) == 0 {
+		return nil
+	}
+	l := s.main
+	lines := make([]string, len(dirs))
+	for i, d := range dirs {
+		lines[i] = "MKD " + d
+	}
+	replies, err := l.conn.CmdAll(ctx, lines)
+	if err != nil {
+		return fmt.Errorf("mkdir: %w", l.check(err))
+	}
+	for i, r := range replies {
+		if r.Class() != 2 && !l.isDir(ctx, dirs[i]) {
+			return fmt.Errorf("mkdir %s: %w", dirs[i], l.check(&ftp.ReplyError{Command: "MKD", Reply: r}))
+		}
+	}
+	return nil
 }
 
 // ensureRemoteDir makes dir on the server, whose parent exists; one that
@@ -395,7 +417,7 @@ func (s *Session) MputTree(ctx context.Context, n int, patterns []string) error 
 				return l.put(ctx, t, f, filepath.Base(f), putOpts{later: &later, temp: s.opts.TempUpload})
 			})
 			if err == nil && ctx.Err() == nil && s.main.connected() {
-				err = later.check(ctx, s.main)
+				err = later.check(ctx, s.main, s.links(n))
 			}
 			return err
 		})

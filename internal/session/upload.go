@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -273,26 +274,31 @@ func (u *uploadCheck) add(name string, n int64) {
 	u.sent[name] = n
 }
 
-// check lists each directory uploaded to, once, and compares. A file the
-// listing does not show, or shows without a size, is taken at its 226
-// (as when a server has neither SIZE nor sizes in its listing). The
-// result wraps the first mismatch.
-func (u *uploadCheck) check(ctx context.Context, l *link) error {
+// check lists each directory uploaded to, once, and compares: on link l
+// alone, or with n > 1 over that many links at once (the pool's, after a
+// parallel upload), a directory each. A file the listing does not show,
+// or shows without a size, is taken at its 226 (as when a server has
+// neither SIZE nor sizes in its listing). The result wraps the first
+// mismatch, by name.
+func (u *uploadCheck) check(ctx context.Context, l *link, n int) error {
 	if len(u.sent) == 0 {
 		return nil
 	}
-	dirs := map[string]bool{}
+	dirSet := map[string]bool{}
 	for p := range u.sent {
-		dirs[path.Dir(p)] = true
+		dirSet[path.Dir(p)] = true
 	}
-	var bad []error
-	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+	dirs := slices.Sorted(maps.Keys(dirSet))
+	var bad []*SizeMismatchError
+	checkDir := func(ctx context.Context, l *link, _ transcript, dir string) error {
 		listed := dir
 		if listed == "." {
 			listed = "" // the current directory
 		}
 		err := l.scanEntries(l.s.own(ctx), listed, func(e ftp.Entry) {
 			name := path.Join(dir, path.Base(e.Name))
+			u.mu.Lock()
+			defer u.mu.Unlock()
 			if e.HasPerm {
 				if u.perms == nil {
 					u.perms = map[string]fs.FileMode{}
@@ -307,7 +313,24 @@ func (u *uploadCheck) check(ctx context.Context, l *link) error {
 		if err != nil {
 			return fmt.Errorf("upload check: %w", err)
 		}
+		return nil
 	}
+	var err error
+	if n = min(n, len(dirs)); n <= 1 {
+		for _, dir := range dirs {
+			if err = checkDir(ctx, l, nil, dir); err != nil {
+				break
+			}
+		}
+	} else {
+		a := l.s.openAhead(ctx, n) // the links the upload used, from the pool
+		err = l.s.parallel(ctx, "upload check", dirs, n, a, 0, checkDir)
+		a.finish(err != nil)
+	}
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(bad, func(a, b *SizeMismatchError) int { return strings.Compare(a.Remote, b.Remote) })
 	for _, e := range bad[min(1, len(bad)):] {
 		l.s.Warnf("%v", e)
 	}
