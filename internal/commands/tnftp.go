@@ -58,9 +58,9 @@ func tnftpCommands() []*Command {
 		{Name: "lpage", Group: groupLocal, ReadOnly: true, Usage: "local-file", Help: "view a local file through $PAGER", Example: "lpage notes.txt",
 			MinArgs: 1, MaxArgs: 1, Args: []ArgKind{ArgLocal},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Lpage(ctx, a[0]) }},
-		{Name: "$", Group: groupLocal, ReadOnly: true, Usage: "macro-name", Help: "run a macro (from ~/.netrc's macdef)", Example: "$ nightly",
-			MinArgs: 1, MaxArgs: 1,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.RunMacro(ctx, a[0]) }},
+		{Name: "$", Group: groupLocal, ReadOnly: true, Usage: "macro-name [args...]", Help: "run a macro (macdef, or ~/.netrc's): $1 to $9 are the args, $i each in turn", Example: "$ nightly\n$ fetch a.tgz b.tgz   (a macro of get $i: each in turn)",
+			MinArgs: 1, MaxArgs: -1,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.RunMacro(ctx, a[0], a[1:]) }},
 
 		// Transfers.
 		{Name: "reget", Group: groupTransfer, ReadOnly: true, Usage: "remote-file [local-file]", Help: "continue a download from the end of the local file (REST)", Example: "reget big.iso",

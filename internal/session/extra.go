@@ -102,11 +102,13 @@ func (s *Session) DefineMacro(name string, lines []string) error {
 	return nil
 }
 
-// RunMacro runs the macro name ($ name): one macdef defined, else the
-// current host's in .netrc.
-func (s *Session) RunMacro(ctx context.Context, name string) error {
+// RunMacro runs the macro name ($ name args...): one macdef defined,
+// else the current host's in .netrc. As in tnftp, $1 to $9 in its lines
+// are the arguments, $i each in turn (the macro runs once for each), and
+// \$ a dollar sign.
+func (s *Session) RunMacro(ctx context.Context, name string, args []string) error {
 	if lines, ok := s.macros[name]; ok && s.runMacro != nil {
-		return s.runMacro(ctx, name, lines)
+		return s.runMacroArgs(ctx, name, lines, args)
 	}
 	none := fmt.Errorf("no such macro %q (define one with macdef NAME, or in ~/.netrc)", name)
 	if s.netrc == nil || s.runMacro == nil {
@@ -123,7 +125,51 @@ func (s *Session) RunMacro(ctx context.Context, name string) error {
 	if !ok {
 		return none
 	}
-	return s.runMacro(ctx, name, lines)
+	return s.runMacroArgs(ctx, name, lines, args)
+}
+
+// runMacroArgs runs the macro with its arguments put in: once, or with
+// $i in it, once for each argument.
+func (s *Session) runMacroArgs(ctx context.Context, name string, lines, args []string) error {
+	loop := slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "$i") })
+	if !loop || len(args) == 0 {
+		return s.runMacro(ctx, name, macroLines(lines, args, ""))
+	}
+	for _, a := range args {
+		if err := s.runMacro(ctx, name, macroLines(lines, args, a)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// macroLines puts the arguments into a macro's lines: $1 to $9, $i (the
+// argument of this turn), \$ for a dollar sign; a $N with no argument is
+// empty.
+func macroLines(lines, args []string, this string) []string {
+	out := make([]string, len(lines))
+	for n, l := range lines {
+		var b strings.Builder
+		for i := 0; i < len(l); i++ {
+			switch {
+			case l[i] == '\\' && i+1 < len(l) && l[i+1] == '$':
+				b.WriteByte('$')
+				i++
+			case l[i] == '$' && i+1 < len(l) && l[i+1] >= '1' && l[i+1] <= '9':
+				if k := int(l[i+1] - '1'); k < len(args) {
+					b.WriteString(args[k])
+				}
+				i++
+			case l[i] == '$' && i+1 < len(l) && l[i+1] == 'i':
+				b.WriteString(this)
+				i++
+			default:
+				b.WriteByte(l[i])
+			}
+		}
+		out[n] = b.String()
+	}
+	return out
 }
 
 // Reget continues the download of remote into local (default: its base
