@@ -366,7 +366,7 @@ func urlArgs(cmd *cobra.Command, args []string) error {
 // addURLFlags adds tnftp's -o and -u: the root command's own, as probe
 // and trust take no URL.
 func addURLFlags(f *pflag.FlagSet) {
-	f.StringP("output", "o", "", "save a URL's download as `FILE` (-: to stdout); further URLs keep their names")
+	f.StringP("output", "o", "", "save a URL's download as `FILE` (-: to stdout; |cmd: into a command); further URLs keep their names")
 	f.StringP("upload", "u", "", "upload the files given as arguments to `URL` (a directory ending in /, or one file's name)")
 }
 

@@ -259,6 +259,17 @@ func TestURLOutput(t *testing.T) {
 			t.Errorf("a.txt written too")
 		}
 	})
+	t.Run("pipe", func(t *testing.T) {
+		// -o "|cmd" pipes the file into a command, as get FILE "|cmd" does.
+		code, _, stderr := runGftp(t, "", "-o", "|tr a-z A-Z > piped.txt", a)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if got, _ := os.ReadFile("piped.txt"); string(got) != "FIRST FILE\n" {
+			t.Errorf("piped.txt: %q", got)
+		}
+		os.Remove("piped.txt")
+	})
 	t.Run("stdout", func(t *testing.T) {
 		os.Remove("b.txt")
 		code, stdout, stderr := runGftp(t, "", "-v", "-o", "-", a, b)
