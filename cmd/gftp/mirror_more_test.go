@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,6 +202,11 @@ func TestMirrorMaxErrors(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "--max-errors none: not a number") {
 		t.Errorf("a bad --max-errors: exit %d; stderr:\n%s", code, stderr)
 	}
+	// A switch takes no value: --dry-run=false is a mistake, not a run.
+	code, _, stderr = runGftp(t, login(srv)+"mirror --dry-run=false site\n", "-in")
+	if code != exitUsage || !strings.Contains(stderr, "--dry-run takes no value") {
+		t.Errorf("--dry-run=false: exit %d; stderr:\n%s", code, stderr)
+	}
 }
 
 // mirror -R gives uploaded files the local time where the server has
@@ -333,5 +339,39 @@ func TestMirrorDayPrecision(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(srv.Root(), "up", "b.txt")); string(b) != "SAME size" {
 		t.Errorf("b.txt on the server: %q", b)
+	}
+}
+
+// A local directory of the tree that is a symbolic link (made by an
+// earlier run from a chain of links, or by the user) is never written
+// through: what the server has below that name is skipped, with a
+// warning, and nothing lands where the link points.
+func TestMirrorNeverWritesThroughLinks(t *testing.T) {
+	listings := 0
+	h := startHostile(t, testserver.HostileOptions{
+		Files: map[string][]byte{"site/t/pwned.txt": []byte("x"), "site/ok.txt": []byte("fine")},
+		Listing: func(w io.Writer) error {
+			listings++
+			if listings == 1 {
+				fmt.Fprintf(w, "drwxrwxrwx   2 ftp ftp  4096 Jan 01 12:00 t\r\n")
+				return unixListing("ok.txt")(w)
+			}
+			return unixListing("pwned.txt")(w)
+		}})
+	down := t.TempDir()
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(down, "site"), 0o755)
+	if err := os.Symlink(outside, filepath.Join(down, "site", "t")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmirror --no-perms site\nget -r site got\n", hostileArgs(h, "-in")...)
+	if !strings.Contains(stderr, "skipping "+filepath.Join("site", "t")+": it is a symbolic link here") {
+		t.Errorf("no warning about the link; stderr:\n%s", stderr)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("mirror wrote through the link: %v", ents)
+	}
+	if b, _ := os.ReadFile(filepath.Join(down, "site", "ok.txt")); string(b) != "fine" {
+		t.Errorf("ok.txt: %q", b)
 	}
 }

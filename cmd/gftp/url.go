@@ -452,10 +452,10 @@ func (u *ftpURL) connect(ctx context.Context, s *session.Session, rc func() (*ne
 	if err := u.login(ctx, s, rc); err != nil {
 		return err
 	}
-	if u.Type != 0 {
-		if err := s.SetASCII(ctx, u.Type == 'a'); err != nil {
-			return fmt.Errorf("type: %w", err)
-		}
+	// Binary unless the URL says ;type=a: an earlier URL's type is not
+	// this one's.
+	if err := s.SetASCII(ctx, u.Type == 'a'); err != nil {
+		return fmt.Errorf("type: %w", err)
 	}
 	for _, d := range u.Dirs {
 		if err := s.Cd(ctx, d); err != nil {

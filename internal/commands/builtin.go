@@ -329,9 +329,14 @@ func checkDelete(a []string) error {
 func mirrorArgs(a []string) (session.MirrorOptions, []string, error) {
 	var o session.MirrorOptions
 	for len(a) > 0 && strings.HasPrefix(a[0], "-") && a[0] != "--" {
-		// --name=value is --name value.
+		// --name=value is --name value, for the options that take one.
 		if name, value, ok := strings.Cut(a[0], "="); ok && strings.HasPrefix(name, "--") {
-			a = append([]string{name, value}, a[1:]...)
+			switch name {
+			case "--exclude", "--include", "--max-errors":
+				a = append([]string{name, value}, a[1:]...)
+			default:
+				return o, nil, usageErrorf("%s takes no value (%s)", name, a[0])
+			}
 		}
 		switch {
 		case a[0] == "--no-perms":

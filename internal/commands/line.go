@@ -76,11 +76,22 @@ func (e *MacroError) Error() string {
 
 func (e *MacroError) Unwrap() error { return e.Err }
 
+// maxMacroDepth bounds macros that run macros: one that runs itself
+// would otherwise run until the stack overflows.
+const maxMacroDepth = 16
+
+type macroDepthKey struct{}
+
 // RunMacro runs a .netrc macro. Every line is checked first, as a script
 // is, so a macro that ran into the next entry (no blank line before
 // "machine ...") fails before its first line runs. A line starting with
 // "-" ignores its own failure.
 func (t *Table) RunMacro(ctx context.Context, s *session.Session, name string, lines []string) error {
+	depth, _ := ctx.Value(macroDepthKey{}).(int)
+	if depth >= maxMacroDepth {
+		return fmt.Errorf("macro %s: macros run %d deep (one that runs itself?)", name, maxMacroDepth)
+	}
+	ctx = context.WithValue(ctx, macroDepthKey{}, depth+1)
 	parsed := make([]Line, len(lines))
 	for i, text := range lines {
 		l, err := t.CheckLine(text)

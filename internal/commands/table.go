@@ -215,6 +215,23 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 // (by the engine's rule, the one the -d trace and the log use); of an
 // unknown command, only the name. Words with
 // control characters are shown quoted, and a very long line is cut.
+// maskUserinfo hides the password of a URL's user:password@ (open
+// ftp://bob:secret@host), in the history and in messages.
+func maskUserinfo(w string) string {
+	scheme, rest, ok := strings.Cut(w, "://")
+	if !ok {
+		return w
+	}
+	auth, host, ok := strings.Cut(rest, "@")
+	if !ok || strings.Contains(auth, "/") {
+		return w
+	}
+	if user, _, ok := strings.Cut(auth, ":"); ok {
+		return scheme + "://" + user + ":****@" + host
+	}
+	return w
+}
+
 func (t *Table) Display(words []string) string {
 	if len(words) == 0 {
 		return ""
@@ -235,6 +252,7 @@ func (t *Table) Display(words []string) string {
 		}
 	}
 	for i, w := range out {
+		out[i] = maskUserinfo(w)
 		if strings.ContainsFunc(w, unicode.IsControl) {
 			out[i] = strconv.Quote(w) // never print raw control characters
 		}

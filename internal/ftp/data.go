@@ -1029,11 +1029,15 @@ func copyPaced(ctx context.Context, dst io.Writer, src io.Reader, bps int64) (in
 	buf := make([]byte, piece)
 	var total int64
 	for {
-		if err := lim.WaitN(ctx, piece); err != nil {
-			return total, err
-		}
+		// Charged for what moved, after it moved: a short read costs
+		// its bytes, not a whole piece.
 		n, err := moveOnce(dst, src, buf)
 		total += int64(n)
+		if n > 0 {
+			if werr := lim.WaitN(ctx, n); werr != nil && ctx.Err() != nil {
+				return total, ctx.Err()
+			}
+		}
 		if err == io.EOF {
 			return total, nil
 		}

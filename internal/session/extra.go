@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gftp/gftp/internal/safe"
@@ -176,6 +177,7 @@ func macroLines(lines, args []string, this string) []string {
 // name) from the end of the local file, with REST, as tnftp's reget and
 // get -c do; a local file as long as the remote one is left as it is.
 func (s *Session) Reget(ctx context.Context, remote, local string) error {
+	s.takeRestart() // reget's offset is the local file's end
 	return s.main.get(ctx, s.p, remote, local, getOpts{inPlace: true, resume: true})
 }
 
@@ -192,7 +194,7 @@ func (s *Session) Restart(arg string) error {
 	}
 	n, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || n < 0 {
-		return fmt.Errorf("restart: %q is not a byte offset", arg)
+		return fmt.Errorf("%q is not a byte offset", arg)
 	}
 	s.restartAt = n
 	if n > 0 {
@@ -211,12 +213,14 @@ func (s *Session) takeRestart() int64 {
 // Reput continues the upload of local to remote from the size the server
 // has (put -c, reput).
 func (s *Session) Reput(ctx context.Context, local, remote string) error {
-	return s.main.put(ctx, s.p, local, remote, putOpts{temp: false, resumeRemote: true})
+	s.takeRestart() // reput's offset is the remote file's size
+	return s.main.put(ctx, s.p, local, remote, putOpts{resumeRemote: true})
 }
 
-// Append appends local to the remote file (APPE), as tnftp's append does.
+// Append appends local to the remote file (APPE), as tnftp's append
+// does; a restart point applies to it (REST, then APPE).
 func (s *Session) Append(ctx context.Context, local, remote string) error {
-	return s.main.put(ctx, s.p, local, remote, putOpts{verb: "APPE"})
+	return s.main.put(ctx, s.p, local, remote, putOpts{verb: "APPE", from: s.takeRestart()})
 }
 
 // Fget downloads each remote file named in the local file list, one name
@@ -224,7 +228,7 @@ func (s *Session) Append(ctx context.Context, local, remote string) error {
 func (s *Session) Fget(ctx context.Context, list string) error {
 	b, err := os.ReadFile(s.localPath(list))
 	if err != nil {
-		return fmt.Errorf("fget: %w", err)
+		return fmt.Errorf("the list of files: %w", err)
 	}
 	var names []string
 	for l := range strings.SplitSeq(string(b), "\n") {
@@ -233,7 +237,7 @@ func (s *Session) Fget(ctx context.Context, list string) error {
 		}
 	}
 	if len(names) == 0 {
-		return fmt.Errorf("fget: %s names no files", list)
+		return fmt.Errorf("%s names no files", list)
 	}
 	return s.multi(ctx, "fget", names, 1, nil, func(ctx context.Context, l *link, t transcript, f string) error {
 		return l.get(ctx, t, f, "", getOpts{})
@@ -399,14 +403,14 @@ func (s *Session) Set(name, value string) error {
 	}
 	set, ok := setters[name]
 	if !ok {
-		return fmt.Errorf("set: no option %q (set alone lists them)", name)
+		return fmt.Errorf("no option %q (set alone lists them)", name)
 	}
 	if value == "" {
 		s.printf("%s = %s\n", name, s.optionValue(name))
 		return nil
 	}
 	if err := set(value); err != nil {
-		return fmt.Errorf("set %s: %w", name, err)
+		return err
 	}
 	return nil
 }
@@ -415,7 +419,7 @@ func (s *Session) Set(name, value string) error {
 func (s *Session) Unset(name string) error {
 	set, ok := s.optionSetters()[name]
 	if !ok {
-		return fmt.Errorf("unset: no option %q (set alone lists them)", name)
+		return fmt.Errorf("no option %q (set alone lists them)", name)
 	}
 	var err error
 	switch name {
@@ -435,7 +439,7 @@ func (s *Session) Unset(name string) error {
 		err = set("off")
 	}
 	if err != nil {
-		return fmt.Errorf("unset %s: %w", name, err)
+		return err
 	}
 	return nil
 }
@@ -610,6 +614,9 @@ func (s *Session) Page(ctx context.Context, write func(w io.Writer) error) error
 			return fmt.Errorf("pager %s: %w", pager, err)
 		}
 	}
+	if errors.Is(werr, syscall.EPIPE) || errors.Is(werr, os.ErrClosed) {
+		return nil // the pager quit before the end: the user had seen enough
+	}
 	return werr
 }
 
@@ -617,7 +624,7 @@ func (s *Session) Page(ctx context.Context, write func(w io.Writer) error) error
 func (s *Session) Lpage(ctx context.Context, name string) error {
 	f, err := os.Open(s.localPath(name))
 	if err != nil {
-		return fmt.Errorf("lpage: %w", err)
+		return fmt.Errorf("local file: %w", err)
 	}
 	defer f.Close()
 	return s.Page(ctx, func(w io.Writer) error {

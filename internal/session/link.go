@@ -40,6 +40,7 @@ func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }
 // reads the greeting.
 func (l *link) dial(ctx context.Context) error {
 	s := l.s
+	l.noMLSD, l.factsAsked = false, false // a new connection, perhaps another server
 	opts := s.engineOptions()
 	opts.OnSend = s.onSend
 	opts.OnStray = func(r *ftp.Reply) {

@@ -170,6 +170,9 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 		switch e.Type {
 		case ftp.EntryDir:
 			keep[s.localPath(lp)] = true
+			if r != remote && s.localLink(lp) {
+				return errSkipDir // never written through: see localLink
+			}
 			if !o.DryRun {
 				if err := os.MkdirAll(s.localPath(lp), 0o755); err != nil {
 					return fmt.Errorf("local directory: %w", err)
@@ -270,7 +273,7 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	}
 	if !o.DryRun {
 		for _, d := range slices.Sorted(maps.Keys(dirPerms)) {
-			if fi, err := os.Stat(d); err == nil && fi.Mode().Perm() != dirPerms[d] {
+			if fi, err := os.Lstat(d); err == nil && fi.IsDir() && fi.Mode().Perm() != dirPerms[d] {
 				if err := os.Chmod(d, dirPerms[d]); err != nil {
 					s.Warnf("%s: the server's permissions not kept: %v", d, err)
 				}
@@ -412,12 +415,26 @@ func (s *Session) setLocalPerm(lp string, e ftp.Entry) {
 		return
 	}
 	p := s.localPath(lp)
-	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() == e.Perm {
-		return
+	if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSymlink != 0 || fi.Mode().Perm() == e.Perm {
+		return // a link's target is not the listing's to change
 	}
 	if err := os.Chmod(p, e.Perm); err != nil {
 		s.Warnf("%s: the server's permissions not kept: %v", lp, err)
 	}
+}
+
+// localLink reports (with a warning) a local directory of the tree that
+// is a symbolic link: gftp never writes through one. A link's target is
+// checked when it is made, but only as text, and a chain of links (s ->
+// ../.., t -> s/..) can point anywhere; nor are links the user made
+// gftp's to follow. What the server has below that name is left out.
+func (s *Session) localLink(lp string) bool {
+	fi, err := os.Lstat(s.localPath(lp))
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return false
+	}
+	s.Warnf("skipping %s: it is a symbolic link here, and gftp does not write through one", lp)
+	return true
 }
 
 // mirrorLink makes the local symbolic link lp for the remote link r (rel:

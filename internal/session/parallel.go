@@ -29,6 +29,7 @@ func (s *Session) multi(ctx context.Context, verb string, files []string, n int,
 // multiMax is multi that starts no more files after maxErrors of them
 // failed (0: no limit), as mirror --max-errors asks.
 func (s *Session) multiMax(ctx context.Context, verb string, files []string, n int, a *ahead, maxErrors int, op fileOp) error {
+	s.takeRestart() // a restart point is for one get, put or append
 	c := s.newConfirmer(verb)
 	if n <= 1 {
 		return s.serial(ctx, verb, files, c, maxErrors, op)

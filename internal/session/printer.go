@@ -114,10 +114,6 @@ func (p *Printer) OutTTY() bool { return p.outTTY }
 // ErrTTY reports whether stderr is a terminal.
 func (p *Printer) ErrTTY() bool { return p.errTTY }
 
-// Listing returns where a listing shown on stdout goes, and what to call
-// at its end. It is the server's text: at a terminal its control
-// characters are made visible (as ls(1) does with -q), while a pipe gets
-// it byte for byte.
 // Bell rings the terminal's bell (tnftp's bell), when stdout is one.
 func (p *Printer) Bell() {
 	if p.outTTY {
@@ -127,6 +123,10 @@ func (p *Printer) Bell() {
 	}
 }
 
+// Listing returns where a listing shown on stdout goes, and what to call
+// at its end. It is the server's text: at a terminal its control
+// characters are made visible (as ls(1) does with -q), while a pipe gets
+// it byte for byte.
 func (p *Printer) Listing() (io.Writer, func() error) {
 	if !p.outTTY {
 		return lockedWriter{p, p.raw}, func() error { return nil }

@@ -173,6 +173,9 @@ func (s *Session) expandRemoteDirs(ctx context.Context, pattern string, times ma
 // "." or "..", no separator of this system's or Windows'. A listing is the
 // server's word, and a hostile server could otherwise have mget write
 // outside the local directory (even a temporary file).
+//
+// Nor may it start with "~": a local path that does is a home directory
+// (expandHome), and a server's "~" would write into the user's.
 func localName(name string) bool {
-	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\\x00")
+	return name != "" && name != "." && name != ".." && !strings.HasPrefix(name, "~") && !strings.ContainsAny(name, "/\\\x00")
 }

@@ -276,6 +276,12 @@ func (s *Session) transcriptOf(ctx context.Context) transcript {
 // session auto-logs in and someone can be asked for the name. A bookmark's
 // settings hold for this connection only.
 func (s *Session) Open(ctx context.Context, host, port string) error {
+	if _, rest, ok := strings.Cut(host, "://"); ok {
+		if auth, _, ok := strings.Cut(rest, "@"); ok && !strings.Contains(auth, "/") {
+			// Never looked up as a host name, which would show it whole.
+			return fmt.Errorf("open takes a host, not a URL with a user name and password: open HOST, then user NAME (or gftp URL on the command line)")
+		}
+	}
 	if s.Connected() {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}

@@ -137,10 +137,15 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 		}
 	}
 	start := time.Now()
+	_, lerr := os.Lstat(lp)
+	fresh := errors.Is(lerr, fs.ErrNotExist) // no local file to clobber
 	var tmp *os.File
 	var err error
 	switch {
 	case o.inPlace:
+		if fi, serr := os.Stat(lp); o.from > 0 && (serr != nil || fi.Size() < o.from) {
+			return fmt.Errorf("restart at byte %d: the local file %s is shorter than that (or not there)", o.from, local)
+		}
 		tmp, err = os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
 		if err == nil && o.resume {
 			if done, err := l.regetDone(ctx, tmp, remote); err != nil || done {
@@ -158,10 +163,14 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 	}
 	ok := false
 	var n int64 // where the file is now
-	_, lerr := os.Lstat(lp)
-	fresh := errors.Is(lerr, fs.ErrNotExist) // no local file to clobber
 	defer func() {
-		if ok || o.partial || o.inPlace {
+		if ok || o.partial {
+			return
+		}
+		if o.inPlace {
+			if fresh && n == 0 {
+				os.Remove(lp) // made by this command, and nothing came
+			}
 			return
 		}
 		// Ctrl-C at the prompt keeps what arrived, as tnftp does, for
@@ -207,11 +216,16 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 			meter.restart(offset)
 			m, err := l.retrieveOnce(ctx, t, meter, tmp, local, remote, offset)
 			n = offset + m
-			if err != nil {
-				resumable = resumable && !refusedResume(offset, err)
+			if err != nil && refusedResume(offset, err) {
+				resumable = false
 				var re *ftp.ReplyError
-				if !resumable && m == 0 && errors.As(err, &re) && !re.Temporary() && l.connected() {
-					// The restart refused for good: from the start, now.
+				if o.inPlace {
+					// The user's own file: not emptied to start over.
+					return fmt.Errorf("%w (the server would not continue at byte %d; the local file is left as it was)", err, offset)
+				}
+				if m == 0 && errors.As(err, &re) && !re.Temporary() && l.connected() {
+					// The restart refused for good: once from the
+					// start, now.
 					if err := tmp.Truncate(0); err != nil {
 						return fmt.Errorf("local file: %w", err)
 					}

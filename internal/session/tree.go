@@ -62,6 +62,9 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 	err = s.walkRemote(ctx, "get -r", dir, 0, &unlisted, func(remote string, e ftp.Entry) error {
 		switch e.Type {
 		case ftp.EntryDir:
+			if remote != dir && s.localLink(localOf(remote)) {
+				return errSkipDir
+			}
 			if err := os.MkdirAll(s.localPath(localOf(remote)), 0o755); err != nil {
 				return fmt.Errorf("local directory: %w", err)
 			}

@@ -26,8 +26,13 @@ import (
 // see a half-written file; on failure the temporary file is removed.
 func (s *Session) Put(ctx context.Context, local, remote string) error {
 	o := putOpts{temp: s.opts.TempUpload, from: s.takeRestart()}
-	if s.sunique {
+	switch {
+	case s.sunique:
 		o = putOpts{verb: "STOU", from: o.from}
+	case o.from > 0:
+		// restart continues the file that is there, not a temporary one
+		// (which REST would pad with zeros).
+		o.temp = false
 	}
 	return s.main.put(ctx, s.p, local, remote, o)
 }
@@ -95,9 +100,17 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 		case !retry && o.from > 0 && o.from < size && l.canResume(ctx):
 			offset = o.from
 		case !retry && o.resumeRemote && l.canResume(ctx):
-			if have, err := l.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
+			have, err := l.remoteSize(ctx, wire)
+			if err == nil && have > size {
+				return fmt.Errorf("the remote file %s (%d bytes) is longer than the local one (%d bytes): not the same file", remote, have, size)
+			}
+			if err == nil && have > 0 {
 				offset = have
 			}
+		case retry && o.verb == "APPE":
+			// What the file held before the append is unknown now:
+			// appending again would double or skip bytes.
+			return fmt.Errorf("append %s: not tried again after a failure (the remote file may hold part of it)", local)
 		case retry && resumable && l.canResume(ctx):
 			if have, err := l.remoteSize(ctx, wire); err == nil && have > 0 && have <= size {
 				offset = have
@@ -111,14 +124,16 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 			m, err := l.storeOnce(ctx, t, meter, f, cmp.Or(o.verb, "STOR"), local, remote, wire, offset)
 			n = offset + m
 			if err != nil {
-				resumable = resumable && !refusedResume(offset, err)
 				var re *ftp.ReplyError
-				if !resumable && m == 0 && errors.As(err, &re) && !re.Temporary() && l.connected() {
-					// The restart refused for good before any data
-					// (proftpd without AllowStoreRestart): the whole
-					// file, now.
-					offset = 0
-					continue
+				if refusedResume(offset, err) {
+					resumable = false
+					if m == 0 && errors.As(err, &re) && !re.Temporary() && l.connected() {
+						// The restart refused for good before any
+						// data (proftpd without AllowStoreRestart): once
+						// the whole file, now.
+						offset = 0
+						continue
+					}
 				}
 				return err
 			}
@@ -299,13 +314,13 @@ func (u *uploadCheck) check(ctx context.Context, l *link, n int) error {
 			name := path.Join(dir, path.Base(e.Name))
 			u.mu.Lock()
 			defer u.mu.Unlock()
-			if e.HasPerm {
+			sent, ok := u.sent[name]
+			if ok && e.HasPerm { // only what was sent: a listing may be endless
 				if u.perms == nil {
 					u.perms = map[string]fs.FileMode{}
 				}
 				u.perms[name] = e.Perm
 			}
-			sent, ok := u.sent[name]
 			if ok && e.Size >= 0 && e.Size != sent {
 				bad = append(bad, &SizeMismatchError{Remote: name, Sent: sent, OnServer: e.Size})
 			}
