@@ -364,7 +364,13 @@ func (s *Session) optionSetters() map[string]func(string) error {
 		}
 	}
 	return map[string]func(string) error{
-		"mode":            s.SetPassive,
+		"mode": func(v string) error { // the config file's words: auto, passive, active
+			m, err := ParseMode(v)
+			if err != nil {
+				return err
+			}
+			return s.SetPassive(map[Mode]string{ModeAuto: "auto", ModePassive: "on", ModeActive: "off"}[m])
+		},
 		"epsv":            s.SetEPSV,
 		"tls":             s.SetTLS,
 		"verbose":         boolean(&s.opts.Verbose),
