@@ -107,7 +107,7 @@ func tnftpCommands() []*Command {
 			Check: func(a []string) error {
 				if len(a) == 2 {
 					if _, err := strconv.ParseUint(a[0], 8, 12); err != nil {
-						return usageErrorf("chmod: %q is not an octal mode (like 644)", a[0])
+						return usageErrorf("%q is not an octal mode (like 644)", a[0])
 					}
 				}
 				return nil

@@ -292,7 +292,7 @@ func (s *Session) Toggle(name, arg string) error {
 	case "off":
 		on = false
 	default:
-		return fmt.Errorf("%s: want on or off, not %q", name, arg)
+		return fmt.Errorf("want on or off, not %q", arg)
 	}
 	if name == "glob" {
 		*f.v = !on
