@@ -833,3 +833,31 @@ func TestREPLMacdef(t *testing.T) {
 		t.Errorf("the macro's lpwd ran %d times, want once", n)
 	}
 }
+
+// mdir and mls ask before they write their local file, at the prompt with
+// prompting on, as tnftp does; no means nothing is written.
+func TestREPLMdirAsks(t *testing.T) {
+	srv := startREPLServer(t)
+	down := t.TempDir()
+	r := startREPL(t, "-n", srv.Host(), strconv.Itoa(srv.Port()))
+	r.prompt()
+	r.run("user ftpuser secret", "230 ")
+	r.run("lcd "+down, "Local directory now")
+	r.send("mdir . out.txt\r")
+	r.expect("output to local-file: out.txt? [yN] ")
+	r.send("n\r")
+	r.expect("Nothing listed.")
+	r.prompt()
+	if _, err := os.Stat(filepath.Join(down, "out.txt")); !os.IsNotExist(err) {
+		t.Errorf("out.txt written after no: %v", err)
+	}
+	r.send("mdir . out.txt\r")
+	r.expect("output to local-file: out.txt? [yN] ")
+	r.send("y\r")
+	r.prompt()
+	r.send("bye\r")
+	r.wait()
+	if _, err := os.Stat(filepath.Join(down, "out.txt")); err != nil {
+		t.Errorf("out.txt not written after yes: %v", err)
+	}
+}

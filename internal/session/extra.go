@@ -663,9 +663,19 @@ func (s *Session) Mreget(ctx context.Context, patterns []string) error {
 // MultiList writes the listings (verb: LIST or NLST) of several remote
 // paths, in turn, to the local file out ("-": stdout), as tnftp's mdir
 // and mls do.
+//
+// At the prompt, with prompting on, it asks first, as tnftp does: the
+// last word is easily a remote name typed by mistake.
 func (s *Session) MultiList(ctx context.Context, verb string, dirs []string, out string) error {
 	w, flush := s.p.Listing()
 	defer flush()
+	if out != "-" && s.opts.Prompt && s.confirm != nil {
+		ans, err := s.confirm.Ask(fmt.Sprintf("output to local-file: %s? [yN] ", safe.Visible(out)))
+		if err != nil || !strings.EqualFold(strings.TrimSpace(ans), "y") && !strings.EqualFold(strings.TrimSpace(ans), "yes") {
+			s.printf("Nothing listed.\n")
+			return nil
+		}
+	}
 	if out != "-" {
 		f, err := os.Create(s.localPath(out))
 		if err != nil {
