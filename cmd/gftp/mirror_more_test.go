@@ -375,3 +375,25 @@ func TestMirrorNeverWritesThroughLinks(t *testing.T) {
 		t.Errorf("ok.txt: %q", b)
 	}
 }
+
+// mirror -R into a directory the server will not list (a drop box that
+// takes uploads and shows nothing) uploads everything, says so, and
+// deletes nothing even with --delete.
+func TestMirrorUpUnlistable(t *testing.T) {
+	srv := startServer(t, testserver.Options{AnswerOnce: map[string]string{"MLSD": "550 Permission denied."}})
+	os.MkdirAll(filepath.Join(srv.Root(), "incoming"), 0o755)
+	os.WriteFile(filepath.Join(srv.Root(), "incoming", "theirs.txt"), []byte("keep"), 0o644)
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	os.WriteFile(filepath.Join(up, "bak", "mine.txt"), []byte("mine"), 0o644)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+up+"\nmirror -R --delete bak incoming\n", "-in")
+	if code != 0 || !strings.Contains(stderr, "incoming cannot be listed") || !strings.Contains(stderr, "nothing deleted") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(srv.Root(), "incoming", "mine.txt")); string(b) != "mine" {
+		t.Errorf("mine.txt on the server: %q", b)
+	}
+	if count(srv.Commands(), "DELE .*") != 0 {
+		t.Errorf("a DELE into a directory it could not list: %v", srv.Commands())
+	}
+}

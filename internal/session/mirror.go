@@ -555,7 +555,12 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	// listing). remote itself is not taken from the listing; when it
 	// lists nothing it is made, or found to exist, below.
 	have := map[string]ftp.Entry{}
-	err := s.walkRemote(ctx, "mirror -R", remote, 0, nil, func(r string, e ftp.Entry) error {
+	// blind: part of the remote tree could not be listed (a drop box
+	// that takes uploads and shows nothing, a subdirectory the server
+	// refuses): what is there goes up as new, and nothing is deleted.
+	var unlisted []error
+	blind := false
+	err := s.walkRemote(ctx, "mirror -R", remote, 0, &unlisted, func(r string, e ftp.Entry) error {
 		if r != remote {
 			have[r] = e
 		}
@@ -563,12 +568,18 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	})
 	var re *ftp.ReplyError
 	switch {
-	case errors.Is(err, errNoRemoteDir),
-		errors.As(err, &re) && !s.main.isDir(ctx, remote): // a refusal of a subdirectory's listing fails
+	case errors.Is(err, errNoRemoteDir):
 		have = map[string]ftp.Entry{}
+	case errors.As(err, &re):
+		have = map[string]ftp.Entry{}
+		if s.main.isDir(ctx, remote) {
+			s.Warnf("mirror -R: %s cannot be listed (%v): every file goes up, and nothing is deleted", remote, err)
+			blind = true
+		}
 	case err != nil:
 		return err
 	}
+	blind = blind || len(unlisted) > 0
 
 	var dirs, moves []string
 	locals := map[string]string{} // local path -> remote path
@@ -741,7 +752,10 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		s.listNewDirs(ctx, dirs, perms, listed)
 		s.chmodRemote(ctx, perms, listed)
 	}
-	if o.Delete && failed == nil && ctx.Err() == nil {
+	if o.Delete && blind {
+		s.Warnf("mirror -R --delete: nothing deleted, as part of %s could not be listed", remote)
+	}
+	if o.Delete && !blind && failed == nil && ctx.Err() == nil {
 		for r, e := range have {
 			if o.leftOutTree(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) {
 				delete(have, r) // left out: never deleted
