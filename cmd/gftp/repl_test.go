@@ -749,6 +749,9 @@ func TestREPLInterruptedGetKeepsPartial(t *testing.T) {
 	if err != nil || fi.Size() == 0 || fi.Size() >= int64(len(body)) {
 		t.Fatalf("after Ctrl-C: %v, %v; want the partial file", fi, err)
 	}
+	if fi.ModTime().After(time.Unix(1, 0)) {
+		t.Errorf("the partial file is dated %v: newer and mirror would take it as up to date", fi.ModTime())
+	}
 	r.run("reget big.bin", "bytes received")
 	r.send("bye\r")
 	r.wait()

@@ -177,6 +177,9 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 		// reget to continue; never over a file that was there, and never
 		// in a script, where a half file could pass for a whole one.
 		if ctx.Err() != nil && s.confirm != nil && fresh && n > 0 && os.Rename(tmp.Name(), lp) == nil {
+			// Dated at the epoch: newer and mirror must not take a part
+			// for an up-to-date copy (reget goes by its size).
+			os.Chtimes(lp, time.Unix(0, 0), time.Unix(0, 0))
 			s.Warnf("interrupted: the first %d bytes are in %s; reget %s continues", n, local, remote)
 			return
 		}
