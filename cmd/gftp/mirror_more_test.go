@@ -397,3 +397,17 @@ func TestMirrorUpUnlistable(t *testing.T) {
 		t.Errorf("a DELE into a directory it could not list: %v", srv.Commands())
 	}
 }
+
+// mirror -R into an existing, empty directory sends no MKD for it: the
+// walk found it there.
+func TestMirrorUpExistingEmptyDir(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	os.MkdirAll(filepath.Join(srv.Root(), "backups"), 0o755)
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	os.WriteFile(filepath.Join(up, "bak", "a.gz"), []byte("a"), 0o644)
+	code, _, stderr := runGftp(t, login(srv)+"lcd "+up+"\nmirror -R bak backups\n", "-in")
+	if code != 0 || count(srv.Commands(), "MKD .*") != 0 {
+		t.Errorf("exit %d, commands %v; stderr:\n%s", code, srv.Commands(), stderr)
+	}
+}

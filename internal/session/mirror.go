@@ -567,6 +567,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		return nil
 	})
 	var re *ftp.ReplyError
+	rootThere := err == nil // listed: something in it, or checked to be a directory
 	switch {
 	case errors.Is(err, errNoRemoteDir):
 		have = map[string]ftp.Entry{}
@@ -574,7 +575,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		have = map[string]ftp.Entry{}
 		if s.main.isDir(ctx, remote) {
 			s.Warnf("mirror -R: %s cannot be listed (%v): every file goes up, and nothing is deleted", remote, err)
-			blind = true
+			blind, rootThere = true, true
 		}
 	case err != nil:
 		return err
@@ -645,7 +646,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		case d.IsDir():
 			e, ok := have[rp]
 			if rp == remote {
-				ok, e.Type = len(have) > 0, ftp.EntryDir // listed something: it is there
+				ok, e.Type = rootThere, ftp.EntryDir // no MKD for what is there
 			}
 			if !ok || e.Type != ftp.EntryDir {
 				dirs = append(dirs, rp)
