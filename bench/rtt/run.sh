@@ -12,7 +12,9 @@
 # Environment (defaults in brackets):
 #   FILES     number of files [200]       SIZE   bytes per file [4096]
 #   RUNS      hyperfine runs per client [5]
-#   CLIENTS   which to time, in order [gftp tnftp lftp curl gftp-P4 lftp-P4]; also gftp-pipeline
+#   CLIENTS   which to time, in order [gftp tnftp lftp curl gftp-P4 lftp-P4]; also gftp-pipeline,
+#             gftp-mirror lftp-mirror (mirror -R, 4 connections), and gftp-mirror-again
+#             lftp-mirror-again (the same onto an up-to-date copy: nothing should move)
 #   RTT_DELAY one-way delay [20ms]        GFTP   a gftp binary [make build; bin/gftp]
 #   RESULTS   also write the report (markdown) to this file
 #   KEEP=1    keep the work folder (configs, logs, hyperfine exports)
@@ -31,7 +33,7 @@ for v in FILES SIZE RUNS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || rtt_die "$v must be a positive number, not '${!v}'"
 done
 for c in $CLIENTS; do
-	case $c in gftp | gftp-pipeline | gftp-P4 | tnftp | lftp | lftp-P4 | curl) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac
+	case $c in gftp | gftp-pipeline | gftp-P4 | tnftp | lftp | lftp-P4 | curl | gftp-mirror | lftp-mirror | gftp-mirror-again | lftp-mirror-again) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac
 done
 
 rtt_need_tools hyperfine tnftp lftp curl ip ping go make useradd userdel chpasswd runuser setsid flock sha256sum awk
@@ -161,7 +163,10 @@ done
 
 # prepare.sh runs before each timed run (hyperfine --prepare, not timed): it
 # checks the previous run's upload (count and checksums of the files, and
-# how many logins vsftpd logged), then empties the server's folder.
+# how many logins and uploads vsftpd logged), then empties the server's
+# folder. Before a *-again client it then fills the folder with an untimed
+# run of the client's command (cmd.CLIENT), and the check after that client
+# also wants no upload at all: the copy was up to date.
 cat >"$work/prepare.sh" <<EOF
 #!/bin/sh
 # Usage: prepare.sh CLIENT (the client about to run) | prepare.sh -check (at the end)
@@ -170,18 +175,32 @@ EOF
 cat >>"$work/prepare.sh" <<'EOF'
 logins=$(grep -c 'OK LOGIN' "$work/vsftpd.log" 2>/dev/null)
 logins=${logins:-0}
+# vsftpd logs each STOR's end: OK UPLOAD, or FAIL UPLOAD.
+uploads=$(grep -c ' UPLOAD: ' "$work/vsftpd.log" 2>/dev/null)
+uploads=${uploads:-0}
 if [ -f "$work/current" ]; then
 	prev=$(cat "$work/current")
 	n=$(find "$root" -mindepth 1 | wc -l)
+	stored=$((uploads - $(cat "$work/uploads")))
 	result=bad
 	if [ "$n" = "$files" ] && (cd "$root" && sha256sum --quiet --strict -c "$work/sums" >/dev/null 2>&1); then
 		result=ok
 	fi
-	echo "$prev $result files=$n logins=$((logins - $(cat "$work/logins")))" >>"$work/checks"
+	case $prev in *-again) [ "$stored" = 0 ] || result=bad ;; esac
+	echo "$prev $result files=$n logins=$((logins - $(cat "$work/logins"))) uploads=$stored" >>"$work/checks"
 	rm -f "$work/current"
 fi
-echo "$logins" >"$work/logins"
 find "$root" -mindepth 1 -delete
+case $1 in
+*-again)
+	# The up-to-date copy: the same client, untimed, into the emptied folder.
+	sh "$work/cmd.$1" >>"$work/again.log" 2>&1 || { echo "prepare.sh: the untimed run before $1 failed; see $work/again.log" >&2; exit 1; }
+	logins=$(grep -c 'OK LOGIN' "$work/vsftpd.log")
+	uploads=$(grep -c ' UPLOAD: ' "$work/vsftpd.log")
+	;;
+esac
+echo "$logins" >"$work/logins"
+echo "$uploads" >"$work/uploads"
 [ "$1" = -check ] || echo "$1" >"$work/current"
 EOF
 chmod 755 "$work/prepare.sh"
@@ -190,12 +209,17 @@ chmod 755 "$work/prepare.sh"
 ftp_script() { printf 'open %s\nuser %s %s\nbinary\n%s\n' "$RTT_ADDR_S" "$user" "$pass" "$1"; }
 ftp_script 'mput f*' >"$work/serial.ftp"
 ftp_script 'mput -P 4 f*' >"$work/parallel.ftp"
+# mirror -R of the client's folder (the files only) into the server's root,
+# where the check looks (vsftpd's chroot: / is $root).
+ftp_script 'mirror -R -P 4 . /' >"$work/mirror.ftp"
 lftp_cmd() { echo "lftp -u $user,$pass -e 'set ftp:passive-mode on; set net:max-retries 1; $1; quit' $RTT_ADDR_S"; }
 command_of() {
 	case $1 in
 	gftp) echo "$GFTP -in --script $work/serial.ftp" ;;
 	gftp-pipeline) echo "$GFTP -in --pipeline --script $work/serial.ftp" ;;
 	gftp-P4) echo "$GFTP -in --script $work/parallel.ftp" ;;
+	gftp-mirror | gftp-mirror-again) echo "$GFTP -in --script $work/mirror.ftp" ;;
+	lftp-mirror | lftp-mirror-again) lftp_cmd 'mirror -R --parallel=4 . /' ;;
 	tnftp) echo "tnftp -in < $work/serial.ftp" ;;
 	lftp) lftp_cmd 'mput f*' ;;
 	lftp-P4) lftp_cmd 'mput -P 4 f*' ;;
@@ -204,6 +228,7 @@ command_of() {
 }
 args=()
 for c in $CLIENTS; do
+	case $c in *-again) command_of "$c" >"$work/cmd.$c" ;; esac
 	args+=(--prepare "$work/prepare.sh $c" -n "$c" "$(command_of "$c")")
 done
 
@@ -214,7 +239,7 @@ rtt_log "ping through the relay: $ping_line"
 # the client's delayed ACK of 150); -P 4 about a quarter of that.
 estimate=$(awk -v n="$FILES" -v r="$RUNS" -v d="$delay_ms" -v clients="$CLIENTS" 'BEGIN {
 	k = split(clients, c, " "); t = 0
-	for (i = 1; i <= k; i++) t += (c[i] ~ /-P4$/ ? 0.25 : 1) * (n * 5 + 10) * 2 * d / 1000
+	for (i = 1; i <= k; i++) t += (c[i] ~ /-P4$|mirror$/ ? 0.25 : c[i] ~ /-again$/ ? 0.4 : 1) * (n * 5 + 10) * 2 * d / 1000
 	printf "%.0f", t * r / 60 + 0.5 }')
 rtt_log "timing $CLIENTS: $RUNS runs each, $FILES files of $SIZE bytes a run (about $estimate min)"
 # HOME: no ~/.netrc, ~/.lftprc, ~/.curlrc or gftp config of the caller's.
@@ -250,6 +275,8 @@ report() {
 		}
 		FNR > 1 { median[$1] = $4; min[$1] = $7; max[$1] = $8; cpu[$1] = $5 + $6 }
 		END {
+			if ("gftp-mirror" in median && "lftp-mirror" in median)
+				mirror = sprintf("gftp-mirror is %.2f x lftp-mirror'"'"'s time.", median["gftp-mirror"] / median["lftp-mirror"])
 			k = split(clients, c, " ")
 			for (i = 1; i <= k; i++) {
 				n = c[i]; if (!(n in median)) continue
@@ -258,10 +285,15 @@ report() {
 				printf "| %s | %.2f | %.2f | %.2f | %.0f | %.2f | %s | %.2f | %s |\n", name, median[n], min[n], max[n],
 					median[n] / files * 1000, median[n] / files / rtt * 1000, logins[n], cpu[n], ratio
 			}
+			if (mirror != "") print "\n" mirror
 		}' "$work/checks" "$work/hyperfine.csv"
 	echo
 	echo "Per file and RTTs per file: the median over $FILES files (login and logout included);" \
 		"vs tnftp: median / tnftp's median (lower is faster)."
+	case " $CLIENTS " in *-again\ *)
+		echo "*-again: the server already holds an up-to-date copy (an untimed run of the same client" \
+			"just before); each such run checked that nothing was uploaded." ;;
+	esac
 	echo
 	echo "Command lines (in a folder holding f$first ... f$last; U and P: a throwaway account's):"
 	echo
@@ -271,6 +303,7 @@ report() {
 	echo "$work/serial.ftp:"
 	sed 's/^/    /' "$work/serial.ftp"
 	echo "$work/parallel.ftp: the same, with mput -P 4 f*"
+	case " $CLIENTS " in *mirror*) echo "$work/mirror.ftp: the same, with mirror -R -P 4 . /" ;; esac
 	echo '```'
 }
 report | sed "s/$pass/P/g; s/$user\([ :,]\)/U\1/g" | tee ${RESULTS:+"$RESULTS"}
