@@ -864,3 +864,19 @@ func TestREPLMdirAsks(t *testing.T) {
 		t.Errorf("out.txt not written after yes: %v", err)
 	}
 }
+
+// At a terminal, page runs the file through $PAGER (here a pager that
+// marks its lines), and lpage a local file.
+func TestREPLPager(t *testing.T) {
+	srv := startREPLServer(t)
+	os.WriteFile(filepath.Join(srv.Root(), "notes.txt"), []byte("remote notes\n"), 0o644)
+	local := filepath.Join(t.TempDir(), "local.txt")
+	os.WriteFile(local, []byte("local notes\n"), 0o644)
+	r := startREPLEnv(t, []string{"PAGER=sed s/^/paged:/"}, "-n", srv.Host(), strconv.Itoa(srv.Port()))
+	r.prompt()
+	r.run("user ftpuser secret", "230 ")
+	r.run("page notes.txt", "paged:remote notes")
+	r.run("lpage "+local, "paged:local notes")
+	r.send("bye\r")
+	r.wait()
+}
