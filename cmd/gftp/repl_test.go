@@ -880,3 +880,30 @@ func TestREPLPager(t *testing.T) {
 	r.send("bye\r")
 	r.wait()
 }
+
+// A server that never answers the listing does not freeze the prompt:
+// Tab gives up within the bounded wait (2 s), the line stays editable,
+// and the session goes on (its connection, which owed a reply, is opened
+// again for the next command).
+func TestREPLRemoteCompletionSlowServer(t *testing.T) {
+	h, err := testserver.StartHostile(testserver.HostileOptions{Hang: []string{"LIST", "MLSD", "NLST"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	r := startREPL(t, "-n", h.Host(), strconv.Itoa(h.Port()))
+	r.prompt()
+	r.run("user u p", "230 Logged in")
+	start := time.Now()
+	r.send("size re\t")
+	waitFor(t, "the listing", received(h, "LIST"))
+	r.send("mote.txt\r")
+	r.expect("size remote.txt")
+	r.prompt()
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("Tab held the prompt for %v, want about 2s at most", d)
+	}
+	r.run("pwd", `257 "/"`)
+	r.send("bye\r")
+	r.wait()
+}
