@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
@@ -330,178 +331,131 @@ func (s *Session) localNameFor(base string) string {
 	return base
 }
 
-// optionSetters are the options set and unset change, by their names in
-// the config file and on the command line.
-func (s *Session) optionSetters() map[string]func(string) error {
-	duration := func(d *time.Duration) func(string) error {
-		return func(v string) error {
-			x, err := time.ParseDuration(v)
-			if err != nil || x < 0 {
-				return fmt.Errorf("%q is not a duration (like 10s)", v)
-			}
-			*d = x
-			return nil
+// option is one of the options set and unset change: how to set it from
+// a word, how to show it, and the word unset gives it.
+type option struct {
+	set func(string) error
+	get func() string
+	off string
+}
+
+// options are the options set and unset change, by their names in the
+// config file and on the command line.
+func (s *Session) options() map[string]option {
+	duration := func(d *time.Duration) option {
+		return option{
+			set: func(v string) error {
+				x, err := time.ParseDuration(v)
+				if err != nil || x < 0 {
+					return fmt.Errorf("%q is not a duration (like 10s)", v)
+				}
+				*d = x
+				return nil
+			},
+			get: func() string { return d.String() },
+			off: "0s",
 		}
 	}
-	number := func(n *int, lo, hi int) func(string) error {
-		return func(v string) error {
-			x, err := strconv.Atoi(v)
-			if err != nil || x < lo || x > hi {
-				return fmt.Errorf("%q is not a number from %d to %d", v, lo, hi)
-			}
-			*n = x
-			return nil
+	number := func(n *int, lo, hi int) option {
+		return option{
+			set: func(v string) error {
+				x, err := strconv.Atoi(v)
+				if err != nil || x < lo || x > hi {
+					return fmt.Errorf("%q is not a number from %d to %d", v, lo, hi)
+				}
+				*n = x
+				return nil
+			},
+			get: func() string { return strconv.Itoa(max(lo, *n)) },
+			off: strconv.Itoa(lo),
 		}
 	}
-	boolean := func(b *bool) func(string) error {
-		return func(v string) error {
-			x, err := strconv.ParseBool(strings.NewReplacer("on", "true", "off", "false").Replace(strings.ToLower(v)))
-			if err != nil {
-				return fmt.Errorf("%q is not on or off", v)
-			}
-			*b = x
-			return nil
+	boolean := func(b *bool) option {
+		return option{
+			set: func(v string) error {
+				x, err := strconv.ParseBool(strings.NewReplacer("on", "true", "off", "false").Replace(strings.ToLower(v)))
+				if err != nil {
+					return fmt.Errorf("%q is not on or off", v)
+				}
+				*b = x
+				return nil
+			},
+			get: func() string { return onOff(*b) },
+			off: "off",
 		}
 	}
-	return map[string]func(string) error{
-		"mode": func(v string) error { // the config file's words: auto, passive, active
-			m, err := ParseMode(v)
-			if err != nil {
+	o := &s.opts
+	return map[string]option{
+		"mode": {
+			set: func(v string) error { // the config file's words: auto, passive, active
+				m, err := ParseMode(v)
+				if err != nil {
+					return err
+				}
+				return s.SetPassive(map[Mode]string{ModeAuto: "auto", ModePassive: "on", ModeActive: "off"}[m])
+			},
+			get: func() string { return s.mode().String() },
+			off: "auto",
+		},
+		"epsv": {set: s.SetEPSV, get: func() string { return onOff(o.EPSV) }, off: "off"},
+		"tls":  {set: s.SetTLS, get: func() string { return o.TLS.Mode.String() }, off: "off"},
+		"limit-rate": {
+			set: func(v string) error {
+				n, err := ParseSize(v)
+				if err == nil {
+					o.RateGet, o.RatePut = n, n
+				}
 				return err
-			}
-			return s.SetPassive(map[Mode]string{ModeAuto: "auto", ModePassive: "on", ModeActive: "off"}[m])
+			},
+			get: func() string { return strconv.FormatInt(max(o.RateGet, o.RatePut), 10) },
+			off: "0",
 		},
-		"epsv":            s.SetEPSV,
-		"tls":             s.SetTLS,
-		"verbose":         boolean(&s.opts.Verbose),
-		"debug":           boolean(&s.opts.Debug),
-		"prompt":          boolean(&s.opts.Prompt),
-		"preserve":        boolean(&s.opts.Preserve),
-		"progress":        boolean(&s.opts.Progress),
-		"temp-upload":     boolean(&s.opts.TempUpload),
-		"pipeline":        boolean(&s.opts.Pipeline),
-		"retries":         number(&s.opts.Retries, 0, 100),
-		"parallel":        number(&s.opts.Parallel, 1, 32),
-		"retry-wait":      duration(&s.opts.RetryWait),
-		"connect-timeout": duration(&s.opts.ConnectTimeout),
-		"reply-timeout":   duration(&s.opts.ReplyTimeout),
-		"data-timeout":    duration(&s.opts.DataTimeout),
-		"stall-timeout":   duration(&s.opts.StallTimeout),
-		"limit-rate": func(v string) error {
-			n, err := ParseSize(v)
-			if err == nil {
-				s.opts.RateGet, s.opts.RatePut = n, n
-			}
-			return err
-		},
+		"verbose":         boolean(&o.Verbose),
+		"debug":           boolean(&o.Debug),
+		"prompt":          boolean(&o.Prompt),
+		"preserve":        boolean(&o.Preserve),
+		"progress":        boolean(&o.Progress),
+		"temp-upload":     boolean(&o.TempUpload),
+		"pipeline":        boolean(&o.Pipeline),
+		"retries":         number(&o.Retries, 0, 100),
+		"parallel":        number(&o.Parallel, 1, 32),
+		"retry-wait":      duration(&o.RetryWait),
+		"connect-timeout": duration(&o.ConnectTimeout),
+		"reply-timeout":   duration(&o.ReplyTimeout),
+		"data-timeout":    duration(&o.DataTimeout),
+		"stall-timeout":   duration(&o.StallTimeout),
 	}
 }
 
 // Set sets the option name to value (set NAME VALUE, with the config
-// file's names); with no name it lists the options and their values.
+// file's names); with no value it shows the option, with no name all.
 func (s *Session) Set(name, value string) error {
-	setters := s.optionSetters()
+	opts := s.options()
 	if name == "" {
-		for _, n := range slices.Sorted(mapsKeys(setters)) {
-			s.printf("%s = %s\n", n, s.optionValue(n))
+		for _, n := range slices.Sorted(maps.Keys(opts)) {
+			s.printf("%s = %s\n", n, opts[n].get())
 		}
 		return nil
 	}
-	set, ok := setters[name]
-	if !ok {
+	opt, ok := opts[name]
+	switch {
+	case !ok:
 		return fmt.Errorf("no option %q (set alone lists them)", name)
-	}
-	if value == "" {
-		s.printf("%s = %s\n", name, s.optionValue(name))
+	case value == "":
+		s.printf("%s = %s\n", name, opt.get())
 		return nil
 	}
-	if err := set(value); err != nil {
-		return err
-	}
-	return nil
+	return opt.set(value)
 }
 
-// Unset turns a toggle option off, or a number or duration back to 0.
+// Unset turns a toggle option off, a number to its least, a duration to
+// 0, the mode to auto.
 func (s *Session) Unset(name string) error {
-	set, ok := s.optionSetters()[name]
+	opt, ok := s.options()[name]
 	if !ok {
 		return fmt.Errorf("no option %q (set alone lists them)", name)
 	}
-	var err error
-	switch name {
-	case "mode":
-		err = set("auto")
-	case "tls":
-		err = set("off")
-	case "parallel":
-		err = set("1")
-	case "retries":
-		err = set("0")
-	case "retry-wait", "connect-timeout", "reply-timeout", "data-timeout", "stall-timeout":
-		err = set("0s")
-	case "limit-rate":
-		err = set("0")
-	default:
-		err = set("off")
-	}
-	if err != nil {
-		return err
-	}
-	return nil
-}
-
-// optionValue shows an option's value as set takes it.
-func (s *Session) optionValue(name string) string {
-	o := s.opts
-	switch name {
-	case "mode":
-		return s.mode().String()
-	case "epsv":
-		return onOff(o.EPSV)
-	case "tls":
-		return s.opts.TLS.Mode.String()
-	case "verbose":
-		return onOff(o.Verbose)
-	case "debug":
-		return onOff(o.Debug)
-	case "prompt":
-		return onOff(o.Prompt)
-	case "preserve":
-		return onOff(o.Preserve)
-	case "progress":
-		return onOff(o.Progress)
-	case "temp-upload":
-		return onOff(o.TempUpload)
-	case "pipeline":
-		return onOff(o.Pipeline)
-	case "retries":
-		return strconv.Itoa(o.Retries)
-	case "parallel":
-		return strconv.Itoa(max(1, o.Parallel))
-	case "retry-wait":
-		return o.RetryWait.String()
-	case "connect-timeout":
-		return o.ConnectTimeout.String()
-	case "reply-timeout":
-		return o.ReplyTimeout.String()
-	case "data-timeout":
-		return o.DataTimeout.String()
-	case "stall-timeout":
-		return o.StallTimeout.String()
-	case "limit-rate":
-		return strconv.FormatInt(max(o.RateGet, o.RatePut), 10)
-	}
-	return "?"
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
+	return opt.set(opt.off)
 }
 
 // Rate caps transfers (tnftp's rate): direction all, get or put, and the
