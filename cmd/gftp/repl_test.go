@@ -110,6 +110,9 @@ type replSession struct {
 	pos    int // output before pos has been matched already
 	exited chan struct{}
 	err    error // from Wait, once exited is closed
+	// drained is closed when the terminal's output has been read to its
+	// end (the last holder of the terminal is gone).
+	drained chan struct{}
 }
 
 // startREPL runs the test binary as gftp (testscript.Main picks the command
@@ -159,10 +162,9 @@ func startREPLEnv(t *testing.T, env []string, args ...string) *replSession {
 	}
 	slave.Close() // the child has it; reads of master end when it exits
 
-	r := &replSession{t: t, master: master, cmd: cmd, out: newPTYOutput(), exited: make(chan struct{})}
-	readerDone := make(chan struct{})
+	r := &replSession{t: t, master: master, cmd: cmd, out: newPTYOutput(), exited: make(chan struct{}), drained: make(chan struct{})}
 	go func() {
-		defer close(readerDone)
+		defer close(r.drained)
 		r.out.readFrom(master)
 	}()
 	go func() {
@@ -177,7 +179,7 @@ func startREPLEnv(t *testing.T, env []string, args ...string) *replSession {
 			<-r.exited
 		}
 		master.Close()
-		<-readerDone
+		<-r.drained
 		if t.Failed() {
 			t.Logf("terminal output:\n%q", r.out.String())
 		}
@@ -237,13 +239,21 @@ func (r *replSession) run(line, want string) {
 	r.prompt()
 }
 
-// wait waits for the program to exit and returns its status.
+// wait waits for the program to exit and returns its status, with its
+// output read to the end: what it wrote last may still be in the
+// terminal when it has exited.
 func (r *replSession) wait() int {
 	r.t.Helper()
 	select {
 	case <-r.exited:
 	case <-time.After(replWait):
 		r.t.Fatalf("gftp did not exit within %v", replWait)
+	}
+	select {
+	case <-r.drained:
+	case <-time.After(replWait):
+		// A child of gftp's (a shell, a pager) may still hold the
+		// terminal; the output so far is what there is.
 	}
 	if out := r.out.String(); strings.Contains(out, "WARNING: DATA RACE") {
 		r.t.Errorf("gftp (built with -race) reported a data race:\n%s", out[strings.Index(out, "WARNING: DATA RACE"):])
@@ -726,7 +736,9 @@ func TestREPLRmTreeAsks(t *testing.T) {
 // file is whole.
 func TestREPLInterruptedGetKeepsPartial(t *testing.T) {
 	srv := startServer(t, testserver.Options{ReadDelay: 10 * time.Millisecond})
-	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	// 4 MiB: the server's 32 KiB reads take 1.3 s in all, which leaves a
+	// loaded machine time to take the Ctrl-C before the file is whole.
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<18)
 	os.WriteFile(filepath.Join(srv.Root(), "big.bin"), body, 0o644)
 	down := t.TempDir()
 	r := startREPL(t, "-n", "127.0.0.1", strconv.Itoa(srv.Port()))
