@@ -411,3 +411,98 @@ func TestMirrorUpExistingEmptyDir(t *testing.T) {
 		t.Errorf("exit %d, commands %v; stderr:\n%s", code, srv.Commands(), stderr)
 	}
 }
+
+// mirror -P 4 and get -r -P 4 list the tree's directories ahead on their
+// extra links once they are open: over a slow link (here, a server that
+// takes 40 ms to start each listing) siblings are listed at once, not one
+// after the other. The walk, and what it brings, stay the same.
+func TestListsAhead(t *testing.T) {
+	const dirs = 8
+	srv := startServer(t, testserver.Options{Delay: map[string]time.Duration{"MLSD": 40 * time.Millisecond, "LIST": 40 * time.Millisecond}})
+	want := map[string]string{"top": "at the top"}
+	for d := range dirs {
+		rel := filepath.Join(fmt.Sprintf("d%d", d), "f")
+		want[rel] = strings.Repeat(rel, 50)
+	}
+	for rel, body := range want {
+		p := filepath.Join(srv.Root(), "site", rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	for _, cmd := range []string{"mirror -P 4 site", "get -r -P 4 site"} {
+		t.Run(cmd, func(t *testing.T) {
+			down := t.TempDir()
+			conns := len(srv.ConnCommands())
+			code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\n"+cmd+"\n", "-in")
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			for rel, body := range want {
+				if b, err := os.ReadFile(filepath.Join(down, "site", rel)); err != nil || string(b) != body {
+					t.Errorf("%s: %q, %v", rel, b, err)
+				}
+			}
+			// Which connection listed each subdirectory, and each one once.
+			listedOn := map[string]int{}
+			for i, cmds := range srv.ConnCommands()[conns:] {
+				for _, c := range cmds {
+					verb, arg, _ := strings.Cut(c, " ")
+					if (verb == "MLSD" || verb == "LIST") && strings.HasPrefix(arg, "site/d") {
+						if _, twice := listedOn[arg]; twice {
+							t.Errorf("%s listed twice", arg)
+						}
+						listedOn[arg] = i
+					}
+				}
+			}
+			used := map[int]bool{}
+			for _, i := range listedOn {
+				used[i] = true
+			}
+			if len(listedOn) != dirs || len(used) < 2 {
+				t.Errorf("the %d subdirectories were listed %d times, on %d connections (want all, on several): %v", dirs, len(listedOn), len(used), listedOn)
+			}
+		})
+	}
+}
+
+// A subdirectory whose listing the server refuses, listed ahead on an
+// extra link, is what it is on the main link: a warning and a failure,
+// the rest of the tree mirrored, nothing deleted.
+func TestListAheadRefused(t *testing.T) {
+	const dirs = 6
+	srv := startServer(t, testserver.Options{
+		Delay:      map[string]time.Duration{"MLSD": 50 * time.Millisecond},
+		AnswerLine: map[string]string{"MLSD site/d4": "550 Permission denied."},
+	})
+	for _, rel := range []string{"top", "d0/f", "d1/f", "d2/f", "d3/f", "d4/f", "d5/f"} {
+		p := filepath.Join(srv.Root(), "site", rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(rel), 0o644)
+	}
+	down := t.TempDir()
+	keep := filepath.Join(down, "site", "d4", "kept")
+	os.MkdirAll(filepath.Dir(keep), 0o755)
+	os.WriteFile(keep, []byte("mine"), 0o644)
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror --delete -P 4 site\n", "-in")
+	if code == 0 || !strings.Contains(stderr, "cannot list site/d4") {
+		t.Errorf("exit %d, want a failure naming site/d4\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for d := range dirs {
+		if d == 4 {
+			continue
+		}
+		rel := fmt.Sprintf("d%d/f", d)
+		if b, err := os.ReadFile(filepath.Join(down, "site", rel)); err != nil || string(b) != rel {
+			t.Errorf("%s: %q, %v", rel, b, err)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file below the unlisted directory was deleted: %v", err)
+	}
+	// The refusal came to an extra link (the walk's own link lists the
+	// first subdirectory, the extra ones those after it).
+	if on := srv.ConnCommands(); count(on[0], "MLSD site/d4") != 0 {
+		t.Errorf("site/d4 was listed on the main link, not ahead: %v", on)
+	}
+}

@@ -156,9 +156,13 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 	var t MirrorTotals
 	dirPerms := map[string]fs.FileMode{} // local directory: the remote's bits
 	ahead := s.lazyAhead(ctx, o)
+	if ahead.n > 1 {
+		// The links, once open, list the rest of the tree ahead.
+		ahead.pre = newListAhead(ctx, s)
+	}
 	defer ahead.finish()
 	var unlisted []error
-	err = s.walkRemote(ctx, "mirror", remote, 0, &unlisted, func(r string, e ftp.Entry) error {
+	err = s.walkRemote(ctx, "mirror", remote, 0, &unlisted, ahead.pre, func(r string, e ftp.Entry) error {
 		lp := localOf(r)
 		if r != remote && (o.leftOut(strings.TrimPrefix(r, remote+"/"), e.Type == ftp.EntryDir) || gftpPartial(e.Name)) {
 			keep[s.localPath(lp)] = true // left out: never deleted
@@ -199,6 +203,7 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 		}
 		return nil
 	})
+	ahead.walked()
 	if err != nil {
 		return err
 	}
@@ -367,12 +372,14 @@ func (s *Session) exactTimes(ctx context.Context, paths []string) map[string]tim
 // mirrorAhead opens a mirror's extra links (-P N) once the walk has found
 // a file to move, so that their logins (tens of milliseconds each where
 // the server checks passwords through PAM) overlap the rest of the walk;
-// a run over an unchanged tree opens none.
+// a run over an unchanged tree opens none. With pre, until the walk ends
+// the links list directories ahead of it.
 type mirrorAhead struct {
 	s   *Session
 	ctx context.Context
 	n   int
 	a   *ahead
+	pre *listAhead
 }
 
 func (s *Session) lazyAhead(ctx context.Context, o MirrorOptions) *mirrorAhead {
@@ -387,11 +394,16 @@ func (s *Session) lazyAhead(ctx context.Context, o MirrorOptions) *mirrorAhead {
 func (m *mirrorAhead) start() {
 	if m.a == nil && m.n > 1 {
 		m.a = m.s.openAhead(m.ctx, m.n)
+		m.pre.use(m.a, m.n)
 	}
 }
 
+// walked ends the listing ahead: the links are the transfers' now.
+func (m *mirrorAhead) walked() { m.pre.close(m.a) }
+
 // finish puts the links the command did not take in the pool.
 func (m *mirrorAhead) finish() {
+	m.walked()
 	if m.a != nil {
 		m.a.finish(false)
 	}
@@ -560,7 +572,7 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	// refuses): what is there goes up as new, and nothing is deleted.
 	var unlisted []error
 	blind := false
-	err := s.walkRemote(ctx, "mirror -R", remote, 0, &unlisted, func(r string, e ftp.Entry) error {
+	err := s.walkRemote(ctx, "mirror -R", remote, 0, &unlisted, nil, func(r string, e ftp.Entry) error {
 		if r != remote {
 			have[r] = e
 		}

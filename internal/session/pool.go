@@ -124,6 +124,13 @@ func (a *ahead) next(ctx context.Context) (*link, error) {
 	}
 }
 
+// put gives back a link (or a failed open) that next returned, for
+// another to take.
+func (a *ahead) put(o opened) {
+	a.taken.Add(-1)
+	a.ch <- o
+}
+
 // finish waits for the opens no one took and puts their links in the
 // pool, for the next command. After a failure (failed true) the opens
 // still under way are stopped first: the server may be the reason.

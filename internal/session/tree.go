@@ -58,8 +58,13 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 		rel := strings.TrimPrefix(strings.TrimPrefix(remote, dir), "/")
 		return filepath.Join(local, filepath.FromSlash(rel))
 	}
+	var pre *listAhead
+	if n > 1 {
+		pre = newListAhead(ctx, s) // the links list the tree ahead of the walk
+		pre.use(a, n)
+	}
 	var unlisted []error
-	err = s.walkRemote(ctx, "get -r", dir, 0, &unlisted, func(remote string, e ftp.Entry) error {
+	err = s.walkRemote(ctx, "get -r", dir, 0, &unlisted, pre, func(remote string, e ftp.Entry) error {
 		switch e.Type {
 		case ftp.EntryDir:
 			if remote != dir && s.localLink(localOf(remote)) {
@@ -76,6 +81,7 @@ func (s *Session) GetTree(ctx context.Context, n int, dir, local string) (err er
 		}
 		return nil
 	})
+	pre.close(a)
 	if err != nil {
 		return err
 	}
@@ -117,12 +123,15 @@ func unlistedError(unlisted []error) error {
 // link to outside the user's root that it shows as a directory, one
 // without read permission) is skipped with a warning and its error kept
 // there, and the walk goes on; else it ends the walk.
-func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, unlisted *[]error, fn func(remote string, e ftp.Entry) error) error {
+//
+// With pre, the subdirectories are listed ahead on extra links (see
+// listAhead); the walk is the same.
+func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, unlisted *[]error, pre *listAhead, fn func(remote string, e ftp.Entry) error) error {
 	if depth > maxTreeDepth {
 		return fmt.Errorf("%s: %s is more than %d directories deep", verb, shortPath(dir), maxTreeDepth)
 	}
 	var entries []ftp.Entry
-	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
+	add := func(e ftp.Entry) {
 		switch {
 		case e.Name == "." || e.Name == "..":
 		case !localName(e.Name):
@@ -130,9 +139,20 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, u
 		default:
 			entries = append(entries, e)
 		}
-	})
+	}
+	l, err := s.main, error(nil)
+	if d := pre.claim(dir); d != nil && (d.err == nil || d.l.connected()) {
+		l, err = d.l, d.err
+		for _, e := range d.entries {
+			add(e)
+		}
+	} else {
+		// Not listed ahead, or the extra link was lost on the way: the
+		// walk's own link.
+		err = s.main.scanEntries(ctx, dir, add)
+	}
 	var re *ftp.ReplyError
-	if err != nil && depth > 0 && unlisted != nil && errors.As(err, &re) && s.main.connected() && ctx.Err() == nil {
+	if err != nil && depth > 0 && unlisted != nil && errors.As(err, &re) && l.connected() && ctx.Err() == nil {
 		err = fmt.Errorf("%s: cannot list %s: %w", verb, dir, err)
 		s.Warnf("%v", err)
 		*unlisted = append(*unlisted, err)
@@ -164,11 +184,16 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, u
 			return err
 		}
 	}
+	var below []string
 	for _, e := range entries {
 		if e.Type == ftp.EntryDir && !skip[e.Name] {
-			if err := s.walkRemote(ctx, verb, path.Join(dir, e.Name), depth+1, unlisted, fn); err != nil {
-				return err
-			}
+			below = append(below, path.Join(dir, e.Name))
+		}
+	}
+	pre.want(below)
+	for _, d := range below {
+		if err := s.walkRemote(ctx, verb, d, depth+1, unlisted, pre, fn); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -189,7 +214,7 @@ var errNoRemoteDir = errors.New("no such directory on the server")
 // the first failure stops it: what was left is reported.
 func (s *Session) RmTree(ctx context.Context, dir string) error {
 	var files, dirs []string
-	err := s.walkRemote(ctx, "rm -r", dir, 0, nil, func(remote string, e ftp.Entry) error {
+	err := s.walkRemote(ctx, "rm -r", dir, 0, nil, nil, func(remote string, e ftp.Entry) error {
 		if e.Type == ftp.EntryDir {
 			dirs = append(dirs, remote)
 		} else {

@@ -23,14 +23,17 @@ const (
 type proxy struct {
 	ln          net.Listener
 	backendAddr string
-	answers     map[string]string // verb → the reply the proxy gives itself
-	answerOnce  map[string]string // the same, consumed on first use (under mu)
+	answers     map[string]string        // verb → the reply the proxy gives itself
+	answerOnce  map[string]string        // the same, consumed on first use (under mu)
+	answerLine  map[string]string        // whole command line → the reply
+	delays      map[string]time.Duration // verb → how long it waits before passing it on
 	logFn       func(format string, args ...any)
 	wg          sync.WaitGroup
 
 	mu       sync.Mutex
 	closed   bool
 	commands []string
+	byConn   [][]string // the same, per control connection, in the order they came
 	conns    map[net.Conn]struct{}
 	// clientAddr maps the proxy's outgoing address of each backend
 	// connection to the local address its client connected to.
@@ -54,7 +57,19 @@ func newProxy(ln net.Listener, backendAddr string, opts Options, tlsCtrl *tls.Co
 		once[strings.ToUpper(strings.TrimSpace(verb))] = reply + "\r\n"
 	}
 
+	delays := make(map[string]time.Duration, len(opts.Delay))
+	for verb, d := range opts.Delay {
+		delays[strings.ToUpper(strings.TrimSpace(verb))] = d
+	}
+
+	lines := make(map[string]string, len(opts.AnswerLine))
+	for line, reply := range opts.AnswerLine {
+		lines[line] = reply + "\r\n"
+	}
+
 	return &proxy{
+		answerLine:  lines,
+		delays:      delays,
 		answerOnce:  once,
 		ln:          ln,
 		backendAddr: backendAddr,
@@ -143,10 +158,19 @@ func (p *proxy) close() {
 	}
 }
 
-func (p *proxy) record(line string) {
+// newConn numbers a control connection, for record.
+func (p *proxy) newConn() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.byConn = append(p.byConn, nil)
+	return len(p.byConn) - 1
+}
+
+func (p *proxy) record(conn int, line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.commands = append(p.commands, line)
+	p.byConn[conn] = append(p.byConn[conn], line)
 }
 
 func (p *proxy) commandLog() []string {
@@ -154,6 +178,16 @@ func (p *proxy) commandLog() []string {
 	defer p.mu.Unlock()
 
 	return append([]string(nil), p.commands...)
+}
+
+func (p *proxy) connLog() [][]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([][]string, len(p.byConn))
+	for i, c := range p.byConn {
+		out[i] = append([]string(nil), c...)
+	}
+	return out
 }
 
 // clientFacingIP returns the proxy address the client behind the backend
@@ -269,6 +303,7 @@ var transfers = map[string]bool{"RETR": true, "STOR": true, "APPE": true, "STOU"
 // of a server that requires it).
 func (p *proxy) relayCommands(client *clientSide, backend net.Conn) {
 	r := bufio.NewReaderSize(client.current(), maxCommandLine)
+	conn := p.newConn()
 	for {
 		raw, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -283,10 +318,16 @@ func (p *proxy) relayCommands(client *clientSide, backend net.Conn) {
 			if verb == "PASS" {
 				text = "PASS ****"
 			}
-			p.record(text)
+			p.record(conn, text)
 			p.logf("testserver: C> %s", text)
+			if d := p.delays[verb]; d > 0 {
+				time.Sleep(d) // a slow server, or a long way to it
+			}
 
-			reply, ok := p.answers[verb]
+			reply, ok := p.answerLine[text]
+			if !ok {
+				reply, ok = p.answers[verb]
+			}
 			if !ok {
 				reply, ok = p.takeOnce(verb)
 			}

@@ -45,6 +45,12 @@ type Options struct {
 	// Answer maps verbs to a one-line reply the proxy gives itself, to
 	// script a server's misbehaviour (e.g. "SIZE": "213 1").
 	Answer map[string]string
+	// AnswerLine is like Answer for one whole command line ("MLSD d/e"),
+	// as the client sent it: a fault of one file or directory.
+	AnswerLine map[string]string
+	// Delay maps verbs to how long the proxy waits before it passes them
+	// on: a slow server, or one far away.
+	Delay map[string]time.Duration
 	// AnswerOnce is like Answer, but only for the first time the verb
 	// comes (on any connection); later ones reach the server: a fault that
 	// passes.
@@ -236,6 +242,10 @@ func (s *Server) Root() string { return s.root }
 // order, across all connections, without line endings. Passwords are masked
 // as "PASS ****".
 func (s *Server) Commands() []string { return s.proxy.commandLog() }
+
+// ConnCommands is Commands per control connection: one list each, in the
+// order the connections came.
+func (s *Server) ConnCommands() [][]string { return s.proxy.connLog() }
 
 // Close stops the server, drops every connection and waits for the server's
 // goroutines to end. Calling it again is harmless and returns the same result.
