@@ -14,7 +14,11 @@
 #   RUNS      hyperfine runs per client [5]
 #   CLIENTS   which to time, in order [gftp tnftp lftp curl gftp-P4 lftp-P4]; also gftp-pipeline,
 #             gftp-mirror lftp-mirror (mirror -R, 4 connections), and gftp-mirror-again
-#             lftp-mirror-again (the same onto an up-to-date copy: nothing should move)
+#             lftp-mirror-again (the same onto an up-to-date copy: nothing should move);
+#             gftp-mirror-down lftp-mirror-down (mirror: the server's tree downloaded into an
+#             empty folder), gftp-mirror-down-again lftp-mirror-down-again (into an up-to-date one)
+#   DIRS      spread the files over this many folders d00 ... [0: no folders]; the mirror
+#             clients only (mput and curl's -T take files, not trees)
 #   RTT_DELAY one-way delay [20ms]        GFTP   a gftp binary [make build; bin/gftp]
 #   RESULTS   also write the report (markdown) to this file
 #   KEEP=1    keep the work folder (configs, logs, hyperfine exports)
@@ -28,12 +32,21 @@ rtt_need_root "$@"
 FILES=${FILES:-200}
 SIZE=${SIZE:-4096}
 RUNS=${RUNS:-5}
+DIRS=${DIRS:-0}
 CLIENTS=${CLIENTS:-gftp tnftp lftp curl gftp-P4 lftp-P4}
 for v in FILES SIZE RUNS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || rtt_die "$v must be a positive number, not '${!v}'"
 done
+[[ $DIRS =~ ^[0-9]+$ ]] || rtt_die "DIRS must be a number, not '$DIRS'"
+[ "$DIRS" = 0 ] || [ $((FILES % DIRS)) = 0 ] || rtt_die "FILES ($FILES) must be a multiple of DIRS ($DIRS)"
+mirrors="gftp-mirror lftp-mirror gftp-mirror-again lftp-mirror-again"
+mirrors="$mirrors gftp-mirror-down lftp-mirror-down gftp-mirror-down-again lftp-mirror-down-again"
 for c in $CLIENTS; do
-	case $c in gftp | gftp-pipeline | gftp-P4 | tnftp | lftp | lftp-P4 | curl | gftp-mirror | lftp-mirror | gftp-mirror-again | lftp-mirror-again) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac
+	case $c in
+	gftp | gftp-pipeline | gftp-P4 | tnftp | lftp | lftp-P4 | curl)
+		[ "$DIRS" = 0 ] || rtt_die "$c uploads files, not a tree: with DIRS, only the mirror clients" ;;
+	*) case " $mirrors " in *" $c "*) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac ;;
+	esac
 done
 
 rtt_need_tools hyperfine tnftp lftp curl ip ping go make useradd userdel chpasswd runuser setsid flock sha256sum awk
@@ -150,57 +163,79 @@ if [ -z "$greeted" ]; then
 	rtt_die "vsftpd did not greet on $RTT_ADDR_S:21: $(cat "$work/vsftpd.out" "$work/vsftpd.log" 2>/dev/null)"
 fi
 
-# The files, and their checksums for the checks.
+# The files, and their checksums for the checks. With DIRS, FILES / DIRS
+# files in each of d00 ... (the file names start again in each).
 src=$work/src
-mkdir -p "$src"
-width=$(((${#FILES} > 3) ? ${#FILES} : 3))
+mkdir -p "$src" "$work/down"
+chmod 755 "$work/down"
+per=$FILES dirs=.
+if [ "$DIRS" != 0 ]; then
+	per=$((FILES / DIRS))
+	dwidth=$(((${#DIRS} > 2) ? ${#DIRS} : 2))
+	dirs=$(for i in $(seq 0 $((DIRS - 1))); do printf "d%0${dwidth}d " "$i"; done)
+fi
+width=$(((${#per} > 3) ? ${#per} : 3))
 first=$(printf "%0${width}d" 0)
-last=$(printf "%0${width}d" $((FILES - 1)))
-for i in $(seq 0 $((FILES - 1))); do
-	head -c "$SIZE" /dev/urandom >"$src/$(printf "f%0${width}d" "$i")"
+last=$(printf "%0${width}d" $((per - 1)))
+for d in $dirs; do
+	mkdir -p "$src/$d"
+	for i in $(seq 0 $((per - 1))); do
+		head -c "$SIZE" /dev/urandom >"$src/$d/$(printf "f%0${width}d" "$i")"
+	done
 done
-(cd "$src" && sha256sum f*) >"$work/sums"
+(cd "$src" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$work/sums"
 
 # prepare.sh runs before each timed run (hyperfine --prepare, not timed): it
-# checks the previous run's upload (count and checksums of the files, and
-# how many logins and uploads vsftpd logged), then empties the server's
-# folder. Before a *-again client it then fills the folder with an untimed
-# run of the client's command (cmd.CLIENT), and the check after that client
-# also wants no upload at all: the copy was up to date.
+# checks the previous run's copy (count and checksums of the files, the
+# number of folders, how many logins and transfers vsftpd logged): in the
+# server's folder after an upload, in the download folder after a
+# download (*-mirror-down*). Then it empties both, and before a download
+# gives the server's folder the source again. Before a *-again client it
+# then fills the target with an untimed run of the client's command
+# (cmd.CLIENT), and the check after that client also wants no transfer at
+# all: the copy was up to date.
 cat >"$work/prepare.sh" <<EOF
 #!/bin/sh
 # Usage: prepare.sh CLIENT (the client about to run) | prepare.sh -check (at the end)
-work=$work root=$root files=$FILES
+work=$work root=$root src=$src down=$work/down files=$FILES dirs=$DIRS user=$user
 EOF
 cat >>"$work/prepare.sh" <<'EOF'
 logins=$(grep -c 'OK LOGIN' "$work/vsftpd.log" 2>/dev/null)
 logins=${logins:-0}
-# vsftpd logs each STOR's end: OK UPLOAD, or FAIL UPLOAD.
-uploads=$(grep -c ' UPLOAD: ' "$work/vsftpd.log" 2>/dev/null)
-uploads=${uploads:-0}
+# vsftpd logs each transfer's end: OK UPLOAD or FAIL UPLOAD, and DOWNLOAD.
+moved=$(grep -c -E ' (UP|DOWN)LOAD: ' "$work/vsftpd.log" 2>/dev/null)
+moved=${moved:-0}
 if [ -f "$work/current" ]; then
 	prev=$(cat "$work/current")
-	n=$(find "$root" -mindepth 1 | wc -l)
-	stored=$((uploads - $(cat "$work/uploads")))
+	target=$root
+	case $prev in *-mirror-down*) target=$down ;; esac
+	n=$(find "$target" -mindepth 1 -type f | wc -l)
+	d=$(find "$target" -mindepth 1 -type d | wc -l)
+	stored=$((moved - $(cat "$work/moved")))
 	result=bad
-	if [ "$n" = "$files" ] && (cd "$root" && sha256sum --quiet --strict -c "$work/sums" >/dev/null 2>&1); then
+	if [ "$n" = "$files" ] && [ "$d" = "$dirs" ] &&
+		(cd "$target" && sha256sum --quiet --strict -c "$work/sums" >/dev/null 2>&1); then
 		result=ok
 	fi
 	case $prev in *-again) [ "$stored" = 0 ] || result=bad ;; esac
-	echo "$prev $result files=$n logins=$((logins - $(cat "$work/logins"))) uploads=$stored" >>"$work/checks"
+	echo "$prev $result files=$n logins=$((logins - $(cat "$work/logins"))) moved=$stored" >>"$work/checks"
 	rm -f "$work/current"
 fi
-find "$root" -mindepth 1 -delete
-case $1 in
-*-again)
-	# The up-to-date copy: the same client, untimed, into the emptied folder.
+find "$root" "$down" -mindepth 1 -delete
+case $1 in *-mirror-down*)
+	cp -a "$src/." "$root/"
+	chown -R "$user:" "$root"
+	;;
+esac
+case $1 in *-again)
+	# The up-to-date copy: the same client, untimed, into the emptied target.
 	sh "$work/cmd.$1" >>"$work/again.log" 2>&1 || { echo "prepare.sh: the untimed run before $1 failed; see $work/again.log" >&2; exit 1; }
 	logins=$(grep -c 'OK LOGIN' "$work/vsftpd.log")
-	uploads=$(grep -c ' UPLOAD: ' "$work/vsftpd.log")
+	moved=$(grep -c -E ' (UP|DOWN)LOAD: ' "$work/vsftpd.log")
 	;;
 esac
 echo "$logins" >"$work/logins"
-echo "$uploads" >"$work/uploads"
+echo "$moved" >"$work/moved"
 [ "$1" = -check ] || echo "$1" >"$work/current"
 EOF
 chmod 755 "$work/prepare.sh"
@@ -212,6 +247,8 @@ ftp_script 'mput -P 4 f*' >"$work/parallel.ftp"
 # mirror -R of the client's folder (the files only) into the server's root,
 # where the check looks (vsftpd's chroot: / is $root).
 ftp_script 'mirror -R -P 4 . /' >"$work/mirror.ftp"
+# mirror of the server's root (the same files) into the empty download folder.
+ftp_script "mirror -P 4 / $work/down" >"$work/mirror-down.ftp"
 lftp_cmd() { echo "lftp -u $user,$pass -e 'set ftp:passive-mode on; set net:max-retries 1; $1; quit' $RTT_ADDR_S"; }
 command_of() {
 	case $1 in
@@ -220,6 +257,8 @@ command_of() {
 	gftp-P4) echo "$GFTP -in --script $work/parallel.ftp" ;;
 	gftp-mirror | gftp-mirror-again) echo "$GFTP -in --script $work/mirror.ftp" ;;
 	lftp-mirror | lftp-mirror-again) lftp_cmd 'mirror -R --parallel=4 . /' ;;
+	gftp-mirror-down | gftp-mirror-down-again) echo "$GFTP -in --script $work/mirror-down.ftp" ;;
+	lftp-mirror-down | lftp-mirror-down-again) lftp_cmd "mirror --parallel=4 / $work/down" ;;
 	tnftp) echo "tnftp -in < $work/serial.ftp" ;;
 	lftp) lftp_cmd 'mput f*' ;;
 	lftp-P4) lftp_cmd 'mput -P 4 f*' ;;
@@ -239,7 +278,7 @@ rtt_log "ping through the relay: $ping_line"
 # the client's delayed ACK of 150); -P 4 about a quarter of that.
 estimate=$(awk -v n="$FILES" -v r="$RUNS" -v d="$delay_ms" -v clients="$CLIENTS" 'BEGIN {
 	k = split(clients, c, " "); t = 0
-	for (i = 1; i <= k; i++) t += (c[i] ~ /-P4$|mirror$/ ? 0.25 : c[i] ~ /-again$/ ? 0.4 : 1) * (n * 5 + 10) * 2 * d / 1000
+	for (i = 1; i <= k; i++) t += (c[i] ~ /-P4$|mirror$|mirror-down$/ ? 0.25 : c[i] ~ /-again$/ ? 0.4 : 1) * (n * 5 + 10) * 2 * d / 1000
 	printf "%.0f", t * r / 60 + 0.5 }')
 rtt_log "timing $CLIENTS: $RUNS runs each, $FILES files of $SIZE bytes a run (about $estimate min)"
 # HOME: no ~/.netrc, ~/.lftprc, ~/.curlrc or gftp config of the caller's.
@@ -254,8 +293,11 @@ wait $! || rtt_die "hyperfine failed (a client exited with an error?); logs in $
 # The report. hyperfine's CSV: command,mean,stddev,median,user,system,min,max
 # (seconds; user and system are means).
 report() {
-	local rtt_ms=$(awk -v d="$delay_ms" 'BEGIN {print 2 * d}')
-	echo "### $FILES files of $SIZE bytes, uploaded one client at a time over a $rtt_ms ms round trip"
+	local rtt_ms
+	rtt_ms=$(awk -v d="$delay_ms" 'BEGIN {print 2 * d}')
+	local layout=
+	[ "$DIRS" = 0 ] || layout=" in $DIRS folders"
+	echo "### $FILES files of $SIZE bytes$layout, moved one client at a time over a $rtt_ms ms round trip"
 	echo
 	echo "vsftpd $("$vsftpd" -v 0>&1 2>&1 | awk '{print $3}') in $RTT_NS_S ($RTT_ADDR_S), clients in $RTT_NS_C," \
 		"relay $RTT_DELAY each way; ping: \`$ping_line\`."
@@ -275,8 +317,11 @@ report() {
 		}
 		FNR > 1 { median[$1] = $4; min[$1] = $7; max[$1] = $8; cpu[$1] = $5 + $6 }
 		END {
-			if ("gftp-mirror" in median && "lftp-mirror" in median)
-				mirror = sprintf("gftp-mirror is %.2f x lftp-mirror'"'"'s time.", median["gftp-mirror"] / median["lftp-mirror"])
+			split("mirror mirror-again mirror-down mirror-down-again", m, " ")
+			for (j = 1; j <= 4; j++)
+				if (("gftp-" m[j]) in median && ("lftp-" m[j]) in median)
+					mirror = mirror sprintf("%sgftp-%s is %.2f x lftp-%s'"'"'s time.", mirror == "" ? "" : "\n",
+						m[j], median["gftp-" m[j]] / median["lftp-" m[j]], m[j])
 			k = split(clients, c, " ")
 			for (i = 1; i <= k; i++) {
 				n = c[i]; if (!(n in median)) continue
@@ -292,10 +337,12 @@ report() {
 		"vs tnftp: median / tnftp's median (lower is faster)."
 	case " $CLIENTS " in *-again\ *)
 		echo "*-again: the server already holds an up-to-date copy (an untimed run of the same client" \
-			"just before); each such run checked that nothing was uploaded." ;;
+			"just before); each such run checked that nothing moved." ;;
 	esac
 	echo
-	echo "Command lines (in a folder holding f$first ... f$last; U and P: a throwaway account's):"
+	local holding="f$first ... f$last"
+	[ "$DIRS" = 0 ] || holding="$(printf "d%0${dwidth}d ... d%0${dwidth}d" 0 $((DIRS - 1))), each of f$first ... f$last"
+	echo "Command lines (in a folder holding $holding; U and P: a throwaway account's):"
 	echo
 	echo '```'
 	local c
@@ -304,6 +351,7 @@ report() {
 	sed 's/^/    /' "$work/serial.ftp"
 	echo "$work/parallel.ftp: the same, with mput -P 4 f*"
 	case " $CLIENTS " in *mirror*) echo "$work/mirror.ftp: the same, with mirror -R -P 4 . /" ;; esac
+	case " $CLIENTS " in *mirror-down*) echo "$work/mirror-down.ftp: the same, with mirror -P 4 / $work/down" ;; esac
 	echo '```'
 }
 report | sed "s/$pass/P/g; s/$user\([ :,]\)/U\1/g" | tee ${RESULTS:+"$RESULTS"}
