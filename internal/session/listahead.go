@@ -103,6 +103,9 @@ func (p *listAhead) take() *dirListing {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
+		if p.closed {
+			return nil // what is still queued, the walk no longer wants
+		}
 		for len(p.queue) > 0 {
 			d := p.queue[0]
 			p.queue = p.queue[1:]
@@ -110,9 +113,6 @@ func (p *listAhead) take() *dirListing {
 				d.taken = true
 				return d
 			}
-		}
-		if p.closed {
-			return nil
 		}
 		p.cond.Wait()
 	}
