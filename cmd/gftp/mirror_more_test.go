@@ -210,8 +210,7 @@ func TestMirrorMaxErrors(t *testing.T) {
 }
 
 // mirror -R gives uploaded files the local time where the server has
-// MFMT, so the next run compares like with like; a server without it is
-// not asked.
+// MFMT, so the next run compares like with like.
 func TestMirrorUpKeepsTimes(t *testing.T) {
 	srv := startServer(t, testserver.Options{})
 	up := t.TempDir()
@@ -238,6 +237,55 @@ func TestMirrorUpKeepsTimes(t *testing.T) {
 	code, _, stderr = runGftp(t, login(refusing)+"lcd "+up+"\nput -r bak\n", "-in")
 	if code != 0 || count(refusing.Commands(), "MFMT .*") != 1 || stderr != "" {
 		t.Errorf("put -r, MFMT refused: exit %d, %v; stderr:\n%s", code, refusing.Commands(), stderr)
+	}
+}
+
+// A server without MFMT gets SITE UTIME, in the form it takes: the time
+// first, else the path first with three times and UTC (found with the
+// first file, kept for the rest). One that takes neither is asked once
+// per connection; the uploads stand and nothing is said.
+func TestUploadSiteUtime(t *testing.T) {
+	up := t.TempDir()
+	os.MkdirAll(filepath.Join(up, "bak"), 0o755)
+	when := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, name := range []string{"a", "b", "c"} {
+		p := filepath.Join(up, "bak", name)
+		os.WriteFile(p, []byte(name), 0o644)
+		os.Chtimes(p, when, when)
+	}
+	noMFMT := map[string]string{"FEAT": "211 No features"}
+	long := func(name string) string {
+		return "SITE UTIME bak/" + name + " 20240506070809 20240506070809 20240506070809 UTC"
+	}
+	cases := []struct {
+		name        string
+		answer      map[string]string // AnswerLine
+		short, long int               // each form's count over the three files
+	}{
+		{"time first", map[string]string{"SITE UTIME 20240506070809 bak/a": "200 ok", "SITE UTIME 20240506070809 bak/b": "200 ok", "SITE UTIME 20240506070809 bak/c": "200 ok"}, 3, 0},
+		{"path first", map[string]string{long("a"): "213 UTIME OK", long("b"): "213 UTIME OK", long("c"): "213 UTIME OK"}, 1, 3},
+		{"neither", nil, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startServer(t, testserver.Options{Answer: noMFMT, AnswerLine: c.answer})
+			code, _, stderr := runGftp(t, login(srv)+"lcd "+up+"\nput -r bak\n", "-in")
+			cmds := srv.Commands()
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, commands %v; stderr:\n%s", code, cmds, stderr)
+			}
+			if n := count(cmds, "MFMT .*"); n != 0 {
+				t.Errorf("%d MFMT to a server without it", n)
+			}
+			if s, l := count(cmds, "SITE UTIME 2024.*"), count(cmds, "SITE UTIME bak/.* UTC"); s != c.short || l != c.long {
+				t.Errorf("SITE UTIME: %d of the short form, %d of the long, want %d and %d: %v", s, l, c.short, c.long, cmds)
+			}
+			for _, name := range []string{"a", "b", "c"} {
+				if b, err := os.ReadFile(filepath.Join(srv.Root(), "bak", name)); err != nil || string(b) != name {
+					t.Errorf("bak/%s: %q, %v", name, b, err)
+				}
+			}
+		})
 	}
 }
 

@@ -213,6 +213,21 @@ func (c *Conn) SetModTime(ctx context.Context, path string, t time.Time) error {
 	return err
 }
 
+// SiteUtime sets a file's modification time with SITE UTIME, for servers
+// without MFMT. Servers take one of two forms (neither in an RFC): the
+// time first, as ProFTPD's mod_site_misc has it, or (long) the path, then
+// access, modification and creation times and "UTC", as pure-ftpd and
+// others have it.
+func (c *Conn) SiteUtime(ctx context.Context, path string, t time.Time, long bool) error {
+	ts := t.UTC().Format("20060102150405")
+	line := "SITE UTIME " + ts + " " + path
+	if long {
+		line = "SITE UTIME " + path + " " + ts + " " + ts + " " + ts + " UTC"
+	}
+	_, err := c.expect(ctx, line, completed)
+	return err
+}
+
 // OptsMLST selects the facts MLSD and MLST send (RFC 3659 §7.9).
 func (c *Conn) OptsMLST(ctx context.Context, facts []string) error {
 	_, err := c.expect(ctx, "OPTS MLST "+strings.Join(facts, ";")+";", is(StatusOK))

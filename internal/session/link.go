@@ -32,6 +32,9 @@ type link struct {
 	noMLSD bool
 	// factsAsked: the facts MLSD sends were chosen (OPTS MLST), once.
 	factsAsked bool
+	// utime: which SITE UTIME form sets times on a server without MFMT
+	// (utimeUnknown until a first upload tries them).
+	utime utimeForm
 }
 
 func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }

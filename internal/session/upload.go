@@ -164,18 +164,51 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 	return nil
 }
 
+// utimeForm is how a server without MFMT takes SITE UTIME.
+type utimeForm int8
+
+const (
+	utimeUnknown utimeForm = iota // not tried on this link yet
+	utimeShort                    // SITE UTIME time path
+	utimeLong                     // SITE UTIME path atime mtime ctime UTC
+	utimeNone                     // neither: times are not set
+)
+
 // keepTimeUp gives an uploaded file the local file's modification time,
-// where the server says it can (MFMT in FEAT); silently not elsewhere, as
-// the upload's own time is the next best. A refusal is logged only.
+// where the server says it can (MFMT in FEAT), else with SITE UTIME in
+// whichever form the server takes, found with the first file (lftp tries
+// both too); silently not elsewhere, as the upload's own time is the next
+// best. A refusal is logged only.
 func (l *link) keepTimeUp(ctx context.Context, remote string, mtime time.Time) {
 	f, err := l.features(ctx)
-	if _, ok := f["MFMT"]; err != nil || !ok {
+	if err != nil {
 		return
 	}
-	if err := l.conn.SetModTime(l.s.own(ctx), remote, mtime); err != nil {
-		l.check(err)
-		l.s.logf("mfmt: %s: %v", remote, err)
+	if _, ok := f["MFMT"]; ok {
+		if err := l.conn.SetModTime(l.s.own(ctx), remote, mtime); err != nil {
+			l.check(err)
+			l.s.logf("mfmt: %s: %v", remote, err)
+		}
+		return
 	}
+	for _, form := range []utimeForm{utimeShort, utimeLong} {
+		if l.utime != utimeUnknown && l.utime != form {
+			continue
+		}
+		err := l.conn.SiteUtime(l.s.own(ctx), remote, mtime, form == utimeLong)
+		if err == nil {
+			l.utime = form
+			return
+		}
+		if l.check(err) != nil && !l.connected() {
+			return
+		}
+		l.s.logf("site utime: %s: %v", remote, err)
+		if l.utime == form {
+			return // it took this form before: this file's own trouble
+		}
+	}
+	l.utime = utimeNone
 }
 
 // storeOnce runs one STOR (from offset) of f.
