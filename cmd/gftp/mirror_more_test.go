@@ -514,6 +514,41 @@ func TestListsAhead(t *testing.T) {
 	}
 }
 
+// Over a long way to the server (FEAT, its round trip, takes 20 ms here)
+// mirror -P 4 opens its extra links to list an unchanged tree too; over
+// a short one it does not (TestMirrorParallel: one login).
+func TestListAheadUnchangedSlow(t *testing.T) {
+	const dirs = 6
+	srv := startServer(t, testserver.Options{Delay: map[string]time.Duration{"FEAT": 20 * time.Millisecond, "MLSD": 20 * time.Millisecond}})
+	for d := range dirs {
+		p := filepath.Join(srv.Root(), "site", fmt.Sprintf("d%d", d), "f")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("f"), 0o644)
+	}
+	down := t.TempDir()
+	if code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror site\n", "-in"); code != 0 {
+		t.Fatalf("first copy: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	conns := len(srv.ConnCommands())
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+down+"\nmirror -P 4 site\n", "-in")
+	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("0 new, 0 updated, %d skipped", dirs)) {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	listed, on := 0, map[int]bool{}
+	for i, cmds := range srv.ConnCommands()[conns:] {
+		if n := count(cmds, "MLSD site/d.*"); n > 0 {
+			listed += n
+			on[i] = true
+		}
+		if count(cmds, "RETR .*") > 0 {
+			t.Errorf("connection %d downloaded from an unchanged tree: %v", i, cmds)
+		}
+	}
+	if listed != dirs || len(on) < 2 {
+		t.Errorf("%d listings of the %d subdirectories, on %d connections; want each once, on several", listed, dirs, len(on))
+	}
+}
+
 // A subdirectory whose listing the server refuses, listed ahead on an
 // extra link, is what it is on the main link: a warning and a failure,
 // the rest of the tree mirrored, nothing deleted.

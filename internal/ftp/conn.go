@@ -73,6 +73,7 @@ type Conn struct {
 	br       *bufio.Reader
 	opts     Options
 	features map[string]string
+	featRTT  time.Duration // how long FEAT took: about a round trip
 	// Set once the server refuses an extended command, so that the rest of
 	// the session goes straight to PASV or PORT.
 	noEPSV, noEPRT bool
@@ -434,10 +435,12 @@ func (c *Conn) Features(ctx context.Context) (map[string]string, error) {
 	if c.features != nil {
 		return c.features, nil
 	}
+	start := time.Now()
 	r, err := c.Cmd(ctx, "FEAT")
 	if errors.Is(err, ErrClosed) || ctx.Err() != nil {
 		return map[string]string{}, err
 	}
+	c.featRTT = time.Since(start)
 	c.features = map[string]string{}
 	if err != nil || r.Code != 211 {
 		return c.features, nil
@@ -451,6 +454,11 @@ func (c *Conn) Features(ctx context.Context) (map[string]string, error) {
 	}
 	return c.features, nil
 }
+
+// RoundTrip is how long the server took to answer FEAT, a command it
+// answers from what it knows: about one round trip of the control
+// connection, measured once (0 before Features).
+func (c *Conn) RoundTrip() time.Duration { return c.featRTT }
 
 // quitWait bounds the wait for QUIT's reply: a goodbye must not hold up
 // the end of a run.

@@ -177,6 +177,12 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			if r != remote && s.localLink(lp) {
 				return errSkipDir // never written through: see localLink
 			}
+			if r != remote && s.main.conn.RoundTrip() >= slowRoundTrip {
+				// A directory to list over a long way: the extra links,
+				// logged in meanwhile, list the rest of the tree with the
+				// walk's own, even if nothing is to move.
+				ahead.start()
+			}
 			if !o.DryRun {
 				if err := os.MkdirAll(s.localPath(lp), 0o755); err != nil {
 					return fmt.Errorf("local directory: %w", err)
@@ -372,8 +378,9 @@ func (s *Session) exactTimes(ctx context.Context, paths []string) map[string]tim
 // mirrorAhead opens a mirror's extra links (-P N) once the walk has found
 // a file to move, so that their logins (tens of milliseconds each where
 // the server checks passwords through PAM) overlap the rest of the walk;
-// a run over an unchanged tree opens none. With pre, until the walk ends
-// the links list directories ahead of it.
+// a run over an unchanged tree opens none, unless the way to the server
+// is long (slowRoundTrip) and there are directories to list. With pre,
+// until the walk ends the links list directories ahead of it.
 type mirrorAhead struct {
 	s   *Session
 	ctx context.Context
@@ -397,6 +404,14 @@ func (m *mirrorAhead) start() {
 		m.pre.use(m.a, m.n)
 	}
 }
+
+// slowRoundTrip is the round trip (RoundTrip) from which mirror opens
+// its extra links to list the tree even before it has found a file to
+// move. A listing costs about 3 round trips; the logins run beside the
+// walk, but each costs the server some CPU (vsftpd's PAM check: 35 ms
+// here), which on a short way (loopback, a LAN) the listings would not
+// win back.
+const slowRoundTrip = 5 * time.Millisecond
 
 // walked ends the listing ahead: the links are the transfers' now.
 func (m *mirrorAhead) walked() { m.pre.close(m.a) }
