@@ -547,6 +547,35 @@ func TestListAheadUnchangedSlow(t *testing.T) {
 	if listed != dirs || len(on) < 2 {
 		t.Errorf("%d listings of the %d subdirectories, on %d connections; want each once, on several", listed, dirs, len(on))
 	}
+
+	// mirror -R the same way, of the local copy onto the server's, which
+	// is up to date; then with one file changed, which goes up over the
+	// links the walk used.
+	for _, changed := range []bool{false, true} {
+		if changed {
+			os.WriteFile(filepath.Join(down, "site", "d3", "f"), []byte("changed"), 0o644)
+		}
+		conns = len(srv.ConnCommands())
+		code, stdout, stderr = runGftp(t, login(srv)+"lcd "+down+"\nmirror -R -P 4 site site\n", "-in")
+		if code != 0 {
+			t.Fatalf("mirror -R (changed %v): exit %d\nstdout:\n%s\nstderr:\n%s", changed, code, stdout, stderr)
+		}
+		listed, on = 0, map[int]bool{}
+		stors := 0
+		for i, cmds := range srv.ConnCommands()[conns:] {
+			if n := count(cmds, "MLSD site/d.*"); n > 0 {
+				listed += n
+				on[i] = true
+			}
+			stors += count(cmds, "STOR .*")
+		}
+		if want := map[bool]int{false: 0, true: 1}[changed]; stors != want || len(on) < 2 {
+			t.Errorf("mirror -R (changed %v): %d STOR (want %d), listings on %d connections (want several)\n%s", changed, stors, want, len(on), stdout)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(srv.Root(), "site", "d3", "f")); string(b) != "changed" {
+		t.Errorf("the changed file on the server: %q", b)
+	}
 }
 
 // A subdirectory whose listing the server refuses, listed ahead on an

@@ -58,6 +58,12 @@ func (p *listAhead) use(a *ahead, n int) {
 	if p == nil || a == nil {
 		return
 	}
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return // the walk is over: the links are the transfers'
+	}
 	ctx, stop := context.WithCancel(p.ctx)
 	p.stop = stop
 	for range n - 1 {

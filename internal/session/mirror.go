@@ -177,11 +177,8 @@ func (s *Session) Mirror(ctx context.Context, remote, local string, o MirrorOpti
 			if r != remote && s.localLink(lp) {
 				return errSkipDir // never written through: see localLink
 			}
-			if r != remote && s.main.conn.RoundTrip() >= slowRoundTrip {
-				// A directory to list over a long way: the extra links,
-				// logged in meanwhile, list the rest of the tree with the
-				// walk's own, even if nothing is to move.
-				ahead.start()
+			if r != remote {
+				ahead.far()
 			}
 			if !o.DryRun {
 				if err := os.MkdirAll(s.localPath(lp), 0o755); err != nil {
@@ -413,8 +410,21 @@ func (m *mirrorAhead) start() {
 // win back.
 const slowRoundTrip = 5 * time.Millisecond
 
-// walked ends the listing ahead: the links are the transfers' now.
-func (m *mirrorAhead) walked() { m.pre.close(m.a) }
+// far opens the links, for a directory to list, when the way to the
+// server is long: logged in meanwhile, they list the rest of the tree
+// with the walk's own link, even if nothing is to move.
+func (m *mirrorAhead) far() {
+	if m.s.main.conn.RoundTrip() >= slowRoundTrip {
+		m.start()
+	}
+}
+
+// walked ends the listing ahead: the links are the transfers' now, also
+// those opened later.
+func (m *mirrorAhead) walked() {
+	m.pre.close(m.a)
+	m.pre = nil
+}
 
 // finish puts the links the command did not take in the pool.
 func (m *mirrorAhead) finish() {
@@ -587,12 +597,21 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 	// refuses): what is there goes up as new, and nothing is deleted.
 	var unlisted []error
 	blind := false
-	err := s.walkRemote(ctx, "mirror -R", remote, 0, &unlisted, nil, func(r string, e ftp.Entry) error {
+	ahead := s.lazyAhead(ctx, o)
+	if ahead.n > 1 {
+		ahead.pre = newListAhead(ctx, s)
+	}
+	defer ahead.finish()
+	err := s.walkRemote(ctx, "mirror -R", remote, 0, &unlisted, ahead.pre, func(r string, e ftp.Entry) error {
 		if r != remote {
 			have[r] = e
+			if e.Type == ftp.EntryDir {
+				ahead.far()
+			}
 		}
 		return nil
 	})
+	ahead.walked()
 	var re *ftp.ReplyError
 	rootThere := err == nil // listed: something in it, or checked to be a directory
 	switch {
@@ -636,8 +655,6 @@ func (s *Session) MirrorUp(ctx context.Context, local, remote string, o MirrorOp
 		}
 	}
 	var t MirrorTotals
-	ahead := s.lazyAhead(ctx, o)
-	defer ahead.finish()
 	// move counts a file and, when it is to go (why), plans it.
 	move := func(lp, rp, why string) {
 		switch why {
