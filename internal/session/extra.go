@@ -556,15 +556,9 @@ func (s *Session) Page(ctx context.Context, write func(w io.Writer) error) error
 	if pager == "" {
 		pager = "more"
 	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", pager)
-	cmd.Dir = s.localDir
-	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
-	in, err := cmd.StdinPipe()
+	cmd, in, err := s.startShell(ctx, pager, "pager "+pager)
 	if err != nil {
-		return fmt.Errorf("pager: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("pager %s: %w", pager, err)
+		return err
 	}
 	werr := write(safe.NewWriter(in))
 	in.Close()

@@ -401,21 +401,32 @@ func (l *link) retrieveTo(ctx context.Context, remote string, w io.Writer) error
 	return rerr
 }
 
+// startShell starts the shell command line in the local directory, its
+// output to the terminal, and returns its standard input; what names it
+// in errors.
+func (s *Session) startShell(ctx context.Context, line, what string) (*exec.Cmd, io.WriteCloser, error) {
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
+	cmd.Dir = s.localDir
+	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return cmd, in, nil
+}
+
 // pipeTo downloads remote into the standard input of the shell command
 // line, whose output goes to the terminal.
 func (s *Session) pipeTo(ctx context.Context, remote, line string) error {
 	if strings.TrimSpace(line) == "" {
 		return fmt.Errorf("get %s |: no command to pipe into", remote)
 	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
-	cmd.Dir = s.localDir
-	cmd.Stdout, cmd.Stderr = s.p.raw, s.p.rawErr
-	in, err := cmd.StdinPipe()
+	cmd, in, err := s.startShell(ctx, line, "pipe to "+line)
 	if err != nil {
-		return fmt.Errorf("pipe: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("pipe to %s: %w", line, err)
+		return err
 	}
 	gerr := s.main.retrieveTo(ctx, remote, in)
 	in.Close()
