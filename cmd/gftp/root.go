@@ -119,7 +119,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("max-time", 0, "stop a script or probe that runs longer than this (temp files removed, exit 3); 0: no limit")
 	f.Int("retries", 3, "try a transient failure (4xx, lost connection, stall) again up to `N` times; 0: never")
 	f.Duration("retry-wait", 2*time.Second, "wait this long before the first retry, doubling each time (at most 30s)")
-	f.Bool("pipeline", false, "send each next file's EPSV before the previous transfer's final reply (a round trip a file less; some servers mishandle it)")
+	f.Bool("pipeline", false, "send each next file's EPSV as soon as an upload's data is out, before the server has taken it (sooner than the default, which waits for the server to close the data connection; some servers then lose the upload)")
 	f.Bool("preserve", true, "give downloaded files the server's modification time (tnftp's preserve), and put -r and mirror -R's uploads the local one where the server has MFMT or SITE UTIME (--preserve=false: neither)")
 	f.String("limit-rate", "0", "cap each transfer at `RATE` bytes a second (k, m, g: KiB, MiB, GiB; tnftp's rate all); 0: no cap")
 	f.Bool("progress", false, "show a progress bar per transfer when stderr is a terminal (default on at the prompt)")

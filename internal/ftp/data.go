@@ -111,8 +111,23 @@ type DataConn struct {
 	// Prefetch says another passive transfer follows on this connection:
 	// Finish sends its EPSV (or PASV) before it reads this transfer's
 	// final reply, so that its round trip overlaps the wait for the 226.
+	// It does so once the server is done with the data connection: it
+	// closed it (a download's end, or its answer to an upload's), or its
+	// final reply has begun to arrive. A server that lingers on its close
+	// (vsftpd) closes a round trip before its 226, so the EPSV still
+	// arrives as the 226 leaves, and none can take it for a command in
+	// the middle of a transfer (pyftpdlib drops the data connection of an
+	// upload it has not read to its end when an EPSV comes).
 	Prefetch bool
-	passive  bool // a passive data connection
+	// Eager, with Prefetch, sends the EPSV as soon as an upload's data is
+	// out, before the server has read it: a round trip sooner against a
+	// server that does not linger, and unsafe against one that reads
+	// commands during a transfer (--pipeline).
+	Eager   bool
+	passive bool // a passive data connection
+	// sawEOF: the copy from the server reached its end of file, so the
+	// server has closed the data connection.
+	sawEOF bool
 	// early is closed once the first reply of an upload that did not wait
 	// for it has been read (readEarly), into prelim or final; refused is
 	// set when it refused the command.
@@ -164,31 +179,54 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	}
 	d.done = true
 	broke := d.failed || ctx.Err() != nil
+	ahead := d.Prefetch && d.passive && !broke
+	// done: the server has finished with the data connection.
+	done := d.sawEOF
+	halfOpen := false
 	switch tc, isTLS := d.Conn.(*tls.Conn); {
 	case broke:
 		d.abort()
 	case isTLS && uploads(d.verb):
-		closeTLSUpload(tc, min(tlsCloseWait, d.c.opts.DataTimeout))
+		done = closeTLSUpload(tc, min(tlsCloseWait, d.c.opts.DataTimeout))
 		d.Conn.Close()
+	case uploads(d.verb) && ahead:
+		halfOpen = closeWrite(d.Conn) // the server sees the end of the file
+		if !halfOpen {
+			d.Conn.Close()
+		}
 	default:
 		d.Conn.Close()
 	}
 	if d.early != nil {
 		<-d.early // the control stream is ours alone from here
 		if d.refused != nil && d.final == nil {
+			d.Conn.Close()
 			return d.refused // the connection is lost with it
 		}
 	}
+	w := waitFor(d.c.opts.ReplyTimeout)
+	var replied <-chan error // a read of the control connection in flight
+	if ahead && d.final == nil && halfOpen && !d.Eager {
+		done, replied = d.serverDone(ctx, w)
+	}
+	if halfOpen {
+		d.Conn.Close()
+	}
 	var prefetch string
-	if d.Prefetch && d.passive && !broke && d.final == nil {
+	if ahead && d.final == nil && (done || d.Eager) && ctx.Err() == nil {
 		// Not drained first: the transfer's final reply is owed.
 		if prefetch = d.c.prefetchVerb(); prefetch != "" && d.c.send(ctx, prefetch, false) != nil {
 			prefetch = ""
 		}
 	}
+	if replied != nil {
+		if ctx.Err() != nil {
+			d.c.ctrl.SetReadDeadline(time.Unix(1, 0))
+		}
+		<-replied // the control stream is ours alone again
+	}
 	r := d.final
 	if r == nil {
-		w := waitFor(d.c.opts.ReplyTimeout)
 		rctx := ctx
 		switch {
 		case ctx.Err() != nil:
@@ -211,6 +249,53 @@ func (d *DataConn) Finish(ctx context.Context) error {
 		}
 	}
 	return replyErr(d.verb, r)
+}
+
+// closeWrite ends the sending half of a plain TCP data connection, so
+// that the server reads its end of file while the connection stays open
+// for its own close; false when nc is not one.
+func closeWrite(nc net.Conn) bool {
+	tc, ok := nc.(*net.TCPConn)
+	return ok && tc.CloseWrite() == nil
+}
+
+// serverDone waits, after an upload's data and end of file went out, for
+// the server to be done with the data connection: it closed its side (it
+// read everything), or its final reply has begun to arrive (true), or
+// neither before w or ctx ends (false). The control connection is read
+// meanwhile (a peek, which keeps the reply for readFinal); that read may
+// still be in flight when this returns, and ends with replied's value:
+// until then, only writes to the control connection are allowed.
+func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <-chan error) {
+	d.Conn.SetReadDeadline(w.until)
+	closed := make(chan bool, 1)
+	go func() {
+		// At most 64 KiB: a server that sends data on an upload's
+		// connection is not read for ever, nor taken to have closed it.
+		_, err := io.CopyN(io.Discard, d.Conn, 64<<10)
+		closed <- err == io.EOF
+	}()
+	d.c.ctrl.SetReadDeadline(w.until)
+	peeked := make(chan error, 1)
+	go func() {
+		_, err := d.c.br.Peek(1)
+		peeked <- err
+	}()
+	for {
+		select {
+		case eof := <-closed:
+			if eof {
+				return true, peeked
+			}
+			closed = nil // a reset, a timeout, data: the reply decides
+		case err := <-peeked:
+			ch := make(chan error, 1)
+			ch <- err
+			return err == nil, ch
+		case <-ctx.Done():
+			return false, peeked
+		}
+	}
 }
 
 // takePrefetch reads the second of the two replies owed after a passive
@@ -888,6 +973,12 @@ func BrokenBecause(copyErr, finishErr error) error {
 // From a TCP connection into a file the kernel moves the bytes (splice),
 // with no copy through user space.
 func (d *DataConn) CopyTo(ctx context.Context, w io.Writer) (int64, error) {
+	n, err := d.copyTo(ctx, w)
+	d.sawEOF = err == nil
+	return n, err
+}
+
+func (d *DataConn) copyTo(ctx context.Context, w io.Writer) (int64, error) {
 	stop := context.AfterFunc(ctx, d.abort)
 	defer stop()
 	if d.Limit > 0 {

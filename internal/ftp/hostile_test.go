@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -415,6 +416,80 @@ func TestPassivePipelined(t *testing.T) {
 		}
 		srv.wait()
 	})
+}
+
+// An upload's Prefetch waits until the server is done with the data
+// connection: it closed it, or its final reply has begun. Before that, a
+// server may still be reading the file, and one that takes an EPSV then
+// (pyftpdlib) drops the rest of it. Eager (--pipeline) does not wait.
+func TestUploadPrefetch(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		eager bool
+		// serve takes the upload's data connection, read to its end but
+		// not closed, and answers the transfer and the EPSV sent ahead.
+		serve func(s *fakeSession, dc net.Conn, epsv string)
+	}{
+		{"after the server closes", false, func(s *fakeSession, dc net.Conn, epsv string) {
+			s.silence(300 * time.Millisecond) // no EPSV while the data connection is open
+			dc.Close()
+			s.expect("EPSV")
+			s.send("226 Done", epsv)
+		}},
+		{"after the final reply", false, func(s *fakeSession, dc net.Conn, epsv string) {
+			s.silence(300 * time.Millisecond)
+			s.send("226 Done") // a server that closes after its reply
+			s.expect("EPSV")
+			s.send(epsv)
+			dc.Close()
+		}},
+		{"eager", true, func(s *fakeSession, dc net.Conn, epsv string) {
+			s.expect("EPSV")
+			dc.Close()
+			s.send("226 Done", epsv)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startFake(t, func(s *fakeSession) {
+				s.send("220 Ready")
+				s.expect("EPSV")
+				ln := s.listenData()
+				s.epsv(ln)
+				s.expect("STOR a")
+				dc := s.accept(ln)
+				s.send("150 Ok to send data")
+				dc.SetReadDeadline(time.Now().Add(fakeWait))
+				if b, err := io.ReadAll(dc); err != nil || string(b) != "first" {
+					s.fail("upload a: %q, %v", b, err)
+				}
+				ln2 := s.listenData()
+				tc.serve(s, dc, fmt.Sprintf("229 Entering Extended Passive Mode (|||%d|)", fakePort(ln2)))
+				if b := s.passiveUpload(ln2, "STOR b"); string(b) != "second" { // no EPSV of its own
+					s.fail("upload b: %q", b)
+				}
+				s.expect("NOOP")
+				s.send("200 Ok")
+				s.expectEOF()
+			})
+			c := dialFake(t, srv, fakeOpts())
+			for i, name := range []string{"a", "b"} {
+				dc, err := c.OpenData(bg, Passive, "STOR "+name, 0)
+				if err != nil {
+					t.Fatalf("STOR %s: %v", name, err)
+				}
+				dc.Prefetch, dc.Eager = i == 0, tc.eager
+				if _, err := dc.CopyFrom(bg, strings.NewReader(map[int]string{0: "first", 1: "second"}[i])); err != nil {
+					t.Fatalf("STOR %s: copy: %v", name, err)
+				}
+				if err := dc.Finish(bg); err != nil {
+					t.Fatalf("STOR %s: %v", name, err)
+				}
+			}
+			wantNOOP(t, c)
+			c.Close()
+			srv.wait()
+		})
+	}
 }
 
 // With Prefetch, the next transfer's EPSV goes out before this one's 226,

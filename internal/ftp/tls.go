@@ -217,10 +217,10 @@ func rawTCP(nc net.Conn) (*net.TCPConn, bool) {
 // close_notify) is read to EOF before the close. Closing with those
 // unread makes the kernel answer with a reset, and the server loses the
 // end of the file: vsftpd says 426, pyftpdlib says 226 for a truncated
-// file.
-func closeTLSUpload(tc *tls.Conn, wait time.Duration) error {
-	if err := tc.CloseWrite(); err != nil {
-		return fmt.Errorf("closing TLS: %w", err)
+// file. It reports whether the server closed (it read everything).
+func closeTLSUpload(tc *tls.Conn, wait time.Duration) bool {
+	if tc.CloseWrite() != nil {
+		return false
 	}
 	if raw, ok := tc.NetConn().(*net.TCPConn); ok {
 		raw.CloseWrite()
@@ -229,6 +229,6 @@ func closeTLSUpload(tc *tls.Conn, wait time.Duration) error {
 	// sending, is not read for ever. Errors here are not the upload's:
 	// its final reply tells whether the file arrived whole.
 	tc.SetReadDeadline(time.Now().Add(wait))
-	io.Copy(io.Discard, io.LimitReader(tc, 1<<20))
-	return nil
+	_, err := io.CopyN(io.Discard, tc, 1<<20)
+	return err == io.EOF
 }

@@ -25,10 +25,12 @@ type Options struct {
 	// Parallel is how many links mget and mput use at once (--parallel;
 	// -P N for one command); 0 and 1 mean one after another.
 	Parallel int
-	// Pipeline sends the next file's passive command (EPSV) before the
-	// previous transfer's final reply, saving a round trip a file, as
-	// lftp does with ftp:sync-mode off. Off by default: servers that read
-	// commands during a transfer may answer out of order or disturb it.
+	// Pipeline sends the next file's passive command (EPSV) as soon as an
+	// upload's data is out, as lftp does with ftp:sync-mode off. Without
+	// it the EPSV still goes before the final reply, once the server has
+	// closed the data connection (ftp.DataConn.Prefetch). Off by default:
+	// servers that read commands during a transfer may answer out of
+	// order, and pyftpdlib loses the upload.
 	Pipeline bool
 	// Progress draws a progress bar per transfer when stderr is a
 	// terminal (on at the prompt; --progress in scripts).

@@ -69,7 +69,7 @@ func (l *link) startFile(ctx context.Context, t transcript, verb, local, remote,
 	}
 	dc, err := l.openData(ctx, verb+" "+wire, offset)
 	if err == nil {
-		dc.Prefetch = l.more && l.s.opts.Pipeline
+		dc.Prefetch, dc.Eager = l.more, l.s.opts.Pipeline
 	}
 	return dc, err
 }
