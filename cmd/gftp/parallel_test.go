@@ -264,6 +264,51 @@ func TestMputChecksSizesOnce(t *testing.T) {
 	}
 }
 
+// Where STAT with a pathname lists the directory (vsftpd, proftpd,
+// pure-ftpd, pyftpdlib), the upload check is that one command: no FEAT,
+// no data connection, and it still finds the mismatch. A STAT listing
+// that leaves a file out is not trusted: the check lists with LIST, which
+// finds it.
+func TestMputChecksSizesByStat(t *testing.T) {
+	const a, b = "-rw-r--r-- 1 ftp ftp 10 Jan 01 12:00 a.bin\r\n", "-rw-r--r-- 1 ftp ftp 1 Jan 01 12:00 b.bin\r\n"
+	writer := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	for _, tc := range []struct {
+		name, stat string
+		listings   int
+	}{
+		{"both listed", a + b, 0},
+		{"indented, and a line with the code", " " + a + "213-01-01-26  12:00PM 1 b.bin\r\n", 0},
+		{"b.bin left out", a, 1},
+		{"nothing listed", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startHostile(t, testserver.HostileOptions{Listing: writer(a + b), Stat: writer(tc.stat)})
+			local := t.TempDir()
+			for _, n := range []string{"a.bin", "b.bin"} {
+				if err := os.WriteFile(filepath.Join(local, n), []byte("0123456789"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, _, stderr := runGftp(t, "user u p\nlcd "+local+"\nmput *.bin\n", hostileArgs(h, "-in")...)
+			if code == 0 || !strings.Contains(stderr, "1 of 2 files failed the upload check, the first: upload check failed: the server has 1 bytes of b.bin, 10 were sent") {
+				t.Errorf("exit %d, stderr %q", code, stderr)
+			}
+			cmds := h.Commands()
+			if n := count(cmds, `STAT \.`); n != 1 {
+				t.Errorf("%d STAT ., want 1; commands %q", n, cmds)
+			}
+			if n := count(cmds, "LIST.*|MLSD.*"); n != tc.listings {
+				t.Errorf("%d listings, want %d; commands %q", n, tc.listings, cmds)
+			}
+			if n := count(cmds, "SIZE .*|FEAT"); tc.listings == 0 && n != 0 {
+				t.Errorf("%d SIZE or FEAT, want none; commands %q", n, cmds)
+			}
+		})
+	}
+}
+
 // mirror -P 4 starts its extra links' logins once the walk has found a
 // file to move, so they overlap the rest of the walk: the second
 // directory's listing is held here until all four logins have come.

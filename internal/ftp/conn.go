@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -308,6 +309,14 @@ func waitFor(d time.Duration) wait { return wait{d, time.Now().Add(d)} }
 
 // readUntil reads one reply, waiting until w runs out or ctx ends.
 func (c *Conn) readUntil(ctx context.Context, w wait) (*Reply, error) {
+	return c.readStreaming(ctx, w, nil)
+}
+
+// readStreaming is readUntil; with each set, the middle lines of a
+// multi-line reply go to each (see readReply), and w is how long each
+// line may take rather than the whole reply: a long listing is not cut
+// off for being long.
+func (c *Conn) readStreaming(ctx context.Context, w wait, each func(line string)) (*Reply, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
@@ -316,12 +325,31 @@ func (c *Conn) readUntil(ctx context.Context, w wait) (*Reply, error) {
 		return nil, interruptedError{err}
 	}
 	c.ctrl.SetReadDeadline(w.until)
+	var mu sync.Mutex // the deadline: a renewal never undoes the interruption's
+	interrupted := false
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		interrupted = true
 		c.ctrl.SetReadDeadline(time.Unix(1, 0))
 		close(fired)
 	})
-	r, err := ReadReply(c.br)
+	line := each
+	if each != nil {
+		line = func(s string) {
+			mu.Lock()
+			if !interrupted {
+				c.ctrl.SetReadDeadline(time.Now().Add(w.d))
+			}
+			mu.Unlock()
+			if c.secret != "" {
+				s = redact(s, c.secret)
+			}
+			each(s)
+		}
+	}
+	r, err := readReply(c.br, line)
 	if !stop() {
 		<-fired // so that it cannot move a later read's deadline
 	}

@@ -87,7 +87,13 @@ func (r *Reply) Class() int {
 // of a reply, and an error wrapping io.ErrUnexpectedEOF when it ends inside
 // one (a last line without its line ending counts as inside). Read errors
 // from br are wrapped, so errors.Is/As still see timeouts.
-func ReadReply(br *bufio.Reader) (*Reply, error) {
+func ReadReply(br *bufio.Reader) (*Reply, error) { return readReply(br, nil) }
+
+// readReply is ReadReply; with each set, the middle lines of a multi-line
+// reply go to each as they arrive instead of into Lines (which then holds
+// the first and the last line), and neither the line count nor the total
+// is limited: one line at a time is held, however long the reply.
+func readReply(br *bufio.Reader, each func(line string)) (*Reply, error) {
 	total := 0
 	first, err := replyReadLine(br, &total)
 	if err != nil {
@@ -105,17 +111,25 @@ func ReadReply(br *bufio.Reader) (*Reply, error) {
 		return r, nil
 	}
 	prefix := first[:3]
-	for {
-		if len(r.Lines) >= maxReplyLines {
+	for n := 1; ; n++ {
+		if each == nil && len(r.Lines) >= maxReplyLines {
 			return nil, fmt.Errorf("reply %s has more than %d lines", prefix, maxReplyLines)
+		}
+		if each != nil {
+			total = 0 // the limit is per line
 		}
 		line, err := replyReadLine(br, &total)
 		if err != nil {
-			return nil, replyReadError(err, len(r.Lines))
+			return nil, replyReadError(err, n)
 		}
-		r.Lines = append(r.Lines, line)
 		if line == prefix || (len(line) >= 4 && line[:3] == prefix && line[3] == ' ') {
+			r.Lines = append(r.Lines, line)
 			return r, nil
+		}
+		if each != nil {
+			each(line)
+		} else {
+			r.Lines = append(r.Lines, line)
 		}
 	}
 }

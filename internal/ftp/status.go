@@ -9,7 +9,8 @@ const (
 	StatusOK               = 200
 	StatusNotNeeded        = 202 // command superfluous (PASS after a USER that needed none)
 	StatusSystemStatus     = 211 // also FEAT's reply
-	StatusFile             = 213 // SIZE, MDTM
+	StatusDirectory        = 212 // STAT of a directory
+	StatusFile             = 213 // SIZE, MDTM; STAT of a file (and of a directory, on many servers)
 	StatusSystemType       = 215
 	StatusReady            = 220
 	StatusClosing          = 221

@@ -216,55 +216,86 @@ func TestParallelMaxPerIP(t *testing.T) {
 	t.Logf("%d links refused", strings.Count(r.stderr, "going on with fewer"))
 }
 
-// TestPipeline is a serial mput and mget of 24 files with --pipeline
-// (each next EPSV sent before the previous transfer's 226), passive mode.
-// vsftpd and proftpd read it after the transfer and answer in order;
-// pure-ftpd refuses it mid-transfer with a 500, which gftp tells apart and
-// stops sending. pyftpdlib is left out: it takes the command
+// TestPipeline is a serial mput and mget of 24 files in passive mode,
+// each next EPSV sent before the previous transfer's 226: by default once
+// the server is done with the data connection (it closed it, or its 226
+// has begun), and with --pipeline as soon as the data is out. By default
+// every server takes it in order, pyftpdlib too. With --pipeline, vsftpd
+// and proftpd read it after the transfer and answer in order; pure-ftpd
+// refuses it mid-transfer with a 500, which gftp tells apart and stops
+// sending. pyftpdlib is left out of --pipeline: it takes the command
 // mid-transfer and the next transfer on the port it gave never starts
 // (gftp then waits a reply timeout); --pipeline says it is not for every
-// server. So is iis-style, which is pyftpdlib.
+// server. So is iis-style, which is pyftpdlib. (proftpd too answers an
+// upload's EPSV sent eagerly out of order.)
 func TestPipeline(t *testing.T) {
 	requireServers(t)
 	for _, kind := range serverKinds {
-		if pyftpdlibBased(kind.name) {
-			continue
-		}
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			inst, err := kind.start(t, "127.0.0.1")
-			if err != nil {
-				t.Fatalf("%s did not start: %v", kind.name, err)
+		for _, eager := range []bool{false, true} {
+			if eager && pyftpdlibBased(kind.name) {
+				continue
 			}
-			c := &cell{inst: inst, mode: "passive", flag: "-p", extra: []string{"--pipeline"}}
-			c.clearRoot(t)
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("%s logs:\n%s", inst.server, inst.logTails())
-				}
+			name := kind.name
+			if eager {
+				name += "/--pipeline"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				pipelineRoundTrip(t, kind, eager)
 			})
-			names, files := parallelFiles(len(parallelSizes))
-			local := t.TempDir()
-			for name, data := range files {
-				writeFile(t, filepath.Join(local, name), data)
-			}
-			c.serverDir(t, "pipe")
-			r := c.gftp(t, local, "binary\ncd pipe\nmput p*.bin\n")
-			r.ok(t, true)
-			for _, name := range names {
-				c.wantServerFile(t, "pipe/"+name, files[name])
-			}
-			back := t.TempDir()
-			r = c.gftp(t, back, "binary\ncd pipe\nmget p*.bin\n")
-			r.ok(t, true)
-			for _, name := range names {
-				wantFile(t, filepath.Join(back, name), files[name])
-			}
-			// Sent ahead: the EPSV shows before the previous transfer's 226.
-			ahead := len(regexp.MustCompile(`(?m)^---> EPSV\n226 `).FindAllString(r.stdout, -1))
-			if kind.name != "pure-ftpd" && ahead < len(names)-2 {
-				r.fail(t, "%d EPSV sent ahead of a 226 for %d files", ahead, len(names))
-			}
-		})
+		}
+	}
+}
+
+func pipelineRoundTrip(t *testing.T, kind serverKind, eager bool) {
+	inst, err := kind.start(t, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("%s did not start: %v", kind.name, err)
+	}
+	c := &cell{inst: inst, mode: "passive", flag: "-p"}
+	if eager {
+		c.extra = []string{"--pipeline"}
+	}
+	c.clearRoot(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s logs:\n%s", inst.server, inst.logTails())
+		}
+	})
+	names, files := parallelFiles(len(parallelSizes))
+	local := t.TempDir()
+	for name, data := range files {
+		writeFile(t, filepath.Join(local, name), data)
+	}
+	c.serverDir(t, "pipe")
+	// Sent ahead: the EPSV shows before the previous transfer's 226
+	// (pure-ftpd's has two lines).
+	ahead := regexp.MustCompile(`(?m)^---> EPSV\n226[ -]`)
+	r := c.gftp(t, local, "binary\ncd pipe\nmput p*.bin\n")
+	r.ok(t, true)
+	for _, name := range names {
+		c.wantServerFile(t, "pipe/"+name, files[name])
+	}
+	up := len(ahead.FindAllString(r.stdout, -1))
+	// The upload check: one STAT of the directory, no listing over a data
+	// connection (all five list a directory in STAT's reply).
+	if !strings.Contains(r.stdout, "---> STAT .\n") || regexp.MustCompile(`(?m)^---> (LIST|MLSD)`).MatchString(r.stdout) {
+		r.fail(t, "the upload check was not one STAT .")
+	}
+	back := t.TempDir()
+	r = c.gftp(t, back, "binary\ncd pipe\nmget p*.bin\n")
+	r.ok(t, true)
+	for _, name := range names {
+		wantFile(t, filepath.Join(back, name), files[name])
+	}
+	down := len(ahead.FindAllString(r.stdout, -1))
+	t.Logf("%s: EPSV sent ahead of a 226: %d of %d uploads, %d of %d downloads", t.Name(), up, len(names), down, len(names))
+	if down < len(names)-2 {
+		r.fail(t, "%d EPSV sent ahead of a 226 for %d downloads", down, len(names))
+	}
+	// Eager uploads: pure-ftpd and proftpd read the EPSV mid-transfer,
+	// and gftp stops sending it.
+	if !eager && up < len(names)-2 {
+		r.fail(t, "%d EPSV sent ahead of a 226 for %d uploads", up, len(names))
 	}
 }

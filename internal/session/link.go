@@ -32,6 +32,9 @@ type link struct {
 	noMLSD bool
 	// factsAsked: the facts MLSD sends were chosen (OPTS MLST), once.
 	factsAsked bool
+	// noStat: STAT with a pathname did not list a directory here, so the
+	// upload check lists with LIST or MLSD (statCheck).
+	noStat bool
 	// utime: which SITE UTIME form sets times on a server without MFMT
 	// (utimeUnknown until a first upload tries them).
 	utime utimeForm
@@ -43,7 +46,7 @@ func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }
 // reads the greeting.
 func (l *link) dial(ctx context.Context) error {
 	s := l.s
-	l.noMLSD, l.factsAsked = false, false // a new connection, perhaps another server
+	l.noMLSD, l.factsAsked, l.noStat = false, false, false // a new connection, perhaps another server
 	opts := s.engineOptions()
 	opts.OnSend = s.onSend
 	opts.OnStray = func(r *ftp.Reply) {

@@ -339,6 +339,9 @@ func (u *uploadCheck) check(ctx context.Context, l *link, n int) error {
 	dirs := slices.Sorted(maps.Keys(dirSet))
 	var bad []*SizeMismatchError
 	checkDir := func(ctx context.Context, l *link, _ transcript, dir string) error {
+		if found, err := u.statCheck(ctx, l, dir, &bad); found || err != nil {
+			return err
+		}
 		listed := dir
 		if listed == "." {
 			listed = "" // the current directory
@@ -386,4 +389,74 @@ func (u *uploadCheck) check(ctx context.Context, l *link, n int) error {
 		return fmt.Errorf("%d of %d files failed the upload check, the first: %w", len(bad), len(u.sent), bad[0])
 	}
 	return nil
+}
+
+// statCheck checks the files sent into dir with one STAT of it, a round
+// trip with no data connection (ftp.Conn.StatList): found is true when it
+// listed every one of them with a size, and the mismatches are then added
+// to bad. Otherwise (a server without it, a listing gftp cannot read, a
+// directory name a server might take for ls options or a pattern) the
+// caller lists as before, so the check is never weaker for it.
+func (u *uploadCheck) statCheck(ctx context.Context, l *link, dir string, bad *[]*SizeMismatchError) (found bool, err error) {
+	if l.noStat || !l.connected() || !statSafe(dir) {
+		return false, nil
+	}
+	u.mu.Lock()
+	want := map[string]int64{}
+	for name, n := range u.sent {
+		if path.Dir(name) == dir {
+			want[name] = n
+		}
+	}
+	u.mu.Unlock()
+	seen := map[string]ftp.Entry{}
+	err = l.conn.StatList(l.s.own(ctx), dir, time.Now(), func(e ftp.Entry) {
+		name := path.Join(dir, path.Base(e.Name))
+		if _, ok := want[name]; ok && e.Size >= 0 {
+			seen[name] = e
+		}
+	})
+	var re *ftp.ReplyError
+	var ue *ftp.UnexpectedReplyError
+	switch {
+	case errors.As(err, &re), errors.As(err, &ue):
+		l.noStat = true
+		return false, nil
+	case err != nil:
+		return false, l.check(err)
+	case len(seen) < len(want):
+		return false, nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for name, e := range seen {
+		if e.HasPerm {
+			if u.perms == nil {
+				u.perms = map[string]fs.FileMode{}
+			}
+			u.perms[name] = e.Perm
+		}
+		if e.Size != want[name] {
+			*bad = append(*bad, &SizeMismatchError{Remote: name, Sent: want[name], OnServer: e.Size})
+		}
+	}
+	return true, nil
+}
+
+// statSafe reports a directory name that STAT takes as a name on every
+// server: vsftpd and pure-ftpd read a leading "-" as ls options, and some
+// servers expand wildcards.
+func statSafe(dir string) bool {
+	if dir == "." {
+		return true
+	}
+	for _, r := range dir {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("._-+/=@,%", r):
+		default:
+			return false
+		}
+	}
+	return !strings.HasPrefix(dir, "-") && !strings.Contains(dir, "/-")
 }

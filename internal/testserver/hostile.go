@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,9 @@ type HostileOptions struct {
 	Listing func(w io.Writer) error
 	// MLSD makes FEAT list MLST, so that clients list with MLSD.
 	MLSD bool
+	// Stat writes the listing that STAT with a pathname answers with, in
+	// a 213 reply, as vsftpd lists a directory; nil: STAT gets 502.
+	Stat func(w io.Writer) error
 	// NoSize refuses SIZE (502), as servers without RFC 3659 do.
 	NoSize bool
 	// Files are what RETR sends, by name; other names get 550.
@@ -342,6 +346,19 @@ func (s *hostileSession) answer(verb, arg string) bool {
 			s.h.mu.Unlock()
 			return err
 		})
+	case "STAT":
+		if o.Stat == nil || arg == "" {
+			break
+		}
+		var b bytes.Buffer
+		if err := o.Stat(&b); err != nil {
+			return s.say("451 " + err.Error())
+		}
+		body := strings.TrimSuffix(strings.ReplaceAll(b.String(), "\r\n", "\n"), "\n")
+		if body != "" {
+			body = strings.ReplaceAll(body, "\n", "\r\n") + "\r\n"
+		}
+		return s.say("213-Status follows:\r\n" + body + "213 End of status")
 	case "QUIT":
 		s.say("221 Bye")
 		return false
