@@ -246,22 +246,30 @@ func TestParallelActivePortsTooFew(t *testing.T) {
 // with LIST, which finds the mismatch.
 func TestMputChecksSizesOnce(t *testing.T) {
 	const a, b = "-rw-r--r-- 1 ftp ftp 10 Jan 01 12:00 a.bin\r\n", "-rw-r--r-- 1 ftp ftp 1 Jan 01 12:00 b.bin\r\n"
+	const b10 = "-rw-r--r-- 1 ftp ftp 10 Jan 01 12:00 b.bin\r\n"
 	writer := func(s string) func(io.Writer) error {
 		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 	}
 	for _, tc := range []struct {
 		name     string
 		stat     func(io.Writer) error // nil: STAT gets 502
+		drop     bool                  // the server drops the connection at STAT
 		listings int
 	}{
-		{"STAT lists both", writer(a + b), 0},
-		{"STAT indented, and a line with the code", writer(" " + a + "213-01-01-26  12:00PM 1 b.bin\r\n"), 0},
-		{"STAT leaves b.bin out", writer(a), 1},
-		{"STAT lists nothing", writer(""), 1},
-		{"no STAT", nil, 1},
+		{"STAT lists both", writer(a + b), false, 0},
+		{"STAT indented, and a line with the code", writer(" " + a + "213-01-01-26  12:00PM 1 b.bin\r\n"), false, 0},
+		{"STAT leaves b.bin out", writer(a), false, 1},
+		{"STAT lists nothing", writer(""), false, 1},
+		{"STAT lists b.bin twice", writer(a + b + b10), false, 0},
+		{"no STAT", nil, false, 1},
+		{"STAT loses the connection", writer(a + b), true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := startHostile(t, testserver.HostileOptions{Listing: writer(a + b), Stat: tc.stat})
+			o := testserver.HostileOptions{Listing: writer(a + b), Stat: tc.stat}
+			if tc.drop {
+				o.Drop = []string{"STAT"}
+			}
+			h := startHostile(t, o)
 			local := t.TempDir()
 			for _, n := range []string{"a.bin", "b.bin"} {
 				if err := os.WriteFile(filepath.Join(local, n), []byte("0123456789"), 0o644); err != nil {
@@ -284,6 +292,9 @@ func TestMputChecksSizesOnce(t *testing.T) {
 			}
 			if n := count(cmds, "FEAT"); tc.listings == 0 && n != 0 {
 				t.Errorf("a FEAT, want none; commands %q", cmds)
+			}
+			if n := count(cmds, "USER u"); n != 1+map[bool]int{true: 1}[tc.drop] {
+				t.Errorf("%d logins; commands %q", n, cmds)
 			}
 		})
 	}

@@ -220,10 +220,17 @@ func (d *DataConn) Finish(ctx context.Context) error {
 		}
 	}
 	if replied != nil {
-		if ctx.Err() != nil {
+		// An interruption ends the wait at once; the final reply is then
+		// awaited only for the grace below.
+		fired := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
 			d.c.ctrl.SetReadDeadline(time.Unix(1, 0))
-		}
+			close(fired)
+		})
 		<-replied // the control stream is ours alone again
+		if !stop() {
+			<-fired // so that it cannot move the next read's deadline
+		}
 	}
 	r := d.final
 	if r == nil {

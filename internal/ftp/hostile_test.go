@@ -492,6 +492,45 @@ func TestUploadPrefetch(t *testing.T) {
 	}
 }
 
+// An interruption while an upload's Finish waits for the final reply,
+// after the server closed the data connection, ends the wait within the
+// interruption's grace, not when the reply comes.
+func TestUploadPrefetchInterrupted(t *testing.T) {
+	release := make(chan struct{})
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("EPSV")
+		ln := s.listenData()
+		s.epsv(ln)
+		s.expect("STOR a")
+		dc := s.accept(ln)
+		s.send("150 Ok to send data")
+		s.readData(dc) // to its end, then closed
+		s.expect("EPSV")
+		<-release // the 226 is slow (a server's upload hook)
+	})
+	c := dialFake(t, srv, fakeOpts())
+	defer close(release)
+	dc, err := c.OpenData(bg, Passive, "STOR a", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.Prefetch = true
+	if _, err := dc.CopyFrom(bg, strings.NewReader("data")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	err = dc.Finish(ctx)
+	if took := time.Since(start); took > 300*time.Millisecond+interruptGrace+time.Second {
+		t.Errorf("Finish took %s after the interruption", took)
+	}
+	if err == nil || !c.Closed() {
+		t.Errorf("err = %v, closed %v: want an error and the connection given up", err, c.Closed())
+	}
+}
+
 // With Prefetch, the next transfer's EPSV goes out before this one's 226,
 // and the next transfer uses its port without asking again. A server that
 // answers the EPSV first (it reads commands during a transfer) is told

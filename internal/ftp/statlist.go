@@ -25,13 +25,23 @@ func (c *Conn) StatList(ctx context.Context, dir string, now time.Time, fn func(
 	if err := c.Send(ctx, line); err != nil {
 		return err
 	}
-	r, err := c.readStreaming(ctx, waitFor(c.opts.ReplyTimeout), func(s string) {
+	each := func(s string) {
 		if e, ok := listLine(statLine(s), now); ok {
 			fn(e)
 		}
-	})
+	}
+	// Past any 1xx, as readFinal reads: the final reply is owed.
+	var r *Reply
+	var err error
+	for n := 0; n == 0 || (err == nil && r.Class() == 1 && n < maxPreliminary); n++ {
+		r, err = c.readStreaming(ctx, waitFor(c.opts.ReplyTimeout), each)
+	}
 	if err != nil {
 		return err
+	}
+	if r.Class() == 1 {
+		c.markClosed()
+		return lost("the server sent %d preliminary replies and no final one", maxPreliminary)
 	}
 	if err := replyErr("STAT", r); err != nil {
 		return err

@@ -78,6 +78,27 @@ func TestStatListSlow(t *testing.T) {
 	srv.wait()
 }
 
+// A 1xx before the listing is read past, as for any command: the final
+// reply is the listing, and the stream stays in step.
+func TestStatListPreliminary(t *testing.T) {
+	srv := startFake(t, func(s *fakeSession) {
+		s.send("220 Ready")
+		s.expect("STAT .")
+		s.send("150 Here it comes", "213-Status follows:", "-rw-r--r-- 1 u g 5 Dec 02 10:34 a", "213 End of status")
+		s.expect("NOOP")
+		s.send("200 Ok")
+		s.expectEOF()
+	})
+	c := dialFake(t, srv, fakeOpts())
+	var names []string
+	if err := c.StatList(bg, ".", time.Now(), func(e Entry) { names = append(names, e.Name) }); err != nil || len(names) != 1 || names[0] != "a" {
+		t.Fatalf("StatList: %q, %v; want [a]", names, err)
+	}
+	wantNOOP(t, c)
+	c.Close()
+	srv.wait()
+}
+
 // A refusal is a ReplyError and an answer that is no listing an
 // UnexpectedReplyError, with the connection in step after either.
 func TestStatListRefused(t *testing.T) {

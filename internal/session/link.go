@@ -116,7 +116,11 @@ func (l *link) reconnect(ctx context.Context) error {
 		return ErrNotConnected
 	}
 	s.Warnf("reconnecting to %s", s.host)
-	return l.open(ctx)
+	// The same server: what it was found to lack still holds.
+	noMLSD, noStat := l.noMLSD, l.noStat
+	err := l.open(ctx)
+	l.noMLSD, l.noStat = l.noMLSD || noMLSD, l.noStat || noStat
+	return err
 }
 
 // open dials and logs in with the session's login, and goes to the link's

@@ -409,18 +409,40 @@ func (u *uploadCheck) statCheck(ctx context.Context, l *link, dir string, bad *[
 		}
 	}
 	u.mu.Unlock()
-	seen := map[string]ftp.Entry{}
+	// Each line is compared as it comes, as the LIST check does: a name
+	// listed twice (a co-tenant's name with a line break in it) cannot
+	// hide a mismatch behind a second, right-sized line.
+	seen := map[string]bool{}
+	perms := map[string]fs.FileMode{}
+	var mismatched []*SizeMismatchError
 	err = l.conn.StatList(l.s.own(ctx), dir, time.Now(), func(e ftp.Entry) {
 		name := path.Join(dir, path.Base(e.Name))
-		if _, ok := want[name]; ok && e.Size >= 0 {
-			seen[name] = e
+		sent, ok := want[name]
+		if !ok || e.Size < 0 {
+			return
 		}
+		if e.HasPerm {
+			perms[name] = e.Perm
+		}
+		if e.Size != sent && !slices.ContainsFunc(mismatched, func(m *SizeMismatchError) bool { return m.Remote == name }) {
+			mismatched = append(mismatched, &SizeMismatchError{Remote: name, Sent: sent, OnServer: e.Size})
+		}
+		seen[name] = true
 	})
 	var re *ftp.ReplyError
 	var ue *ftp.UnexpectedReplyError
 	switch {
 	case errors.As(err, &re), errors.As(err, &ue):
 		l.noStat = true
+		return false, nil
+	case err != nil && ctx.Err() == nil && l.lost(err):
+		// A STAT this server mishandles (a reply gftp cannot read, or
+		// none): the connection is lost with it, and the uploads are not.
+		// Again, then the listing, and no STAT on this link from now on.
+		l.noStat = true
+		if rerr := l.reconnect(ctx); rerr != nil {
+			return false, l.check(rerr)
+		}
 		return false, nil
 	case err != nil:
 		return false, l.check(err)
@@ -429,17 +451,13 @@ func (u *uploadCheck) statCheck(ctx context.Context, l *link, dir string, bad *[
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for name, e := range seen {
-		if e.HasPerm {
-			if u.perms == nil {
-				u.perms = map[string]fs.FileMode{}
-			}
-			u.perms[name] = e.Perm
+	for name, p := range perms {
+		if u.perms == nil {
+			u.perms = map[string]fs.FileMode{}
 		}
-		if e.Size != want[name] {
-			*bad = append(*bad, &SizeMismatchError{Remote: name, Sent: want[name], OnServer: e.Size})
-		}
+		u.perms[name] = p
 	}
+	*bad = append(*bad, mismatched...)
 	return true, nil
 }
 
