@@ -13,6 +13,7 @@
 #   FILES     number of files [200]       SIZE   bytes per file [4096]
 #   RUNS      hyperfine runs per client [5]
 #   CLIENTS   which to time, in order [gftp tnftp lftp curl gftp-P4 lftp-P4]; also gftp-pipeline,
+#             gftp-active tnftp-active (active mode: the server connects back),
 #             gftp-mirror lftp-mirror (mirror -R, 4 connections), and gftp-mirror-again
 #             lftp-mirror-again (the same onto an up-to-date copy: nothing should move);
 #             gftp-mirror-down lftp-mirror-down (mirror: the server's tree downloaded into an
@@ -43,7 +44,7 @@ mirrors="gftp-mirror lftp-mirror gftp-mirror-again lftp-mirror-again"
 mirrors="$mirrors gftp-mirror-down lftp-mirror-down gftp-mirror-down-again lftp-mirror-down-again"
 for c in $CLIENTS; do
 	case $c in
-	gftp | gftp-pipeline | gftp-P4 | tnftp | lftp | lftp-P4 | curl)
+	gftp | gftp-pipeline | gftp-active | gftp-P4 | tnftp | tnftp-active | lftp | lftp-P4 | curl)
 		[ "$DIRS" = 0 ] || rtt_die "$c uploads files, not a tree: with DIRS, only the mirror clients" ;;
 	*) case " $mirrors " in *" $c "*) ;; *) rtt_die "unknown client '$c' in CLIENTS" ;; esac ;;
 	esac
@@ -254,6 +255,8 @@ command_of() {
 	case $1 in
 	gftp) echo "$GFTP -in --script $work/serial.ftp" ;;
 	gftp-pipeline) echo "$GFTP -in --pipeline --script $work/serial.ftp" ;;
+	gftp-active) echo "$GFTP -in -A --script $work/serial.ftp" ;;
+	tnftp-active) echo "tnftp -inA < $work/serial.ftp" ;;
 	gftp-P4) echo "$GFTP -in --script $work/parallel.ftp" ;;
 	gftp-mirror | gftp-mirror-again) echo "$GFTP -in --script $work/mirror.ftp" ;;
 	lftp-mirror | lftp-mirror-again) lftp_cmd 'mirror -R --parallel=4 . /' ;;
@@ -325,7 +328,8 @@ report() {
 			k = split(clients, c, " ")
 			for (i = 1; i <= k; i++) {
 				n = c[i]; if (!(n in median)) continue
-				ratio = ("tnftp" in median) ? sprintf("%.2f", median[n] / median["tnftp"]) : "-"
+				base = (n ~ /-active$/) ? "tnftp-active" : "tnftp" # active mode against active mode
+				ratio = (base in median) ? sprintf("%.2f", median[n] / median[base]) : "-"
 				name = bad[n] ? sprintf("%s (**%d of %d runs incomplete**)", n, bad[n], runs[n]) : n
 				printf "| %s | %.2f | %.2f | %.2f | %.0f | %.2f | %s | %.2f | %s |\n", name, median[n], min[n], max[n],
 					median[n] / files * 1000, median[n] / files / rtt * 1000, logins[n], cpu[n], ratio
@@ -334,7 +338,7 @@ report() {
 		}' "$work/checks" "$work/hyperfine.csv"
 	echo
 	echo "Per file and RTTs per file: the median over $FILES files (login and logout included);" \
-		"vs tnftp: median / tnftp's median (lower is faster)."
+		"vs tnftp: median / tnftp's median (lower is faster; *-active: tnftp-active's)."
 	case " $CLIENTS " in *-again\ *)
 		echo "*-again: the server already holds an up-to-date copy (an untimed run of the same client" \
 			"just before); each such run checked that nothing moved." ;;

@@ -90,7 +90,10 @@ type Conn struct {
 	// nextPassive is the address from a passive command sent ahead of the
 	// next transfer (DataConn.Prefetch); any other command forgets it.
 	nextPassive netip.AddrPort
-	noPrefetch  bool // a server that did not take a command sent ahead
+	// nextActive is the listener of an EPRT or PORT sent ahead of the
+	// next transfer and taken; any other command closes it.
+	nextActive *announced
+	noPrefetch bool // a server that did not take a command sent ahead
 	// The TLS configurations (tls.go), when Options.TLS is set, and
 	// whether data connections are TLS (PROT P).
 	tlsCtrl, tlsData *tls.Config
@@ -218,6 +221,7 @@ func (c *Conn) send(ctx context.Context, line string, drain bool) error {
 		}
 	}
 	c.nextPassive = netip.AddrPort{} // a prefetched port is for the very next transfer only
+	c.dropAhead()
 	masked := MaskCommand(line)
 	c.secret = ""
 	if masked != line {
@@ -392,6 +396,7 @@ func (c *Conn) readStreaming(ctx context.Context, w wait, each func(line string)
 }
 
 func (c *Conn) markClosed() {
+	c.dropAhead()
 	if !c.closed {
 		c.closed = true
 		c.ctrl.Close()

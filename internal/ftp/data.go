@@ -179,7 +179,7 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	}
 	d.done = true
 	broke := d.failed || ctx.Err() != nil
-	ahead := d.Prefetch && d.passive && !broke
+	ahead := d.Prefetch && !broke
 	// done: the server has finished with the data connection.
 	done := d.sawEOF
 	halfOpen := false
@@ -213,11 +213,16 @@ func (d *DataConn) Finish(ctx context.Context) error {
 		d.Conn.Close()
 	}
 	var prefetch string
-	if ahead && d.final == nil && (done || d.Eager) && ctx.Err() == nil {
+	var listening *announced // an active-mode listener announced ahead
+	switch {
+	case !ahead || d.final != nil || !(done || d.Eager) || ctx.Err() != nil:
+	case d.passive:
 		// Not drained first: the transfer's final reply is owed.
 		if prefetch = d.c.prefetchVerb(); prefetch != "" && d.c.send(ctx, prefetch, false) != nil {
 			prefetch = ""
 		}
+	default:
+		prefetch, listening = d.c.announceAhead(ctx)
 	}
 	if replied != nil {
 		// An interruption ends the wait at once; the final reply is then
@@ -251,7 +256,7 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	}
 	if prefetch != "" {
 		var err error
-		if r, err = d.c.takePrefetch(ctx, prefetch, r); err != nil {
+		if r, err = d.c.takePrefetch(ctx, prefetch, r, listening); err != nil {
 			return err
 		}
 	}
@@ -313,14 +318,20 @@ func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <
 // command's); two refusals are taken in the order sent. A server that did
 // not take it well (a refusal, a failed transfer, an answer out of order)
 // is not sent one again. It returns the transfer's final reply.
-func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply) (*Reply, error) {
+func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply, listening *announced) (*Reply, error) {
 	second, err := c.ReadFinal(ctx)
 	if err != nil {
+		if listening != nil {
+			listening.ln.Close()
+		}
 		return nil, err // the connection is gone with it
 	}
 	want := StatusExtendedPassive
-	if verb == "PASV" {
+	switch verb {
+	case "PASV":
 		want = StatusPassive
+	case "EPRT", "PORT":
+		want = StatusOK
 	}
 	final, passive := first, second
 	switch {
@@ -331,6 +342,18 @@ func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply) (*Re
 		// the transfer's 226).
 		final, passive = second, first
 		c.noPrefetch = true
+	}
+	if listening != nil {
+		// The active mode's: the listener waits for the next transfer.
+		if passive.Code == StatusOK && final.Class() == 2 { // in order or not
+			c.nextActive = listening
+			return final, nil
+		}
+		// Refused ahead says nothing of EPRT itself (pure-ftpd refuses
+		// any command mid-transfer): the next transfer asks on its own.
+		listening.ln.Close()
+		c.noPrefetch = true
+		return final, nil
 	}
 	var ap netip.AddrPort
 	switch passive.Code {
@@ -519,6 +542,51 @@ func (c *Conn) pasvAddr(r *Reply) (netip.AddrPort, error) {
 	return ap, nil
 }
 
+// announced is an active-mode listener whose address went to the server
+// ahead of the next transfer (DataConn.Prefetch).
+type announced struct {
+	ln *net.TCPListener
+	ap netip.AddrPort // as announced
+}
+
+// dropAhead closes a listener announced ahead and not used: any command
+// but the next transfer's makes it stale.
+func (c *Conn) dropAhead() {
+	if c.nextActive != nil {
+		c.nextActive.ln.Close()
+		c.nextActive = nil
+	}
+}
+
+// announceAhead listens for the next transfer's data connection and sends
+// its EPRT (or PORT, as announceActive would choose) without waiting for
+// the reply, which takePrefetch reads after the transfer's final reply.
+// It returns the verb sent ("" for none) and the listener.
+func (c *Conn) announceAhead(ctx context.Context) (string, *announced) {
+	if c.noPrefetch {
+		return "", nil
+	}
+	ln, err := c.listenActive()
+	if err != nil {
+		return "", nil // the next transfer finds out for itself
+	}
+	ap := ln.Addr().(*net.TCPAddr).AddrPort()
+	if c.opts.ActiveAddr.IsValid() {
+		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
+	}
+	line := ""
+	if !c.noEPRT && !c.noExtended {
+		line = "EPRT " + FormatEPRT(ap)
+	} else if arg, err := FormatPORT(ap); err == nil {
+		line = "PORT " + arg
+	}
+	if line == "" || c.send(ctx, line, false) != nil {
+		ln.Close()
+		return "", nil
+	}
+	return verbOf(line), &announced{ln, ap}
+}
+
 // prefetchVerb is the passive command the next transfer would start
 // with, to send ahead of time; "" when there is none to send.
 func (c *Conn) prefetchVerb() string {
@@ -694,9 +762,16 @@ func (c *Conn) listenActive() (*net.TCPListener, error) {
 }
 
 func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
-	ln, ap, err := c.prepareActive(ctx, only)
-	if err != nil {
-		return nil, err
+	var ln *net.TCPListener
+	var ap netip.AddrPort
+	if a := c.nextActive; a != nil && only == 0 {
+		// Announced ahead (DataConn.Prefetch), and taken.
+		ln, ap, c.nextActive = a.ln, a.ap, nil
+	} else {
+		var err error
+		if ln, ap, err = c.prepareActive(ctx, only); err != nil {
+			return nil, err
+		}
 	}
 	defer ln.Close()
 	if err := c.sendRest(ctx, offset); err != nil {

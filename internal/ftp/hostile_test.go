@@ -531,6 +531,68 @@ func TestUploadPrefetchInterrupted(t *testing.T) {
 	}
 }
 
+// In active mode, Prefetch announces the next transfer's listener: its
+// EPRT goes out once the server has closed this transfer's data
+// connection, and the next transfer sends no EPRT of its own. An EPRT
+// refused ahead is not sent ahead again, and the next transfer announces
+// its own.
+func TestActivePrefetch(t *testing.T) {
+	for _, refused := range []bool{false, true} {
+		t.Run(map[bool]string{false: "taken", true: "refused"}[refused], func(t *testing.T) {
+			srv := startFake(t, func(s *fakeSession) {
+				s.send("220 Ready")
+				addr := s.expectEPRT("1")
+				s.send("200 Ok")
+				s.expect("RETR a")
+				s.send("150 Opening")
+				s.writeData(s.dial(addr, nil), []byte("first"))
+				next := s.expectEPRT("1") // sent ahead, after the data
+				s.send("226 Done")
+				if refused {
+					s.send("500 Not now")
+					next = s.expectEPRT("1")
+					s.send("200 Ok")
+				} else {
+					s.send("200 Ok")
+				}
+				s.expect("RETR b") // no EPRT of its own when taken
+				s.send("150 Opening")
+				s.writeData(s.dial(next, nil), []byte("second"))
+				if !refused {
+					s.expectEPRT("1") // ahead again
+					s.send("226 Done", "200 Ok")
+				} else {
+					s.send("226 Done") // nothing sent ahead any more
+				}
+				s.expect("NOOP")
+				s.send("200 Ok")
+				s.expectEOF()
+			})
+			c := dialFake(t, srv, fakeOpts())
+			for _, name := range []string{"a", "b"} {
+				dc, err := c.OpenData(bg, Active, "RETR "+name, 0)
+				if err != nil {
+					t.Fatalf("RETR %s: %v", name, err)
+				}
+				dc.Prefetch = true
+				var buf bytes.Buffer
+				if _, err := dc.CopyTo(bg, &buf); err != nil {
+					t.Fatalf("RETR %s: copy: %v", name, err)
+				}
+				if err := dc.Finish(bg); err != nil {
+					t.Fatalf("RETR %s: %v", name, err)
+				}
+				if want := map[string]string{"a": "first", "b": "second"}[name]; buf.String() != want {
+					t.Errorf("RETR %s: %q, want %q", name, buf.String(), want)
+				}
+			}
+			wantNOOP(t, c) // also closes the listener announced ahead
+			c.Close()
+			srv.wait()
+		})
+	}
+}
+
 // With Prefetch, the next transfer's EPSV goes out before this one's 226,
 // and the next transfer uses its port without asking again. A server that
 // answers the EPSV first (it reads commands during a transfer) is told

@@ -228,31 +228,37 @@ func TestParallelMaxPerIP(t *testing.T) {
 // (gftp then waits a reply timeout); --pipeline says it is not for every
 // server. So is iis-style, which is pyftpdlib. (proftpd too answers an
 // upload's EPSV sent eagerly out of order.)
+//
+// In active mode the command sent ahead is the next EPRT, with the
+// listener it names already open.
 func TestPipeline(t *testing.T) {
 	requireServers(t)
 	for _, kind := range serverKinds {
-		for _, eager := range []bool{false, true} {
-			if eager && pyftpdlibBased(kind.name) {
+		for _, v := range []struct {
+			suffix string
+			active bool
+			eager  bool
+		}{{"", false, false}, {"/active", true, false}, {"/--pipeline", false, true}} {
+			if v.eager && pyftpdlibBased(kind.name) {
 				continue
 			}
-			name := kind.name
-			if eager {
-				name += "/--pipeline"
-			}
-			t.Run(name, func(t *testing.T) {
+			t.Run(kind.name+v.suffix, func(t *testing.T) {
 				t.Parallel()
-				pipelineRoundTrip(t, kind, eager)
+				pipelineRoundTrip(t, kind, v.active, v.eager)
 			})
 		}
 	}
 }
 
-func pipelineRoundTrip(t *testing.T, kind serverKind, eager bool) {
+func pipelineRoundTrip(t *testing.T, kind serverKind, active, eager bool) {
 	inst, err := kind.start(t, "127.0.0.1")
 	if err != nil {
 		t.Fatalf("%s did not start: %v", kind.name, err)
 	}
 	c := &cell{inst: inst, mode: "passive", flag: "-p"}
+	if active {
+		c.mode, c.flag = "active", "-A"
+	}
 	if eager {
 		c.extra = []string{"--pipeline"}
 	}
@@ -271,6 +277,9 @@ func pipelineRoundTrip(t *testing.T, kind serverKind, eager bool) {
 	// Sent ahead: the EPSV shows before the previous transfer's 226
 	// (pure-ftpd's has two lines).
 	ahead := regexp.MustCompile(`(?m)^---> EPSV\n226[ -]`)
+	if active {
+		ahead = regexp.MustCompile(`(?m)^---> EPRT [^\n]*\n226[ -]`)
+	}
 	r := c.gftp(t, local, "binary\ncd pipe\nmput p*.bin\n")
 	r.ok(t, true)
 	for _, name := range names {
@@ -289,7 +298,7 @@ func pipelineRoundTrip(t *testing.T, kind serverKind, eager bool) {
 		wantFile(t, filepath.Join(back, name), files[name])
 	}
 	down := len(ahead.FindAllString(r.stdout, -1))
-	t.Logf("%s: EPSV sent ahead of a 226: %d of %d uploads, %d of %d downloads", t.Name(), up, len(names), down, len(names))
+	t.Logf("%s: sent ahead of a 226: %d of %d uploads, %d of %d downloads", t.Name(), up, len(names), down, len(names))
 	if down < len(names)-2 {
 		r.fail(t, "%d EPSV sent ahead of a 226 for %d downloads", down, len(names))
 	}
