@@ -206,7 +206,10 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	}
 	w := waitFor(d.c.opts.ReplyTimeout)
 	var replied <-chan error // a read of the control connection in flight
-	if ahead && d.final == nil && halfOpen && !d.Eager {
+	// Eager is for passive mode only: an EPRT ahead needs no hurry, as
+	// its listener waits for the next transfer anyway.
+	eager := d.Eager && d.passive
+	if ahead && d.final == nil && halfOpen && !eager {
 		done, replied = d.serverDone(ctx, w)
 	}
 	if halfOpen {
@@ -215,7 +218,7 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	var prefetch string
 	var listening *announced // an active-mode listener announced ahead
 	switch {
-	case !ahead || d.final != nil || !(done || d.Eager) || ctx.Err() != nil:
+	case !ahead || d.final != nil || !(done || eager) || ctx.Err() != nil:
 	case d.passive:
 		// Not drained first: the transfer's final reply is owed.
 		if prefetch = d.c.prefetchVerb(); prefetch != "" && d.c.send(ctx, prefetch, false) != nil {
@@ -248,6 +251,9 @@ func (d *DataConn) Finish(ctx context.Context) error {
 		}
 		var err error
 		if r, err = d.c.readFinal(rctx, w); err != nil {
+			if listening != nil {
+				listening.ln.Close() // no reply to take it by
+			}
 			if ctx.Err() != nil {
 				return interruptedError{ctx.Err()}
 			}
@@ -549,8 +555,13 @@ type announced struct {
 	ap netip.AddrPort // as announced
 }
 
-// dropAhead closes a listener announced ahead and not used: any command
-// but the next transfer's makes it stale.
+// DropAhead closes a listener announced ahead of a next transfer that is
+// not coming (a multi-file command ended, or another connection took the
+// file): the server would connect to it on the next transfer command, and
+// until then anyone at the server's address could. Any command but the
+// next transfer's drops it too.
+func (c *Conn) DropAhead() { c.dropAhead() }
+
 func (c *Conn) dropAhead() {
 	if c.nextActive != nil {
 		c.nextActive.ln.Close()

@@ -539,6 +539,7 @@ func TestUploadPrefetchInterrupted(t *testing.T) {
 func TestActivePrefetch(t *testing.T) {
 	for _, refused := range []bool{false, true} {
 		t.Run(map[bool]string{false: "taken", true: "refused"}[refused], func(t *testing.T) {
+			last := make(chan string, 1) // the listener announced ahead of no transfer
 			srv := startFake(t, func(s *fakeSession) {
 				s.send("220 Ready")
 				addr := s.expectEPRT("1")
@@ -559,7 +560,7 @@ func TestActivePrefetch(t *testing.T) {
 				s.send("150 Opening")
 				s.writeData(s.dial(next, nil), []byte("second"))
 				if !refused {
-					s.expectEPRT("1") // ahead again
+					last <- s.expectEPRT("1") // ahead again
 					s.send("226 Done", "200 Ok")
 				} else {
 					s.send("226 Done") // nothing sent ahead any more
@@ -587,6 +588,61 @@ func TestActivePrefetch(t *testing.T) {
 				}
 			}
 			wantNOOP(t, c) // also closes the listener announced ahead
+			if !refused {
+				wantRefused(t, <-last)
+			}
+			c.Close()
+			srv.wait()
+		})
+	}
+}
+
+// wantRefused checks that nothing listens at addr any more.
+func wantRefused(t *testing.T, addr string) {
+	t.Helper()
+	if nc, err := net.DialTimeout("tcp", addr, fakeWait); err == nil {
+		nc.Close()
+		t.Errorf("%s still accepts connections", addr)
+	}
+}
+
+// A listener announced ahead is closed when its transfer's final reply
+// never comes (the connection lost), and by DropAhead when the next
+// transfer does not come.
+func TestActivePrefetchDropped(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(map[bool]string{false: "DropAhead", true: "connection lost"}[lost], func(t *testing.T) {
+			ahead := make(chan string, 1)
+			srv := startFake(t, func(s *fakeSession) {
+				s.send("220 Ready")
+				addr := s.expectEPRT("1")
+				s.send("200 Ok")
+				s.expect("RETR a")
+				s.send("150 Opening")
+				s.writeData(s.dial(addr, nil), []byte("first"))
+				ahead <- s.expectEPRT("1")
+				if lost {
+					s.c.Close()
+					return
+				}
+				s.send("226 Done", "200 Ok")
+				s.expectEOF()
+			})
+			c := dialFake(t, srv, fakeOpts())
+			dc, err := c.OpenData(bg, Active, "RETR a", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dc.Prefetch = true
+			dc.CopyTo(bg, io.Discard)
+			err = dc.Finish(bg)
+			if lost != (err != nil) {
+				t.Fatalf("Finish: %v", err)
+			}
+			if !lost {
+				c.DropAhead()
+			}
+			wantRefused(t, <-ahead)
 			c.Close()
 			srv.wait()
 		})

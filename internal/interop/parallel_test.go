@@ -286,6 +286,7 @@ func pipelineRoundTrip(t *testing.T, kind serverKind, active, eager bool) {
 		c.wantServerFile(t, "pipe/"+name, files[name])
 	}
 	up := len(ahead.FindAllString(r.stdout, -1))
+	upEPRT := strings.Count(r.stdout, "---> EPRT ")
 	// The upload check: one STAT of the directory, no listing over a data
 	// connection (all five list a directory in STAT's reply).
 	if !strings.Contains(r.stdout, "---> STAT .\n") || regexp.MustCompile(`(?m)^---> (LIST|MLSD)`).MatchString(r.stdout) {
@@ -299,6 +300,11 @@ func pipelineRoundTrip(t *testing.T, kind serverKind, active, eager bool) {
 	}
 	down := len(ahead.FindAllString(r.stdout, -1))
 	t.Logf("%s: sent ahead of a 226: %d of %d uploads, %d of %d downloads", t.Name(), up, len(names), down, len(names))
+	// Each listener announced ahead was the next transfer's: one EPRT a
+	// file, and one for mget's listing.
+	if downEPRT := strings.Count(r.stdout, "---> EPRT "); active && (upEPRT != len(names) || downEPRT != len(names)+1) {
+		r.fail(t, "%d EPRT for %d uploads, %d for the listing and %d downloads", upEPRT, len(names), downEPRT, len(names))
+	}
 	if down < len(names)-2 {
 		r.fail(t, "%d EPSV sent ahead of a 226 for %d downloads", down, len(names))
 	}

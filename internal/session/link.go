@@ -42,6 +42,15 @@ type link struct {
 
 func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }
 
+// endMore ends a multi-file command on the link: no next file follows,
+// and an active-mode listener announced for one is closed.
+func (l *link) endMore() {
+	l.more = false
+	if l.conn != nil {
+		l.conn.DropAhead()
+	}
+}
+
 // dial opens the link's control connection to the session's server and
 // reads the greeting.
 func (l *link) dial(ctx context.Context) error {

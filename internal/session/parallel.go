@@ -61,7 +61,7 @@ func fatal(l *link, err error) bool {
 func (s *Session) serial(ctx context.Context, verb string, files []string, c *confirmer, maxErrors int, op fileOp) error {
 	failed := 0
 	var first error
-	defer func() { s.main.more = false }()
+	defer s.main.endMore()
 	for i, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -164,7 +164,7 @@ func (s *Session) parallel(ctx context.Context, verb string, files []string, n i
 		return true
 	}
 	work := func(l *link) {
-		defer func() { l.more = false }()
+		defer l.endMore()
 		for {
 			f, ok := take(l)
 			if !ok {
