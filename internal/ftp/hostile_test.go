@@ -570,23 +570,7 @@ func TestActivePrefetch(t *testing.T) {
 				s.expectEOF()
 			})
 			c := dialFake(t, srv, fakeOpts())
-			for _, name := range []string{"a", "b"} {
-				dc, err := c.OpenData(bg, Active, "RETR "+name, 0)
-				if err != nil {
-					t.Fatalf("RETR %s: %v", name, err)
-				}
-				dc.Prefetch = true
-				var buf bytes.Buffer
-				if _, err := dc.CopyTo(bg, &buf); err != nil {
-					t.Fatalf("RETR %s: copy: %v", name, err)
-				}
-				if err := dc.Finish(bg); err != nil {
-					t.Fatalf("RETR %s: %v", name, err)
-				}
-				if want := map[string]string{"a": "first", "b": "second"}[name]; buf.String() != want {
-					t.Errorf("RETR %s: %q, want %q", name, buf.String(), want)
-				}
-			}
+			retrieveAhead(t, c, Active, "first", "second")
 			wantNOOP(t, c) // also closes the listener announced ahead
 			if !refused {
 				wantRefused(t, <-last)
@@ -594,6 +578,30 @@ func TestActivePrefetch(t *testing.T) {
 			c.Close()
 			srv.wait()
 		})
+	}
+}
+
+// retrieveAhead retrieves a, b, ... in mode with Prefetch set, and checks
+// that they hold want, in order.
+func retrieveAhead(t *testing.T, c *Conn, mode DataMode, want ...string) {
+	t.Helper()
+	for i, w := range want {
+		name := string(rune('a' + i))
+		dc, err := c.OpenData(bg, mode, "RETR "+name, 0)
+		if err != nil {
+			t.Fatalf("RETR %s: %v", name, err)
+		}
+		dc.Prefetch = true
+		var buf bytes.Buffer
+		if _, err := dc.CopyTo(bg, &buf); err != nil {
+			t.Fatalf("RETR %s: copy: %v", name, err)
+		}
+		if err := dc.Finish(bg); err != nil {
+			t.Fatalf("RETR %s: %v", name, err)
+		}
+		if buf.String() != w {
+			t.Errorf("RETR %s: %q, want %q", name, buf.String(), w)
+		}
 	}
 }
 
@@ -688,18 +696,7 @@ func TestPassivePrefetch(t *testing.T) {
 				s.expectEOF()
 			})
 			c := dialFake(t, srv, fakeOpts())
-			for _, name := range []string{"a", "b"} {
-				dc, err := c.OpenData(bg, Passive, "RETR "+name, 0)
-				if err != nil {
-					t.Fatalf("RETR %s: %v", name, err)
-				}
-				dc.Prefetch = true
-				var buf bytes.Buffer
-				dc.CopyTo(bg, &buf)
-				if err := dc.Finish(bg); err != nil {
-					t.Fatalf("RETR %s: %v", name, err)
-				}
-			}
+			retrieveAhead(t, c, Passive, "first", "second")
 			wantNOOP(t, c)
 			c.Close()
 			srv.wait()
