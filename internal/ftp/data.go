@@ -108,9 +108,10 @@ type DataConn struct {
 	// (tnftp's rate). The bytes then go through our buffer: the kernel's
 	// zero-copy cannot be paced.
 	Limit int64
-	// Prefetch says another passive transfer follows on this connection:
-	// Finish sends its EPSV (or PASV) before it reads this transfer's
-	// final reply, so that its round trip overlaps the wait for the 226.
+	// Prefetch says another transfer follows on this connection: Finish
+	// sends its EPSV (or PASV; in active mode its EPRT or PORT, with the
+	// listener open) before it reads this transfer's final reply, so that
+	// its round trip overlaps the wait for the 226.
 	// It does so once the server is done with the data connection: it
 	// closed it (a download's end, or its answer to an upload's), or its
 	// final reply has begun to arrive. A server that lingers on its close
@@ -317,8 +318,9 @@ func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <
 }
 
 // takePrefetch reads the second of the two replies owed after a passive
-// command went out ahead of a transfer's final reply, tells which answers
-// which, and keeps the address for the next transfer. A server that reads
+// command (or, with listening, an EPRT or PORT) went out ahead of a
+// transfer's final reply, tells which answers which, and keeps the
+// address (the listener) for the next transfer. A server that reads
 // commands during a transfer may answer the passive command first, so
 // the replies are told apart by their codes (227 or 229 is the passive
 // command's); two refusals are taken in the order sent. A server that did
@@ -577,13 +579,9 @@ func (c *Conn) announceAhead(ctx context.Context) (string, *announced) {
 	if c.noPrefetch {
 		return "", nil
 	}
-	ln, err := c.listenActive()
+	ln, ap, err := c.listenAnnounced()
 	if err != nil {
 		return "", nil // the next transfer finds out for itself
-	}
-	ap := ln.Addr().(*net.TCPAddr).AddrPort()
-	if c.opts.ActiveAddr.IsValid() {
-		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
 	}
 	line := ""
 	if !c.noEPRT && !c.noExtended {
@@ -749,6 +747,21 @@ func (c *Conn) announceActive(ctx context.Context, only Method, ap netip.AddrPor
 	return err
 }
 
+// listenAnnounced is listenActive with the address to announce for it:
+// its own, or behind NAT the outside address (--active-address), which
+// the NAT forwards to the listener.
+func (c *Conn) listenAnnounced() (*net.TCPListener, netip.AddrPort, error) {
+	ln, err := c.listenActive()
+	if err != nil {
+		return nil, netip.AddrPort{}, err
+	}
+	ap := ln.Addr().(*net.TCPAddr).AddrPort()
+	if c.opts.ActiveAddr.IsValid() {
+		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
+	}
+	return ln, ap, nil
+}
+
 // listenActive listens for the server's data connection on the control
 // connection's local address, within the configured port range if any,
 // so that a client firewall rule can be narrow.
@@ -801,15 +814,9 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 // prepareActive listens for the server's connection and tells the server
 // where to connect.
 func (c *Conn) prepareActive(ctx context.Context, only Method) (*net.TCPListener, netip.AddrPort, error) {
-	ln, err := c.listenActive()
+	ln, ap, err := c.listenAnnounced()
 	if err != nil {
 		return nil, netip.AddrPort{}, &DataConnError{Mode: Active, Err: err}
-	}
-	ap := ln.Addr().(*net.TCPAddr).AddrPort()
-	if c.opts.ActiveAddr.IsValid() {
-		// Behind NAT: the server must connect to the outside address,
-		// which the NAT forwards to this listener.
-		ap = netip.AddrPortFrom(c.opts.ActiveAddr, ap.Port())
 	}
 	if err := c.announceActive(ctx, only, ap); err != nil {
 		ln.Close()
