@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,30 @@ func TestMirrorMissingRemoteDir(t *testing.T) {
 	code, _, stderr = runGftp(t, "user u p\nlcd "+down+"\nget -r nothere\n", hostileArgs(h, "-in")...)
 	if code == 0 || !strings.Contains(stderr, "no such directory on the server") {
 		t.Errorf("get -r of a missing directory: exit %d; stderr:\n%s", code, stderr)
+	}
+}
+
+// A tree walk's listings send the next transfer's EPSV ahead of their
+// 226, as the files of a multi-file command do: mirror of a tree of four
+// directories, one listing after another, each with its EPSV before the
+// 226 but the last (a round trip a directory over a slow link).
+func TestWalkListsAhead(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	for _, d := range []string{"t", "t/a", "t/a/b", "t/c"} {
+		if err := os.MkdirAll(filepath.Join(srv.Root(), filepath.FromSlash(d)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runGftp(t, login(srv)+"lcd "+t.TempDir()+"\nmirror t\n", "-in", "-v", "-d", "-p")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	listings := count(srv.Commands(), "(MLSD|LIST).*")
+	ahead := len(regexp.MustCompile(`(?m)^---> EPSV\n226[ -]`).FindAllString(stdout, -1))
+	if listings != 4 || ahead < listings-1 {
+		t.Errorf("%d listings, %d with the next EPSV sent ahead; want 4 and at least 3\n%s", listings, ahead, stdout)
+	}
+	if n := count(srv.Commands(), "EPSV"); n > listings+1 {
+		t.Errorf("%d EPSV for %d listings: the ones sent ahead were not used", n, listings)
 	}
 }

@@ -27,6 +27,10 @@ type link struct {
 	// more: another file of a multi-file command follows on this link, so
 	// the next data connection's passive command may go out early.
 	more bool
+	// walking: a tree walk lists directories on this link, so a listing
+	// is likely followed by another transfer and sends its passive
+	// command ahead too (one not used is dropped by the next command).
+	walking bool
 	// noMLSD: the server refused MLSD as not implemented although FEAT
 	// offered it; listings use LIST.
 	noMLSD bool
@@ -46,6 +50,16 @@ func (l *link) connected() bool { return l.conn != nil && !l.conn.Closed() }
 // and an active-mode listener announced for one is closed.
 func (l *link) endMore() {
 	l.more = false
+	l.dropAhead()
+}
+
+// endWalk is endMore for a tree walk's listings.
+func (l *link) endWalk() {
+	l.walking = false
+	l.dropAhead()
+}
+
+func (l *link) dropAhead() {
 	if l.conn != nil {
 		l.conn.DropAhead()
 	}

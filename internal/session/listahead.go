@@ -89,6 +89,8 @@ func (p *listAhead) giveBack(o opened) {
 
 // work lists queued directories on l until close.
 func (p *listAhead) work(l *link) {
+	l.walking = true
+	defer l.endWalk()
 	for {
 		d := p.take()
 		if d == nil {

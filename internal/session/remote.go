@@ -49,6 +49,7 @@ func (l *link) scan(ctx context.Context, dir string, list bool, fn func(ftp.Entr
 		}
 		return err
 	}
+	dc.Prefetch = l.walking
 	lw := ftp.NewListingWriter(verb == "MLSD", time.Now(), fn)
 	_, cerr := dc.CopyTo(ctx, lw)
 	lw.Close()

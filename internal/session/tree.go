@@ -130,6 +130,10 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, u
 	if depth > maxTreeDepth {
 		return fmt.Errorf("%s: %s is more than %d directories deep", verb, shortPath(dir), maxTreeDepth)
 	}
+	if depth == 0 {
+		s.main.walking = true
+		defer s.main.endWalk()
+	}
 	var entries []ftp.Entry
 	add := func(e ftp.Entry) {
 		switch {
