@@ -293,8 +293,13 @@ func (c *Conn) ReadFinal(ctx context.Context) (*Reply, error) {
 }
 
 func (c *Conn) readFinal(ctx context.Context, w wait) (*Reply, error) {
+	return c.readFinalStreaming(ctx, w, nil)
+}
+
+// readFinalStreaming is readFinal with readStreaming's each.
+func (c *Conn) readFinalStreaming(ctx context.Context, w wait, each func(line string)) (*Reply, error) {
 	for range maxPreliminary {
-		r, err := c.readUntil(ctx, w)
+		r, err := c.readStreaming(ctx, w, each)
 		if err != nil || r.Class() != 1 {
 			return r, err
 		}

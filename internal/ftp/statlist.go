@@ -30,18 +30,9 @@ func (c *Conn) StatList(ctx context.Context, dir string, now time.Time, fn func(
 			fn(e)
 		}
 	}
-	// Past any 1xx, as readFinal reads: the final reply is owed.
-	var r *Reply
-	var err error
-	for n := 0; n == 0 || (err == nil && r.Class() == 1 && n < maxPreliminary); n++ {
-		r, err = c.readStreaming(ctx, waitFor(c.opts.ReplyTimeout), each)
-	}
+	r, err := c.readFinalStreaming(ctx, waitFor(c.opts.ReplyTimeout), each)
 	if err != nil {
 		return err
-	}
-	if r.Class() == 1 {
-		c.markClosed()
-		return lost("the server sent %d preliminary replies and no final one", maxPreliminary)
 	}
 	if err := replyErr("STAT", r); err != nil {
 		return err

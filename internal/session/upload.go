@@ -414,7 +414,7 @@ func (u *uploadCheck) statCheck(ctx context.Context, l *link, dir string, bad *[
 	// hide a mismatch behind a second, right-sized line.
 	seen := map[string]bool{}
 	perms := map[string]fs.FileMode{}
-	var mismatched []*SizeMismatchError
+	mismatched := map[string]*SizeMismatchError{} // the first wrong size a name was listed with
 	err = l.conn.StatList(l.s.own(ctx), dir, time.Now(), func(e ftp.Entry) {
 		name := path.Join(dir, path.Base(e.Name))
 		sent, ok := want[name]
@@ -424,8 +424,8 @@ func (u *uploadCheck) statCheck(ctx context.Context, l *link, dir string, bad *[
 		if e.HasPerm {
 			perms[name] = e.Perm
 		}
-		if e.Size != sent && !slices.ContainsFunc(mismatched, func(m *SizeMismatchError) bool { return m.Remote == name }) {
-			mismatched = append(mismatched, &SizeMismatchError{Remote: name, Sent: sent, OnServer: e.Size})
+		if _, ok := mismatched[name]; !ok && e.Size != sent {
+			mismatched[name] = &SizeMismatchError{Remote: name, Sent: sent, OnServer: e.Size}
 		}
 		seen[name] = true
 	})
@@ -457,7 +457,9 @@ func (u *uploadCheck) statCheck(ctx context.Context, l *link, dir string, bad *[
 		}
 		u.perms[name] = p
 	}
-	*bad = append(*bad, mismatched...)
+	for _, m := range mismatched {
+		*bad = append(*bad, m) // check sorts them by name
+	}
 	return true, nil
 }
 
