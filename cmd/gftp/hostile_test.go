@@ -52,10 +52,9 @@ func TestRepliesStayInStep(t *testing.T) {
 	if code != exitRefused || stderr != "gftp: stdin:3: delete important: 550 Permission denied\n" {
 		t.Errorf("exit %d, stderr %q; want %d and the 550 on line 3", code, stderr, exitRefused)
 	}
-	// One PWD: gftp's own after the cd (to return there on a reconnect);
-	// the script's pwd never ran.
-	if n := strings.Count(strings.Join(h.Commands(), "\n"), "PWD"); n != 1 {
-		t.Errorf("%d PWD commands, want 1: %q", n, h.Commands())
+	// No PWD: the script's never ran (and a cd sends none of its own).
+	if n := strings.Count(strings.Join(h.Commands(), "\n"), "PWD"); n != 0 {
+		t.Errorf("%d PWD commands, want none: %q", n, h.Commands())
 	}
 }
 
@@ -375,5 +374,19 @@ func TestOpenHostColonPort(t *testing.T) {
 	code, _, stderr := runGftp(t, fmt.Sprintf("open 127.0.0.1:%d\nuser u p\npwd\n", h.Port()), "-in")
 	if code != 0 {
 		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+}
+
+// The steps a reconnect would retrace stay few: the 17th cd in a row asks
+// the server where it is (PWD), once.
+func TestManyCdAskWhere(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{})
+	code, _, stderr := runGftp(t, "user u p\n"+strings.Repeat("cd x\n", 20), hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	cmds := strings.Join(h.Commands(), "\n")
+	if n := strings.Count(cmds, "PWD"); n != 1 || !strings.Contains(cmds, strings.Repeat("CWD x\n", 17)+"PWD\nCWD x") {
+		t.Errorf("%d PWD commands, want one after the 17th cd: %q", n, h.Commands())
 	}
 }

@@ -338,3 +338,57 @@ func TestMirrorOpensLinksWhileWalking(t *testing.T) {
 		}
 	}
 }
+
+// The end of a script ends every link at once: the extra links' QUITs go
+// out together with the main link's, one round trip in all, not one
+// each. The server holds each 221 until all three QUITs have come.
+func TestParallelLinksQuitTogether(t *testing.T) {
+	files := map[string][]byte{}
+	var names []string
+	for i := range 6 {
+		n := fmt.Sprintf("f%d", i)
+		files[n] = bytes.Repeat([]byte{byte('a' + i)}, 100+i)
+		names = append(names, n)
+	}
+	h := startHostile(t, testserver.HostileOptions{Files: files, Listing: unixListing(names...), QuitTogether: 3})
+	down := t.TempDir()
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmget -P 3 f*\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	sameFiles(t, down, files)
+	if got := count(h.Commands(), "QUIT"); got != 3 {
+		t.Fatalf("%d QUITs, want 3 (one a link)", got)
+	}
+	if quits, gone := h.QuitsAtFirstBye(); quits != 3 || gone != 0 {
+		t.Errorf("the first 221 went with %d QUITs come, want all 3, and %d links gave up waiting for theirs: the links said goodbye one after another", quits, gone)
+	}
+}
+
+// An idle link follows the main link's cd commands by the same steps,
+// from where it is: after "cd a", "mget -P 2", "cd b", the second mget's
+// extra link sends only "CWD b". A status asks the server where the main
+// link is (PWD); the next cd's link then goes by that name.
+func TestParallelLinksFollowCd(t *testing.T) {
+	files := map[string][]byte{"f1": []byte("one"), "f2": []byte("two")}
+	h := startHostile(t, testserver.HostileOptions{Files: files, Listing: unixListing("f1", "f2")})
+	down := t.TempDir()
+	script := "user u p\nlcd " + down + "\ncd a\nmget -P 2 f*\ncd b\nmget -P 2 f*\nstatus\ncd c\nmget -P 2 f*\n"
+	code, stdout, stderr := runGftp(t, script, hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	sameFiles(t, down, files)
+	cmds := h.Commands()
+	// The main link's, and the extra link's: "CWD a" when it opened,
+	// "CWD b" when it followed, and "CWD /" (what PWD answered) and
+	// "CWD c" at the third mget.
+	for cmd, want := range map[string]int{"CWD a": 2, "CWD b": 2, "CWD c": 2, "CWD /": 1, "PWD": 1} {
+		if got := count(cmds, cmd); got != want {
+			t.Errorf("%d × %q, want %d; commands:\n%s", got, cmd, want, strings.Join(cmds, "\n"))
+		}
+	}
+	if !strings.Contains(stdout, "Remote directory: /\n") {
+		t.Errorf("status does not show the remote directory:\n%s", stdout)
+	}
+}

@@ -159,7 +159,7 @@ func Default() *Table {
 		{Name: "hash", Group: groupOptions, ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", Example: "hash on\nhash 65536", MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetHash(arg(a, 0)) }},
 		{Name: "status", Group: groupConnection, ReadOnly: true, Help: "show current status", Example: "status", MaxArgs: 0,
-			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status() }},
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status(ctx) }},
 		{Name: "quote", Group: groupServer, Usage: "command [arguments...]", Help: "send arbitrary ftp command", Example: "quote STAT\nquote HELP SITE",
 			MinArgs: 1, MaxArgs: -1, NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {

@@ -36,7 +36,7 @@ func (s *Session) CompleteRemote(ctx context.Context, prefix string) []string {
 		return nil
 	}
 	dir, base := path.Split(prefix)
-	key := path.Join(s.main.cwd, dir)
+	key := path.Join(s.main.cwd.key(), dir)
 	if strings.HasPrefix(dir, "/") {
 		key = path.Clean(dir)
 	}

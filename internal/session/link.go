@@ -18,9 +18,8 @@ type link struct {
 	s        *Session
 	conn     *ftp.Conn // nil when closed
 	loggedIn bool
-	// cwd is the remote directory, to return to after a reconnect ("": the
-	// login directory).
-	cwd string
+	// cwd is the remote directory, to return to after a reconnect.
+	cwd where
 	// cutByStop: the connection was closed by an interruption (a reply
 	// was owed), and the next command opens it again.
 	cutByStop bool
@@ -122,7 +121,7 @@ func (l *link) login(ctx context.Context, user string, pass func() (string, erro
 		}
 		return &LoginError{Err: err}
 	}
-	l.loggedIn, l.cwd = true, ""
+	l.loggedIn, l.cwd = true, where{}
 	return l.protect(ctx)
 }
 
@@ -157,12 +156,7 @@ func (l *link) open(ctx context.Context) error {
 	if err := l.login(ctx, s.loginUser, func() (string, error) { return pass, nil }); err != nil {
 		return err
 	}
-	if l.cwd = cwd; cwd != "" {
-		if err := l.conn.Cwd(l.s.own(ctx), l.cwd); err != nil {
-			return fmt.Errorf("back to %s: %w", l.cwd, l.check(err))
-		}
-	}
-	return nil
+	return l.goTo(ctx, cwd) // from the login directory (login set where{})
 }
 
 // close ends the link with QUIT.
@@ -205,15 +199,6 @@ func (l *link) lost(err error) bool {
 	// again by the next command (EnsureConnected).
 	l.cutByStop = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	return true
-}
-
-// trackCwd remembers the remote directory after it changed, for reconnect.
-func (l *link) trackCwd(ctx context.Context) {
-	dir, err := l.conn.Pwd(l.s.own(ctx))
-	if err != nil {
-		l.lost(err)
-	}
-	l.cwd = dir
 }
 
 // ensureType gives the server the session's transfer type; the engine

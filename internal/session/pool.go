@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 )
 
@@ -21,8 +22,7 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 		if l.connected() {
 			s.poolMu.Unlock()
 			if err := s.follow(ctx, l); err != nil {
-				l.conn.Close()
-				return nil, err
+				return nil, err // goTo closed it
 			}
 			return l, nil
 		}
@@ -31,7 +31,7 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 	if !s.relogin {
 		return nil, ErrNotConnected
 	}
-	l := &link{s: s, cwd: s.main.cwd}
+	l := &link{s: s, cwd: s.main.cwd.clone()}
 	if err := l.open(s.own(ctx)); err != nil {
 		if l.conn != nil {
 			l.conn.Close()
@@ -43,14 +43,10 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 
 // follow takes an idle link to the main link's directory, if it moved.
 func (s *Session) follow(ctx context.Context, l *link) error {
-	if l.cwd == s.main.cwd || s.main.cwd == "" {
+	if l.cwd.same(s.main.cwd) {
 		return nil
 	}
-	if err := l.conn.Cwd(s.own(ctx), s.main.cwd); err != nil {
-		return l.check(err)
-	}
-	l.cwd = s.main.cwd
-	return nil
+	return l.goTo(ctx, s.main.cwd)
 }
 
 // release puts a link back, if it is still good.
@@ -69,10 +65,13 @@ func (s *Session) closeIdle(ctx context.Context) error {
 	idle := s.idle
 	s.idle = nil
 	s.poolMu.Unlock()
-	var errs []error
-	for _, l := range idle {
-		errs = append(errs, l.close(ctx))
+	// All at once: one round trip for the goodbyes, not one a link.
+	errs := make([]error, len(idle))
+	var wg sync.WaitGroup
+	for i, l := range idle {
+		wg.Go(func() { errs[i] = l.close(ctx) })
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -524,7 +524,11 @@ func (s *Session) Disconnect(ctx context.Context) error {
 // it.
 func (s *Session) Close(ctx context.Context) error {
 	s.bm, s.tlsFor, s.relogin = nil, nil, false
-	return errors.Join(s.closeIdle(ctx), s.main.close(ctx))
+	// The idle links' QUITs go with the main link's.
+	idle := make(chan error, 1)
+	go func() { idle <- s.closeIdle(ctx) }()
+	err := s.main.close(ctx)
+	return errors.Join(<-idle, err)
 }
 
 // localPath resolves a local name against the session's local directory

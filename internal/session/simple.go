@@ -27,7 +27,7 @@ func (s *Session) Cd(ctx context.Context, dir string) error {
 		if err := s.main.check(s.main.conn.Cwd(ctx, dir)); err != nil {
 			return err
 		}
-		s.main.trackCwd(ctx)
+		s.main.moved(ctx, dir)
 		return nil
 	})
 }
@@ -38,7 +38,7 @@ func (s *Session) Cdup(ctx context.Context) error {
 		if err := s.main.check(s.main.conn.Cdup(ctx)); err != nil {
 			return err
 		}
-		s.main.trackCwd(ctx)
+		s.main.moved(ctx, cdup)
 		return nil
 	})
 }
@@ -309,7 +309,7 @@ func toggle(cur bool, arg string) (bool, error) {
 
 // Status prints the session's state: for the connection open, its own
 // settings (a bookmark's included).
-func (s *Session) Status() error {
+func (s *Session) Status(ctx context.Context) error {
 	if s.Connected() {
 		s.printf("Connected to %s (%s).\n", s.host, s.main.conn.RemoteAddr())
 		if !s.main.loggedIn {
@@ -317,8 +317,9 @@ func (s *Session) Status() error {
 		} else {
 			s.printf("Logged in as %s.\n", s.loginUser)
 		}
-		if s.main.cwd != "" {
-			s.printf("Remote directory: %s\n", s.main.cwd)
+		s.main.resolve(ctx)
+		if dir, ok := s.main.cwd.known(); ok && dir != "" {
+			s.printf("Remote directory: %s\n", dir)
 		}
 	} else {
 		s.printf("Not connected.\n")

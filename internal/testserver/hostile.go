@@ -53,6 +53,10 @@ type HostileOptions struct {
 	// with "421 Too many connections" and closes them, as vsftpd's
 	// max_per_ip does.
 	MaxConns int
+	// QuitTogether holds every QUIT's 221 until this many QUITs have come
+	// (at most 3 s), to see whether a client ends its connections at once
+	// or one after another (QuitsAtFirstBye).
+	QuitTogether int
 }
 
 // Hostile is a raw FTP server for tests of what a broken or malicious
@@ -71,6 +75,11 @@ type Hostile struct {
 	stored map[string][]byte
 	conns  map[net.Conn]struct{}
 	closed bool
+	// quits counts QUITs; allQuit closes when QuitTogether have come.
+	quits     int
+	allQuit   chan struct{}
+	firstBye  int // quits when the first 221 went, 0 before
+	quitsGone int // clients that closed before their 221
 }
 
 // maxStored bounds what STOR keeps per file.
@@ -82,7 +91,7 @@ func StartHostile(opts HostileOptions) (*Hostile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testserver: hostile listen: %w", err)
 	}
-	h := &Hostile{opts: opts, ln: ln, stored: map[string][]byte{}, conns: map[net.Conn]struct{}{}}
+	h := &Hostile{opts: opts, ln: ln, stored: map[string][]byte{}, conns: map[net.Conn]struct{}{}, allQuit: make(chan struct{})}
 	h.wg.Go(h.acceptLoop)
 	return h, nil
 }
@@ -107,6 +116,15 @@ func (h *Hostile) Stored(name string) ([]byte, bool) {
 	defer h.mu.Unlock()
 	b, ok := h.stored[name]
 	return b, ok
+}
+
+// QuitsAtFirstBye is how many QUITs had come when the server sent its
+// first 221 (0: none sent), and how many clients had closed without
+// waiting for theirs.
+func (h *Hostile) QuitsAtFirstBye() (quits, gone int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.firstBye, h.quitsGone
 }
 
 // Peak is the most control connections the server had at once.
@@ -360,10 +378,39 @@ func (s *hostileSession) answer(verb, arg string) bool {
 		}
 		return s.say("213-Status follows:\r\n" + body + "213 End of status")
 	case "QUIT":
+		s.h.quit(s)
 		s.say("221 Bye")
 		return false
 	}
 	return s.say("502 Command not implemented")
+}
+
+// quit counts a QUIT and, with QuitTogether, waits for the others, and
+// then counts the client as gone if it stopped waiting for the 221.
+func (h *Hostile) quit(s *hostileSession) {
+	h.mu.Lock()
+	h.quits++
+	if h.quits == h.opts.QuitTogether {
+		close(h.allQuit)
+	}
+	h.mu.Unlock()
+	if h.opts.QuitTogether > 0 {
+		select {
+		case <-h.allQuit:
+		case <-time.After(3 * time.Second):
+		}
+	}
+	s.c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	_, err := s.br.Peek(1)
+	s.c.SetReadDeadline(time.Time{})
+	h.mu.Lock()
+	if h.firstBye == 0 {
+		h.firstBye = h.quits
+	}
+	if errors.Is(err, io.EOF) {
+		h.quitsGone++
+	}
+	h.mu.Unlock()
 }
 
 // errHang ends a transfer without a final reply.
