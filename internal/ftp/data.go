@@ -165,9 +165,6 @@ func (d *DataConn) readEarly(ctx context.Context) {
 const (
 	abortGrace     = time.Second
 	interruptGrace = 500 * time.Millisecond
-	// tlsCloseWait bounds the wait for a server to close a TLS upload's
-	// data connection after ours is closed.
-	tlsCloseWait = 5 * time.Second
 )
 
 // Finish closes the data connection and reads the command's final reply.
@@ -184,14 +181,11 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	// done: the server has finished with the data connection.
 	done := d.sawEOF
 	halfOpen := false
-	switch tc, isTLS := d.Conn.(*tls.Conn); {
+	switch {
 	case broke:
 		d.abort()
-	case isTLS && uploads(d.verb):
-		done = closeTLSUpload(tc, min(tlsCloseWait, d.c.opts.DataTimeout))
-		d.Conn.Close()
-	case uploads(d.verb) && ahead:
-		halfOpen = closeWrite(d.Conn) // the server sees the end of the file
+	case uploads(d.verb):
+		halfOpen = closeUploadWrite(d.Conn) // the server sees the end of the file
 		if !halfOpen {
 			d.Conn.Close()
 		}
@@ -208,13 +202,20 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	w := waitFor(d.c.opts.ReplyTimeout)
 	var replied <-chan error // a read of the control connection in flight
 	// Eager is for passive mode only: an EPRT ahead needs no hurry, as
-	// its listener waits for the next transfer anyway.
-	eager := d.Eager && d.passive
-	if ahead && d.final == nil && halfOpen && !eager {
-		done, replied = d.serverDone(ctx, w)
+	// its listener waits for the next transfer anyway. Under TLS the
+	// server's tickets are read first all the same (closing on them
+	// unread would reset the connection and cut the file short).
+	_, isTLS := d.Conn.(*tls.Conn)
+	eager := ahead && d.Eager && d.passive && !isTLS
+	var stalled error
+	if d.final == nil && halfOpen && !eager {
+		done, replied, stalled = d.serverDone(ctx, w)
 	}
-	if halfOpen {
+	if halfOpen && stalled == nil {
 		d.Conn.Close()
+	}
+	if stalled != nil {
+		d.failed, ahead = true, false
 	}
 	var prefetch string
 	var listening *announced // an active-mode listener announced ahead
@@ -258,8 +259,14 @@ func (d *DataConn) Finish(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return interruptedError{ctx.Err()}
 			}
+			if stalled != nil {
+				return stalled
+			}
 			return err
 		}
+	}
+	if stalled != nil {
+		return stalled // whatever the server says of a part
 	}
 	if prefetch != "" {
 		var err error

@@ -6,57 +6,9 @@ package ftp
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/netip"
 )
-
-// closeWrite ends the sending half of a plain TCP data connection, so
-// that the server reads its end of file while the connection stays open
-// for its own close; false when nc is not one.
-func closeWrite(nc net.Conn) bool {
-	tc, ok := nc.(*net.TCPConn)
-	return ok && tc.CloseWrite() == nil
-}
-
-// serverDone waits, after an upload's data and end of file went out, for
-// the server to be done with the data connection: it closed its side (it
-// read everything), or its final reply has begun to arrive (true), or
-// neither before w or ctx ends (false). The control connection is read
-// meanwhile (a peek, which keeps the reply for readFinal); that read may
-// still be in flight when this returns, and ends with replied's value:
-// until then, only writes to the control connection are allowed.
-func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <-chan error) {
-	d.Conn.SetReadDeadline(w.until)
-	closed := make(chan bool, 1)
-	go func() {
-		// At most 64 KiB: a server that sends data on an upload's
-		// connection is not read for ever, nor taken to have closed it.
-		_, err := io.CopyN(io.Discard, d.Conn, 64<<10)
-		closed <- err == io.EOF
-	}()
-	d.c.ctrl.SetReadDeadline(w.until)
-	peeked := make(chan error, 1)
-	go func() {
-		_, err := d.c.br.Peek(1)
-		peeked <- err
-	}()
-	for {
-		select {
-		case eof := <-closed:
-			if eof {
-				return true, peeked
-			}
-			closed = nil // a reset, a timeout, data: the reply decides
-		case err := <-peeked:
-			ch := make(chan error, 1)
-			ch <- err
-			return err == nil, ch
-		case <-ctx.Done():
-			return false, peeked
-		}
-	}
-}
 
 // takePrefetch reads the second of the two replies owed after a passive
 // command (or, with listening, an EPRT or PORT) went out ahead of a

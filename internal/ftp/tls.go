@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -210,25 +209,4 @@ func rawTCP(nc net.Conn) (*net.TCPConn, bool) {
 	}
 	t, ok := nc.(*net.TCPConn)
 	return t, ok
-}
-
-// closeTLSUpload ends a TLS upload gracefully: close_notify, a half-close,
-// then whatever the server still sends (TLS 1.3 session tickets, its own
-// close_notify) is read to EOF before the close. Closing with those
-// unread makes the kernel answer with a reset, and the server loses the
-// end of the file: vsftpd says 426, pyftpdlib says 226 for a truncated
-// file. It reports whether the server closed (it read everything).
-func closeTLSUpload(tc *tls.Conn, wait time.Duration) bool {
-	if tc.CloseWrite() != nil {
-		return false
-	}
-	if raw, ok := tc.NetConn().(*net.TCPConn); ok {
-		raw.CloseWrite()
-	}
-	// Bounded in time and size: a server that never closes, or keeps
-	// sending, is not read for ever. Errors here are not the upload's:
-	// its final reply tells whether the file arrived whole.
-	tc.SetReadDeadline(time.Now().Add(wait))
-	_, err := io.CopyN(io.Discard, tc, 1<<20)
-	return err == io.EOF
 }
