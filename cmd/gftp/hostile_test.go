@@ -390,3 +390,29 @@ func TestManyCdAskWhere(t *testing.T) {
 		t.Errorf("%d PWD commands, want one after the 17th cd: %q", n, h.Commands())
 	}
 }
+
+// mreget appends to local files of the server's names; one that is a
+// symbolic link here is refused, so the server's bytes never land where
+// the link points (here: a file outside the download directory).
+func TestMregetNotThroughLink(t *testing.T) {
+	files := map[string][]byte{"notes": []byte("PRIVATE\nATTACKER\n"), "plain": []byte("plain data")}
+	h := startHostile(t, testserver.HostileOptions{Files: files, Listing: unixListing("notes", "plain")})
+	top := t.TempDir()
+	down := filepath.Join(top, "down")
+	os.Mkdir(down, 0o755)
+	outside := filepath.Join(top, "outside.txt")
+	os.WriteFile(outside, []byte("PRIVATE\n"), 0o600)
+	if err := os.Symlink(outside, filepath.Join(down, "notes")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runGftp(t, "user u p\nlcd "+down+"\nmreget *\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "notes is a symbolic link here, and gftp does not write through one") {
+		t.Errorf("exit %d, stderr %q; want a failure naming the link", code, stderr)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "PRIVATE\n" {
+		t.Errorf("the file the link points to was written: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(down, "plain")); string(b) != "plain data" {
+		t.Errorf("plain: %q, want the server's file", b)
+	}
+}

@@ -474,6 +474,27 @@ func (s *Session) localLink(lp string) bool {
 	return true
 }
 
+// upThenDown reports whether a link's target climbs only first ("../../a/b",
+// "a/b", never "a/../b"): a ".." after a name would climb out of wherever
+// that name leads, and when the name is another link (x -> ., y -> x/..)
+// that is anywhere, whatever the target says as text. Climbing first goes
+// up through the link's own directories, which are real ones.
+func upThenDown(target string) bool {
+	down := false
+	for _, c := range strings.Split(target, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if down {
+				return false
+			}
+		default:
+			down = true
+		}
+	}
+	return true
+}
+
 // mirrorLink makes the local symbolic link lp for the remote link r (rel:
 // its path in the mirrored tree), as the listing shows it: only when its
 // target is relative and stays inside the mirrored tree (so nothing ever
@@ -486,7 +507,7 @@ func (s *Session) mirrorLink(lp, r, rel string, e ftp.Entry, o MirrorOptions, t 
 	case target == "":
 		s.Warnf("skipping the symbolic link %s: the listing does not say where it points", r)
 		return
-	case path.IsAbs(target) || strings.ContainsAny(target, "\\\x00") || inside == ".." || strings.HasPrefix(inside, "../"):
+	case path.IsAbs(target) || strings.ContainsAny(target, "\\\x00") || inside == ".." || strings.HasPrefix(inside, "../") || !upThenDown(target):
 		s.Warnf("skipping the symbolic link %s -> %s: it points outside the mirrored directory", r, safe.Visible(target))
 		return
 	}

@@ -143,6 +143,11 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 	var err error
 	switch {
 	case o.inPlace:
+		// The name may be the server's (mreget): a link of that name here
+		// must not let the server's bytes land wherever it points.
+		if fi, lerr := os.Lstat(lp); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link here, and gftp does not write through one; give its target as the local name", local)
+		}
 		if fi, serr := os.Stat(lp); o.from > 0 && (serr != nil || fi.Size() < o.from) {
 			return fmt.Errorf("restart at byte %d: the local file %s is shorter than that (or not there)", o.from, local)
 		}
