@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,10 +81,13 @@ type Conn struct {
 	noEPSV, noEPRT bool
 	noExtended     bool // the user turned EPSV/EPRT off
 	closed         bool
-	// secret is the password or account of the command in flight, hidden
-	// in its replies too: servers echo what they did not understand.
-	secret string
-	typ    TransferType // the type the server has; TypeUnknown at first
+	// secrets are the passwords and accounts sent (PASS, ACCT), hidden in
+	// every reply for the life of the connection, not only in the one
+	// answering them: servers echo what they did not understand, and may
+	// do so in any later reply. Longest first, so that one that contains
+	// another is masked whole.
+	secrets []string
+	typ     TransferType // the type the server has; TypeUnknown at first
 	// passiveWorked: a passive data connection worked on this Conn, so
 	// the next ones may be dialed while the command goes out.
 	passiveWorked bool
@@ -223,9 +227,8 @@ func (c *Conn) send(ctx context.Context, line string, drain bool) error {
 	c.nextPassive = netip.AddrPort{} // a prefetched port is for the very next transfer only
 	c.dropAhead()
 	masked := MaskCommand(line)
-	c.secret = ""
 	if masked != line {
-		c.secret = line[len(masked)-len("****"):]
+		c.addSecret(line[len(masked)-len("****"):])
 	}
 	if c.opts.OnSend != nil {
 		c.opts.OnSend(masked)
@@ -352,10 +355,7 @@ func (c *Conn) readStreaming(ctx context.Context, w wait, each func(line string)
 				c.ctrl.SetReadDeadline(time.Now().Add(w.d))
 			}
 			mu.Unlock()
-			if c.secret != "" {
-				s = redact(s, c.secret)
-			}
-			each(s)
+			each(c.redact(s))
 		}
 	}
 	r, err := readReply(c.br, line)
@@ -381,12 +381,14 @@ func (c *Conn) readStreaming(ctx context.Context, w wait, each func(line string)
 		}
 		// A reply that breaks the format or our limits: the stream can no
 		// longer be trusted to be in step.
+		var me *malformedReplyError
+		if errors.As(err, &me) {
+			me.line = c.redact(me.line) // it is quoted in the error
+		}
 		return nil, lost("the server sent a reply that cannot be read: %v", err)
 	}
-	if c.secret != "" {
-		for i, l := range r.Lines {
-			r.Lines[i] = redact(l, c.secret)
-		}
+	for i, l := range r.Lines {
+		r.Lines[i] = c.redact(l)
 	}
 	if c.opts.OnReply != nil {
 		c.opts.OnReply(r)
@@ -398,6 +400,26 @@ func (c *Conn) readStreaming(ctx context.Context, w wait, each func(line string)
 		c.markClosed()
 	}
 	return r, nil
+}
+
+// addSecret keeps secret for redact. One under 3 bytes is kept too but
+// never masked (the package's redact leaves it): masking every "ab" of a
+// reply would garble it and hide nothing.
+func (c *Conn) addSecret(secret string) {
+	if slices.Contains(c.secrets, secret) {
+		return
+	}
+	c.secrets = append(c.secrets, secret)
+	slices.SortStableFunc(c.secrets, func(a, b string) int { return len(b) - len(a) })
+}
+
+// redact masks every secret sent on this connection in line, text that
+// came from the server.
+func (c *Conn) redact(line string) string {
+	for _, s := range c.secrets {
+		line = redact(line, s)
+	}
+	return line
 }
 
 func (c *Conn) markClosed() {
@@ -457,7 +479,7 @@ func (c *Conn) Login(ctx context.Context, user string, pass func() (string, erro
 	case 230, 202:
 		return nil
 	case 332:
-		return fmt.Errorf("the server asks for an account (ACCT), which is not supported: %d %s", r.Code, r.Message())
+		return fmt.Errorf("the server asks for an account (ACCT), which is not supported: %d %s", r.Code, oneLine(r))
 	}
 	return &ReplyError{Command: "PASS", Reply: r}
 }

@@ -399,7 +399,7 @@ func (c *Conn) passiveAddr(ctx context.Context, only Method) (netip.AddrPort, er
 		case err == nil && r.Code == StatusExtendedPassive:
 			return c.epsvAddr(r)
 		case only == EPSV && err == nil:
-			return netip.AddrPort{}, fmt.Errorf("unexpected reply to EPSV: %d %s", r.Code, r.Message())
+			return netip.AddrPort{}, fmt.Errorf("unexpected reply to EPSV: %d %s", r.Code, oneLine(r))
 		case only == EPSV || err == nil:
 			return netip.AddrPort{}, err
 		case errors.As(err, &re) && !errors.Is(err, ErrClosed):

@@ -78,7 +78,7 @@ type UnexpectedReplyError struct {
 }
 
 func (e *UnexpectedReplyError) Error() string {
-	return fmt.Sprintf("unexpected reply to %s: %d %s", e.Command, e.Reply.Code, strings.Join(strings.Fields(e.Reply.Message()), " "))
+	return fmt.Sprintf("unexpected reply to %s: %d %s", e.Command, e.Reply.Code, oneLine(e.Reply))
 }
 
 // ReplyError is a server reply that refused a command (class 4 or 5).
@@ -88,10 +88,15 @@ type ReplyError struct {
 }
 
 func (e *ReplyError) Error() string {
-	// One line: a multi-line refusal is joined so that scripts' error lines
-	// stay one line each.
-	msg := strings.Join(strings.Fields(e.Reply.Message()), " ")
-	return fmt.Sprintf("%d %s", e.Reply.Code, msg)
+	return fmt.Sprintf("%d %s", e.Reply.Code, oneLine(e.Reply))
+}
+
+// oneLine is a reply's text for a one-line message: its lines joined with
+// single spaces, every run of white space (CR, LF, NEL, U+2028 included)
+// one space, so that a multi-line reply cannot start a line of its own
+// in an error and pass it off as gftp's.
+func oneLine(r *Reply) string {
+	return strings.Join(strings.Fields(r.Message()), " ")
 }
 
 // Temporary reports a transient refusal (4xx) that may succeed if retried.

@@ -104,7 +104,7 @@ func readReply(br *bufio.Reader, each func(line string)) (*Reply, error) {
 	}
 	code, multi, ok := replyParseFirst(first)
 	if !ok {
-		return nil, fmt.Errorf("malformed reply line %q", replyTruncate(first, 80))
+		return nil, &malformedReplyError{line: first}
 	}
 	r := &Reply{Code: code, Lines: []string{first}}
 	if !multi {
@@ -132,6 +132,16 @@ func readReply(br *bufio.Reader, each func(line string)) (*Reply, error) {
 			r.Lines = append(r.Lines, line)
 		}
 	}
+}
+
+// malformedReplyError is a reply line without a code. It keeps the line
+// whole so that the Conn can mask its secrets in it before it is cut to
+// length (a cut could leave the start of a password); Error quotes it
+// with %q, which writes every control character as an escape.
+type malformedReplyError struct{ line string }
+
+func (e *malformedReplyError) Error() string {
+	return fmt.Sprintf("malformed reply line %q", replyTruncate(e.line, 80))
 }
 
 // replyReadError turns a read error into the error ReadReply returns,

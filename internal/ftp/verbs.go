@@ -51,8 +51,18 @@ func (c *Conn) Pwd(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return QuotedPath(r.Message()), nil
+	// The path is on the first line (RFC 959 Appendix II, 257): a path
+	// read across lines, or one with CR, LF or NUL, could print a line of
+	// the server's making and could not be sent back in a CWD anyway.
+	dir := QuotedPath(replyStripCode(r.Lines[0], strconv.Itoa(r.Code), true))
+	if dir == "" || strings.ContainsAny(dir, "\r\n\x00") {
+		return "", errNoDirectory
+	}
+	return dir, nil
 }
+
+// errNoDirectory is a 257 to PWD without a usable path.
+var errNoDirectory = errors.New("the server's reply to PWD names no directory")
 
 // QuotedPath reads the directory out of a 257 reply's text: `"dir" text`
 // is the RFC 959 form, where a doubled quote stands for a quote. Text
