@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,15 +35,69 @@ func Main(ctx context.Context, args []string, st Streams) int {
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		// Only the process's own flags and arguments fail here.
-		fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", err)
+		fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %s\n", maskArgs(err.Error(), args))
 		return exitUsage
 	}
 	var rep *script.Reported
 	if result != nil && !errors.As(result, &rep) {
 		// Through safe: the error may quote the server.
-		fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %v\n", result)
+		fmt.Fprintf(safe.NewWriter(st.Err), "gftp: %s\n", maskArgs(result.Error(), args))
 	}
 	return exitCode(result)
+}
+
+// maskArgs hides the passwords of the command line's URLs in msg, the
+// one error line gftp prints. A flag that takes a value swallows the URL
+// after it (gftp --retries ftp://bob:pw@host/f), and pflag, the config
+// loader and the flags' own checks quote that value whole: as given, or
+// as %q writes it. Any scheme://user:pass@ left is masked too.
+func maskArgs(msg string, args []string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			_, a, _ = strings.Cut(a, "=") // --tls=ftp://...; "" for a flag alone
+		}
+		if !isURL(a) {
+			continue
+		}
+		m := maskURL(a)
+		q, mq := strconv.Quote(a), strconv.Quote(m)
+		msg = strings.ReplaceAll(msg, q[1:len(q)-1], mq[1:len(mq)-1])
+		msg = strings.ReplaceAll(msg, a, m)
+	}
+	return maskURLs(msg)
+}
+
+// maskURLs masks the password of every "scheme://" URL in msg. A URL
+// runs to the next blank, or, quoted ("ftp://..."), to the closing quote.
+func maskURLs(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, "://")
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		start := i
+		for start > 0 && validScheme(msg[start-1:i]) {
+			start--
+		}
+		end := i + len("://")
+		quoted := start > 0 && msg[start-1] == '"'
+		for ; end < len(msg); end++ {
+			c := msg[end]
+			if quoted && c == '\\' {
+				end++ // an escape: \" is no closing quote
+				continue
+			}
+			if c == '"' || !quoted && (c == ' ' || c == '\t' || c == '\n') {
+				break
+			}
+		}
+		end = min(end, len(msg))
+		b.WriteString(msg[:start])
+		b.WriteString(commands.MaskUserinfo(msg[start:end]))
+		msg = msg[end:]
+	}
 }
 
 // run wires the session, the dispatcher and a runner together.

@@ -106,14 +106,10 @@ func urlError(raw, why string) error {
 	return &commands.UsageError{Msg: fmt.Sprintf("bad URL %s: %s", maskURL(raw), why)}
 }
 
-// maskURL hides the password of a URL that may not parse, for messages.
-// The user info ends at the authority's last '@'. A password with an
-// unencoded '/' ends the authority early ("ftp://u:pa/ss@host/f"): when
-// the authority has no '@' but a ':' and the rest has one, everything up
-// to the last '@' is hidden.
+// maskURL hides the password of a URL that may not parse, for messages,
+// by commands.MaskUserinfo's rule (the one the history uses too).
 func maskURL(raw string) string {
-	scheme, rest, ok := urlStart(raw)
-	if !ok {
+	if _, _, ok := urlStart(raw); !ok {
 		// Not even "scheme://": anything after the scheme may be a
 		// password.
 		if c := strings.Index(raw, ":"); c > 0 && validScheme(raw[:c]) {
@@ -121,31 +117,7 @@ func maskURL(raw string) string {
 		}
 		return "****"
 	}
-	head := scheme + "://"
-	auth, _, _ := strings.Cut(rest, "/")
-	if at := strings.LastIndex(auth, "@"); at >= 0 {
-		user, _, hasPass := strings.Cut(auth[:at], ":")
-		if !hasPass {
-			return raw
-		}
-		return head + user + ":****" + rest[at:]
-	}
-	if slashInUserInfo(auth, rest) {
-		return head + "****" + rest[strings.LastIndex(rest, "@"):]
-	}
-	return raw
-}
-
-// slashInUserInfo reports whether an authority without '@' looks like the
-// start of "user:pass/word@host": a ':' outside an IPv6 address's
-// brackets, and an '@' later on. Such a URL is refused rather than read
-// as host "user", port "pass", which would send part of the password to
-// the wrong host.
-func slashInUserInfo(auth, rest string) bool {
-	if j := strings.LastIndex(auth, "]"); j >= 0 {
-		auth = auth[j+1:]
-	}
-	return strings.Contains(auth, ":") && strings.Contains(rest, "@")
+	return commands.MaskUserinfo(raw)
 }
 
 // parseURL reads an ftp://, ftps:// or ftpes:// URL. Every error is a
@@ -178,7 +150,7 @@ func parseURL(raw string) (*ftpURL, error) {
 			}
 		}
 		u.HasUser, u.HasPassword, hostport = true, hasPass, auth[at+1:]
-	} else if slashInUserInfo(auth, rest) {
+	} else if commands.SlashInUserInfo(auth, rest) {
 		return nil, urlError(raw, "an '@' after host:port; write a '/' in a user name or password as %2F, an '@' in a path as %40")
 	}
 	if err := u.parseHostPort(hostport); err != nil {

@@ -52,7 +52,7 @@ type Command struct {
 	MaxArgs  int // -1: no limit
 	NeedConn bool
 	Args     []ArgKind // per argument; the last repeats
-	Secret   int       // 1-based index of an argument never to show (a password); 0 none
+	Secret   int       // 1-based index of the first argument never to show (a password): it and all after it; 0 none
 	// ReadOnly: the command changes nothing on the server, so the
 	// prompt's cache of listings (for completion) survives it.
 	ReadOnly bool
@@ -211,27 +211,12 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 }
 
 // Display is a command line for messages and history, with secrets
-// masked: the password of user, and the argument of a quoted PASS or ACCT
-// (by the engine's rule, the one the -d trace and the log use); of an
-// unknown command, only the name. Words with
-// control characters are shown quoted, and a very long line is cut.
-// maskUserinfo hides the password of a URL's user:password@ (open
-// ftp://bob:secret@host), in the history and in messages.
-func maskUserinfo(w string) string {
-	scheme, rest, ok := strings.Cut(w, "://")
-	if !ok {
-		return w
-	}
-	auth, host, ok := strings.Cut(rest, "@")
-	if !ok || strings.Contains(auth, "/") {
-		return w
-	}
-	if user, _, ok := strings.Cut(auth, ":"); ok {
-		return scheme + "://" + user + ":****@" + host
-	}
-	return w
-}
-
+// masked: the password of user and every word after it, the arguments of
+// a macro ($), and the argument of a quoted PASS or ACCT (by the engine's
+// rule, the one the -d trace and the log use); of an unknown command,
+// only the name; a URL's password (ftp://bob:****@host) in any word.
+// Words with control characters are shown quoted, and a very long line
+// is cut.
 func (t *Table) Display(words []string) string {
 	if len(words) == 0 {
 		return ""
@@ -243,19 +228,25 @@ func (t *Table) Display(words []string) string {
 		// password"?), so only the name shows.
 		out = out[:1]
 	} else {
-		if c.Secret > 0 && c.Secret < len(out) {
-			out[c.Secret] = "****"
+		// Every word from the secret on: "user bob pass word" and "user
+		// bob pass ACCT" are usage errors that still hold the password.
+		for i := c.Secret; c.Secret > 0 && i < len(out); i++ {
+			out[i] = "****"
 		}
 		if c.Name == "quote" && len(out) > 1 {
 			// Masked as the line the server gets: the words joined.
 			out = []string{out[0], ftp.MaskCommand(strings.Join(out[1:], " "))}
 		}
+		if c.Name == "open" && len(out) > 1 {
+			out[1] = maskHost(out[1])
+		}
 	}
 	for i, w := range out {
-		out[i] = maskUserinfo(w)
+		w = MaskUserinfo(w)
 		if strings.ContainsFunc(w, unicode.IsControl) {
-			out[i] = strconv.Quote(w) // never print raw control characters
+			w = strconv.Quote(w) // never print raw control characters
 		}
+		out[i] = w
 	}
 	return cut(strings.Join(out, " "), maxDisplay)
 }

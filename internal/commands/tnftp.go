@@ -59,7 +59,8 @@ func tnftpCommands() []*Command {
 			MinArgs: 1, MaxArgs: 1, Args: []ArgKind{ArgLocal},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Lpage(ctx, a[0]) }},
 		{Name: "$", Group: groupLocal, ReadOnly: true, Usage: "macro-name [args...]", Help: "run a macro (macdef, or ~/.netrc's): $1 to $9 are the args, $i each in turn", Example: "$ nightly\n$ fetch a.tgz b.tgz   (a macro of get $i: each in turn)",
-			MinArgs: 1, MaxArgs: -1,
+			// The arguments may be a password the macro sends ($ login s3cret).
+			MinArgs: 1, MaxArgs: -1, Secret: 2,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.RunMacro(ctx, a[0], a[1:]) }},
 
 		// Transfers.

@@ -240,7 +240,9 @@ func Parse(r io.Reader) (*File, error) {
 				// don't show it.
 				return nil, &SyntaxError{Line: tok.line, Msg: "unexpected text after a password or account (quote values that contain spaces)"}
 			}
-			return nil, &SyntaxError{Line: tok.line, Msg: fmt.Sprintf("unknown keyword %q", truncate(tok.text))}
+			// Not quoted: it may be a password whose "password" keyword
+			// was left out (login bob s3cret).
+			return nil, &SyntaxError{Line: tok.line, Msg: "unknown keyword (want machine, default, login, password, account or macdef)"}
 		}
 	}
 }
@@ -251,14 +253,6 @@ func isKeyword(s string) bool {
 		return true
 	}
 	return false
-}
-
-func truncate(s string) string {
-	const max = 32
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
 }
 
 type token struct {

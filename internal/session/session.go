@@ -276,11 +276,15 @@ func (s *Session) transcriptOf(ctx context.Context) transcript {
 // session auto-logs in and someone can be asked for the name. A bookmark's
 // settings hold for this connection only.
 func (s *Session) Open(ctx context.Context, host, port string) error {
-	if _, rest, ok := strings.Cut(host, "://"); ok {
-		if auth, _, ok := strings.Cut(rest, "@"); ok && !strings.Contains(auth, "/") {
-			// Never looked up as a host name, which would show it whole.
-			return fmt.Errorf("open takes a host, not a URL with a user name and password: open HOST, then user NAME (or gftp URL on the command line)")
+	if strings.Contains(host, "@") {
+		// No host name has an '@': it is user[:password]@host, bare or
+		// in a URL (a '/' in the password ends the authority early).
+		// Never looked up, nor quoted, which would show the password.
+		what := "user@host"
+		if strings.Contains(host, "://") {
+			what = "a URL with a user name and password"
 		}
+		return fmt.Errorf("open takes a host, not %s: open HOST, then user NAME (or gftp ftp://user@host/ on the command line)", what)
 	}
 	if s.Connected() {
 		return fmt.Errorf("already connected to %s, use close first", s.host)
