@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gftp/gftp/internal/commands"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // completer completes command names from the table and, for arguments the
@@ -49,6 +50,13 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	}
 	out := make([][]rune, 0, len(cands))
 	for _, s := range cands {
+		// The line editor prints the candidates and puts their common
+		// prefix into the line as they are: a name with a control
+		// character (a server's, or a local file a download named) would
+		// act on the terminal. Nor can a user type it.
+		if safe.Visible(s) != s || strings.ContainsAny(s, "\t\n") {
+			continue
+		}
 		out = append(out, []rune(s[len(cur):]))
 	}
 	return out, len([]rune(cur))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
+	"github.com/gftp/gftp/internal/safe"
 )
 
 // Remote completion for the prompt: names in a remote directory, from a
@@ -74,7 +75,11 @@ func (s *Session) listForCompletion(ctx context.Context, dir string) ([]remoteNa
 	var names []remoteName
 	err := s.main.scanEntries(ctx, dir, func(e ftp.Entry) {
 		name := path.Base(e.Name)
-		if len(names) >= maxCompleteNames || !localName(name) {
+		// The candidates are printed, and their common prefix goes into
+		// the edit line, as they are: a name a terminal would act on (an
+		// escape sequence), or a tab, is left out, as a user cannot type
+		// it anyway.
+		if len(names) >= maxCompleteNames || !localName(name) || safe.Visible(name) != name || strings.ContainsAny(name, "\t\n") {
 			return
 		}
 		names = append(names, remoteName{name: name, dir: e.Type == ftp.EntryDir})

@@ -126,7 +126,29 @@ func unlistedError(unlisted []error) error {
 //
 // With pre, the subdirectories are listed ahead on extra links (see
 // listAhead); the walk is the same.
+//
+// What the walk holds is bounded (see maxListEntries): one directory's
+// entries, and the entries fn is handed over the whole tree, since fn
+// keeps them (get -r's files, mirror's plan). Past a bound the walk
+// fails.
 func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, unlisted *[]error, pre *listAhead, fn func(remote string, e ftp.Entry) error) error {
+	w := &treeWalk{verb: verb, unlisted: unlisted, pre: pre, fn: fn, maxList: maxListEntries,
+		held: holding{what: "the server's tree under " + shortPath(dir), maxEntries: maxWalkEntries, maxBytes: maxHeldBytes}}
+	return s.walkTree(ctx, w, dir, depth)
+}
+
+// treeWalk is one walkRemote.
+type treeWalk struct {
+	verb     string
+	unlisted *[]error
+	pre      *listAhead
+	fn       func(remote string, e ftp.Entry) error
+	maxList  int     // entries of one directory's listing
+	held     holding // of the whole tree
+}
+
+func (s *Session) walkTree(ctx context.Context, w *treeWalk, dir string, depth int) error {
+	verb, unlisted, pre := w.verb, w.unlisted, w.pre
 	if depth > maxTreeDepth {
 		return fmt.Errorf("%s: %s is more than %d directories deep", verb, shortPath(dir), maxTreeDepth)
 	}
@@ -135,25 +157,43 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, u
 		defer s.main.endWalk()
 	}
 	var entries []ftp.Entry
-	add := func(e ftp.Entry) {
+	listed := listHolding(dir)
+	listed.maxEntries = w.maxList
+	add := func(e ftp.Entry) error {
 		switch {
 		case e.Name == "." || e.Name == "..":
 		case !localName(e.Name):
 			s.Warnf("skipping %q from the listing of %s: not a name a local file can have", e.Name, dir)
 		default:
+			n := len(e.Name) + len(e.Target)
+			if err := listed.add(n); err != nil {
+				return err
+			}
+			if err := w.held.add(len(dir) + 1 + n); err != nil { // fn keeps the path
+				return err
+			}
 			entries = append(entries, e)
 		}
+		return nil
 	}
 	l, err := s.main, error(nil)
 	if d := pre.claim(dir); d != nil && (d.err == nil || d.l.connected()) {
 		l, err = d.l, d.err
 		for _, e := range d.entries {
-			add(e)
+			if err != nil {
+				break // its failure, not what was listed before it
+			}
+			err = add(e)
 		}
 	} else {
 		// Not listed ahead, or the extra link was lost on the way: the
 		// walk's own link.
-		err = s.main.scanEntries(ctx, dir, add)
+		err = s.main.scanUntil(ctx, dir, add)
+	}
+	var he *heldError
+	if errors.As(err, &he) {
+		// Not a directory to skip: the rest of the tree is not known.
+		return fmt.Errorf("%s: %w", verb, err)
 	}
 	var re *ftp.ReplyError
 	if err != nil && depth > 0 && unlisted != nil && errors.As(err, &re) && l.connected() && ctx.Err() == nil {
@@ -174,13 +214,13 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, u
 		return fmt.Errorf("%s: %s: %w", verb, dir, errNoRemoteDir)
 	}
 	if depth == 0 {
-		if err := fn(dir, ftp.Entry{Name: path.Base(dir), Type: ftp.EntryDir}); err != nil {
+		if err := w.fn(dir, ftp.Entry{Name: path.Base(dir), Type: ftp.EntryDir}); err != nil {
 			return err
 		}
 	}
 	skip := map[string]bool{}
 	for _, e := range entries {
-		err := fn(path.Join(dir, e.Name), e)
+		err := w.fn(path.Join(dir, e.Name), e)
 		switch {
 		case errors.Is(err, errSkipDir):
 			skip[e.Name] = true
@@ -196,7 +236,7 @@ func (s *Session) walkRemote(ctx context.Context, verb, dir string, depth int, u
 	}
 	pre.want(below)
 	for _, d := range below {
-		if err := s.walkRemote(ctx, verb, d, depth+1, unlisted, pre, fn); err != nil {
+		if err := s.walkTree(ctx, w, d, depth+1); err != nil {
 			return err
 		}
 	}
