@@ -416,3 +416,31 @@ func TestMregetNotThroughLink(t *testing.T) {
 		t.Errorf("plain: %q, want the server's file", b)
 	}
 }
+
+// mput of a glob that matches a link to a file that is not there (a disk
+// not mounted): the other files go, the command fails naming it, and the
+// script stops before its mdelete of last week's copy. A directory the
+// glob matches is said to be skipped, and is no failure.
+func TestMputUnreadableMatchFails(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Listing: unixListing("old-1.tgz")})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.tgz"), []byte("aaa"), 0o644)
+	os.Mkdir(filepath.Join(dir, "d.tgz"), 0o755)
+	if err := os.Symlink("/nonexistent/today.tgz", filepath.Join(dir, "today.tgz")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\nmput *.tgz\nmdelete old-*.tgz\n", hostileArgs(h, "-in")...)
+	if code == 0 || !strings.Contains(stderr, "today.tgz") {
+		t.Errorf("exit %d, stderr %q; want a failure naming today.tgz", code, stderr)
+	}
+	if !strings.Contains(stderr, "skipping d.tgz: a directory") {
+		t.Errorf("stderr %q does not say the directory was skipped", stderr)
+	}
+	if b, ok := h.Stored("a.tgz"); !ok || string(b) != "aaa" {
+		t.Errorf("a.tgz: %q, %v; want it uploaded", b, ok)
+	}
+	if cmds := strings.Join(h.Commands(), "\n"); strings.Contains(cmds, "DELE") {
+		t.Errorf("the script went on to mdelete:\n%s", cmds)
+	}
+	t.Logf("stderr: %s", stderr)
+}

@@ -957,7 +957,8 @@ func (d *DataConn) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
 // socketSide gives back to the network the errors of a splice that came
 // from the socket: the file's ReadFrom reports them as its own ("write
 // f: splice: connection reset by peer"), and a reset is not a local disk
-// failure. A full disk and the like stay the file's.
+// failure. A full disk and the like stay the file's, and so does a broken
+// pipe: a socket read never has one, a pipe whose reader ended does.
 func socketSide(err error) error {
 	var pe *fs.PathError
 	var errno syscall.Errno
@@ -965,7 +966,7 @@ func socketSide(err error) error {
 		return err
 	}
 	switch errno {
-	case syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE, syscall.ETIMEDOUT, syscall.ENOTCONN,
+	case syscall.ECONNRESET, syscall.ECONNABORTED, syscall.ETIMEDOUT, syscall.ENOTCONN,
 		syscall.ENETDOWN, syscall.ENETUNREACH, syscall.EHOSTUNREACH, syscall.EHOSTDOWN, syscall.ESHUTDOWN:
 		return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}
 	}

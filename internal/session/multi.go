@@ -76,16 +76,26 @@ func (s *Session) Mput(ctx context.Context, n int, patterns []string) error {
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
-			if fi, err := os.Stat(m); err != nil || !fi.Mode().IsRegular() {
-				continue
-			}
 			// Show names as the user wrote them, not as resolved.
+			shown := m
 			if !filepath.IsAbs(p) {
 				if rel, err := filepath.Rel(s.localDir, m); err == nil {
-					m = rel
+					shown = rel
 				}
 			}
-			files = append(files, m)
+			// One that cannot be read (a link to an unmounted disk) is
+			// kept: its upload fails, so the command does, and a script
+			// stops before its mdelete of last week's copy. A directory
+			// or a device is no file to send: said, and left.
+			if fi, err := os.Stat(m); err == nil && !fi.Mode().IsRegular() {
+				what := "not a regular file"
+				if fi.IsDir() {
+					what = "a directory (put -r sends one)"
+				}
+				s.Warnf("skipping %s: %s", safe.Visible(shown), what)
+				continue
+			}
+			files = append(files, shown)
 		}
 	}
 	if len(files) == 0 {

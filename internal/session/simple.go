@@ -71,10 +71,10 @@ func (s *Session) Lcd(dir string) error {
 	p := s.localPath(dir)
 	fi, err := os.Stat(p)
 	if err != nil {
-		return fmt.Errorf("local directory: %w", err)
+		return fmt.Errorf("local directory %s: %w", dir, bareCause(err))
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("local directory: %s is not a directory", dir)
+		return fmt.Errorf("local directory %s: not a directory", dir)
 	}
 	s.localDir = p
 	s.printf("Local directory now: %s\n", p)

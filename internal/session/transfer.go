@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -164,7 +165,8 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 		tmp, err = os.CreateTemp(filepath.Dir(lp), "."+filepath.Base(lp)+".gftp-*")
 	}
 	if err != nil {
-		return fmt.Errorf("create local file: %w", err)
+		// Named as the user knows it, not by the temporary file's name.
+		return fmt.Errorf("cannot create %s: %w", local, bareCause(err))
 	}
 	ok := false
 	var n int64 // where the file is now
@@ -257,7 +259,10 @@ func (l *link) get(ctx context.Context, t transcript, remote, local string, o ge
 		}
 		os.Chmod(tmp.Name(), mode)
 		if err := os.Rename(tmp.Name(), lp); err != nil {
-			return fmt.Errorf("save local file: %w", err)
+			if fi, serr := os.Lstat(lp); serr == nil && fi.IsDir() {
+				return fmt.Errorf("cannot save %s: a local directory has its name", local)
+			}
+			return fmt.Errorf("cannot save %s: %w", local, bareCause(err))
 		}
 	}
 	ok = true
@@ -436,11 +441,17 @@ func (s *Session) pipeTo(ctx context.Context, remote, line string) error {
 	gerr := s.main.retrieveTo(ctx, remote, in)
 	in.Close()
 	werr := cmd.Wait()
-	if gerr != nil {
-		return gerr
-	}
 	var ee *exec.ExitError
-	if errors.As(werr, &ee) {
+	switch {
+	case errors.Is(gerr, syscall.EPIPE) && werr == nil:
+		// The command stopped reading and ended well (head): it had what
+		// it wanted, as in a shell pipeline. The rest is not fetched.
+		return nil
+	case errors.Is(gerr, syscall.EPIPE) && errors.As(werr, &ee):
+		return fmt.Errorf("|%s stopped reading the download and ended with exit status %d", line, ee.ExitCode())
+	case gerr != nil:
+		return gerr
+	case errors.As(werr, &ee):
 		return fmt.Errorf("|%s: exit status %d", line, ee.ExitCode())
 	}
 	return werr
@@ -483,4 +494,19 @@ func (s *Session) batchTimes(ctx context.Context, files []string, times map[stri
 		return
 	}
 	maps.Copy(times, s.exactTimes(ctx, ask))
+}
+
+// bareCause is a local file system error without Go's "open PATH:" (or
+// "rename A B:") in front, for a message that names the file itself:
+// "no such file or directory", "permission denied".
+func bareCause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }

@@ -67,12 +67,12 @@ func (l *link) put(ctx context.Context, t transcript, local, remote string, o pu
 	lp := s.localPath(local)
 	f, err := os.Open(lp)
 	if err != nil {
-		return fmt.Errorf("local file: %w", err)
+		return fmt.Errorf("cannot read %s: %w", local, bareCause(err))
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("local file: %w", err)
+		return fmt.Errorf("cannot read %s: %w", local, bareCause(err))
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("local file %s is not a regular file", local)
