@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -443,4 +444,33 @@ func TestMputUnreadableMatchFails(t *testing.T) {
 		t.Errorf("the script went on to mdelete:\n%s", cmds)
 	}
 	t.Logf("stderr: %s", stderr)
+}
+
+// With -v each file's lines are its own, in ftp(1)'s order, although the
+// next file's EPSV goes out ahead of this one's 226: the 229 is shown
+// after the next "local: ... remote: ..." line, not among this file's.
+func TestVerboseOrderWithPrefetch(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{})
+	dir := t.TempDir()
+	for _, n := range []string{"f1", "f2", "f3"} {
+		os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644)
+	}
+	code, stdout, stderr := runGftp(t, "user u p\nlcd "+dir+"\nmput f*\n", hostileArgs(h, "-inv")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	// One a file, and the size check's listing (no STAT here).
+	if got := count(h.Commands(), "EPSV"); got != 4 {
+		t.Fatalf("%d EPSV, want 4", got)
+	}
+	block := regexp.MustCompile(`(?m)^local: (f\d) remote: f\d\n229 [^\n]*\n150 [^\n]*\n226 [^\n]*\n\d+ bytes sent`)
+	if got := len(block.FindAllString(stdout, -1)); got != 3 {
+		t.Errorf("%d files with their lines in order (local, 229, 150, 226, bytes sent), want 3:\n%s", got, stdout)
+	}
+	// And the EPSVs did go ahead, before the previous file's 226 was
+	// read (-d shows the commands as they go out).
+	_, stdout, _ = runGftp(t, "user u p\nlcd "+dir+"\nmput f*\n", hostileArgs(h, "-invd")...)
+	if got := strings.Count(stdout, "---> EPSV\n226 "); got != 2 {
+		t.Errorf("%d EPSVs sent ahead of a 226, want 2:\n%s", got, stdout)
+	}
 }

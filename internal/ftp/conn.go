@@ -94,6 +94,9 @@ type Conn struct {
 	// nextPassive is the address from a passive command sent ahead of the
 	// next transfer (DataConn.Prefetch); any other command forgets it.
 	nextPassive netip.AddrPort
+	// aheadReply is the reply to the command sent ahead (nextPassive's or
+	// nextActive's), not yet shown: the next command's trace shows it.
+	aheadReply *Reply
 	// nextActive is the listener of an EPRT or PORT sent ahead of the
 	// next transfer and taken; any other command closes it.
 	nextActive *announced
@@ -224,6 +227,7 @@ func (c *Conn) send(ctx context.Context, line string, drain bool) error {
 			return err
 		}
 	}
+	c.showAhead(ctx)
 	c.nextPassive = netip.AddrPort{} // a prefetched port is for the very next transfer only
 	c.dropAhead()
 	masked := MaskCommand(line)

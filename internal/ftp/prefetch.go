@@ -20,7 +20,10 @@ import (
 // not take it well (a refusal, a failed transfer, an answer out of order)
 // is not sent one again. It returns the transfer's final reply.
 func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply, listening *announced) (*Reply, error) {
-	second, err := c.ReadFinal(ctx)
+	// Read untraced: the reply is the next transfer's, and shown with it
+	// (showAhead), after the lines of this one, as ftp(1) shows a 229
+	// after the next file's "local: ... remote: ...".
+	second, err := c.ReadFinal(WithTrace(ctx, nil))
 	if err != nil {
 		if listening != nil {
 			listening.ln.Close()
@@ -43,6 +46,11 @@ func (c *Conn) takePrefetch(ctx context.Context, verb string, first *Reply, list
 		// the transfer's 226).
 		final, passive = second, first
 		c.noPrefetch = true
+	}
+	if t := traceOf(ctx); passive == first && t != nil && t.Reply != nil {
+		t.Reply(second) // out of order: the transfer's own, shown now
+	} else {
+		c.aheadReply = passive
 	}
 	if listening != nil {
 		// The active mode's: the listener waits for the next transfer.
@@ -131,4 +139,15 @@ func (c *Conn) prefetchVerb() string {
 		return "PASV"
 	}
 	return ""
+}
+
+// showAhead shows the reply to the command sent ahead, held since, on
+// the trace of the command about to go out (the next transfer's, or the
+// command that drops it).
+func (c *Conn) showAhead(ctx context.Context) {
+	r := c.aheadReply
+	c.aheadReply = nil
+	if t := traceOf(ctx); r != nil && t != nil && t.Reply != nil {
+		t.Reply(r)
+	}
 }
