@@ -2,8 +2,10 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -103,7 +105,19 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.SortFlags = false
 	f.BoolP("no-prompt", "i", false, "turn off per-file prompting in mget, mput and mdelete")
 	f.BoolP("no-login", "n", false, "no auto-login on open; use the user command")
+	f.BoolP("no-glob", "g", false, "file name globbing off in mget, mput and mdelete, as the glob command turns it (tnftp's -g; config glob: false)")
 	f.BoolP("verbose", "v", stdinTTY, "verbose: show server replies and transfer statistics (default on at a terminal)")
+	// -V acts where it stands among the flags, as in tnftp: -vV is quiet,
+	// -Vv verbose. It sets the flags themselves, so their keys carry it.
+	f.BoolFuncP("no-verbose", "V", "verbose and progress bars off, even at a terminal; a later -v turns verbose on again (tnftp's -V)", func(s string) error {
+		if on, err := strconv.ParseBool(s); err != nil || !on {
+			return err
+		}
+		if err := f.Set("verbose", "false"); err != nil {
+			return err
+		}
+		return f.Set("progress", "false")
+	})
 	f.BoolP("debug", "d", false, "debug: show the commands sent (PASS masked)")
 	f.BoolP("passive", "p", false, "start in passive mode (no fallback)")
 	f.BoolP("active", "A", false, "start in active mode (PORT/EPRT)")
@@ -114,6 +128,7 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.Duration("reply-timeout", ftp.DefaultReplyTimeout, "timeout for each server reply")
 	f.Duration("data-timeout", ftp.DefaultDataTimeout, "timeout for opening or accepting a data connection")
 	f.Duration("stall-timeout", ftp.DefaultStallTimeout, "a transfer that moves no data for this long fails")
+	f.IntP("quit-time", "q", 0, "--stall-timeout in seconds, for tnftp compatibility (tnftp's -q `N`: abort a transfer stalled for N seconds)")
 	f.String("active-ports", "", "active mode listens only on ports `LO-HI` (for a narrow client firewall rule)")
 	f.String("active-address", "", "announce `ADDR` in PORT/EPRT instead of the local address (behind NAT)")
 	f.Duration("max-time", 0, "stop a script or probe that runs longer than this (temp files removed, exit 3); 0: no limit")
@@ -135,8 +150,15 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	f.StringP("netrc", "N", "", "use `FILE` for auto-login instead of $NETRC or ~/.netrc")
 	f.String("log", "", "append timestamped lines (commands with PASS masked, replies, transfers, a summary) to `FILE`")
 	f.String("config", "", "config `FILE` (default $XDG_CONFIG_HOME/gftp/config.yaml)")
+	f.BoolP("no-edit", "e", false, "accepted for tnftp compatibility and ignored (tnftp's -e turns line editing off; scripts have none, and the prompt keeps it)")
 	addURLFlags(cmd.Flags())
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		var unknown *pflag.NotExistError
+		if errors.As(err, &unknown) && unknown.GetSpecifiedShortnames() != "" {
+			if hint, ok := tnftpUnsupported[unknown.GetSpecifiedName()]; ok {
+				return &commands.UsageError{Msg: hint}
+			}
+		}
 		return &commands.UsageError{Msg: err.Error()}
 	})
 	// hostCommand is a subcommand taking host [port] and the root's
@@ -220,6 +242,15 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 	return cmd
 }
 
+// tnftpUnsupported says, for tnftp's options that gftp does not take,
+// what to do instead: old scripts' ftp -ing then learn more than
+// "unknown shorthand flag".
+var tnftpUnsupported = map[string]string{
+	"4": "-4 (tnftp: IPv4 addresses only) is not supported; give the host as an IPv4 address",
+	"6": "-6 (tnftp: IPv6 addresses only) is not supported; give the host as an IPv6 address",
+	"t": "-t (tnftp: packet tracing) is not supported; use -d, or --log FILE",
+}
+
 const configHelp = `Configuration: defaults < config file < GFTP_* environment (e.g. GFTP_MODE=active,
 GFTP_DATA_TIMEOUT=5s) < flags. Config keys are the long flag names.`
 
@@ -235,6 +266,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	v.SetDefault("verbose", stdinTTY)
 	v.SetDefault("prompt", true)
 	v.SetDefault("auto-login", true)
+	v.SetDefault("glob", true)
 	if err := readConfigFile(v); err != nil {
 		return config{}, err
 	}
@@ -244,6 +276,20 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	}
 	if f.Changed("no-login") {
 		v.Set("auto-login", !mustBool(f, "no-login"))
+	}
+	if f.Changed("no-glob") {
+		v.Set("glob", !mustBool(f, "no-glob"))
+	}
+	if f.Changed("quit-time") {
+		// tnftp's -q N: the stall timeout, in whole seconds.
+		n, _ := f.GetInt("quit-time")
+		if f.Changed("stall-timeout") {
+			return config{}, &commands.UsageError{Msg: "-q (quit time) and --stall-timeout set the same timeout: give one of them"}
+		}
+		if n < 1 || n > math.MaxInt32 {
+			return config{}, &commands.UsageError{Msg: fmt.Sprintf("-q (quit time) must be 1 or more seconds, not %d", n)}
+		}
+		v.Set("stall-timeout", time.Duration(n)*time.Second)
 	}
 	p, a := mustBool(f, "passive"), mustBool(f, "active")
 	switch {
@@ -263,6 +309,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		Debug:          v.GetBool("debug"),
 		Prompt:         v.GetBool("prompt"),
 		AutoLogin:      v.GetBool("auto-login"),
+		NoGlob:         !v.GetBool("glob"),
 		Mode:           mode,
 		EPSV:           v.GetBool("epsv"),
 		TempUpload:     v.GetBool("temp-upload"),

@@ -319,10 +319,19 @@ func runProbe(ctx context.Context, cfg config, s *session.Session) error {
 	return s.Close(ctx)
 }
 
-// scriptSummary is the one line a script run ends with.
+// scriptSummary is the one line a script run ends with: "1 file sent
+// (1 byte), 2 received (10 bytes), 0 failed commands".
 func scriptSummary(t session.Totals, failures int) string {
-	return fmt.Sprintf("%d files sent (%d bytes), %d received (%d bytes), %d failed commands",
-		t.FilesSent, t.BytesSent, t.FilesReceived, t.BytesReceived, failures)
+	plural := func(n int64, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + many
+	}
+	return fmt.Sprintf("%s sent (%s), %d received (%s), %s",
+		plural(int64(t.FilesSent), "file", "files"), plural(t.BytesSent, "byte", "bytes"),
+		t.FilesReceived, plural(t.BytesReceived, "byte", "bytes"),
+		plural(int64(failures), "failed command", "failed commands"))
 }
 
 // netrcLoader finds the .netrc: -N/--netrc, else $NETRC, else ~/.netrc.

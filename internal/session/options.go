@@ -14,6 +14,7 @@ import (
 type Options struct {
 	Verbose, Debug bool
 	Prompt         bool // ask per file in mget, mput and mdelete (at the prompt)
+	NoGlob         bool // names in mget, mput and mdelete as they are (tnftp's -g; the glob toggle)
 	AutoLogin      bool // log in right after open (ftp(1) without -n)
 	Mode           Mode
 	EPSV           bool // use the extended commands EPSV and EPRT

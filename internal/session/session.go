@@ -160,6 +160,7 @@ func New(cfg Config) *Session {
 	s := &Session{
 		opts: cfg.Options, p: p, bookmarks: cfg.Bookmarks,
 		netrc: cfg.Netrc, password: cfg.Password, localDir: dir, localUser: cfg.LocalUser, known: cfg.KnownHosts,
+		noGlob: cfg.Options.NoGlob,
 	}
 	s.main = &link{s: s}
 	return s
