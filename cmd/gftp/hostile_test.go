@@ -474,3 +474,23 @@ func TestVerboseOrderWithPrefetch(t *testing.T) {
 		t.Errorf("%d EPSVs sent ahead of a 226, want 2:\n%s", got, stdout)
 	}
 }
+
+// A server that ends the session right after the login: the loss shows
+// in a reply nobody waits for (SYST, under -v), and the next command
+// opens the connection again with the same login, as a retry would,
+// rather than failing with "Not connected.".
+func TestLostWhileIdleReconnects(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{HangUpAfter: "PASS"})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd d\nput f\n", hostileArgs(h, "-inv")...)
+	if code != 0 || !strings.Contains(stderr, "reconnecting to 127.0.0.1") {
+		t.Fatalf("exit %d, stderr %q; want a reconnect and success", code, stderr)
+	}
+	if b, ok := h.Stored("f"); !ok || string(b) != "data" {
+		t.Errorf("f: %q, %v; want it stored", b, ok)
+	}
+	if got := count(h.Commands(), "USER u"); got != 2 {
+		t.Errorf("%d logins, want 2", got)
+	}
+}

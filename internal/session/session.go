@@ -170,14 +170,17 @@ func New(cfg Config) *Session {
 func (s *Session) Connected() bool { return s.main.connected() }
 
 // EnsureConnected is for a command that needs a connection. A connection
-// that an interruption closed (Ctrl-C while the server owed a reply) is
-// opened again, logged in and back in its directory; otherwise a missing
-// connection is ErrNotConnected.
+// lost since the login (an interruption closed it while the server owed
+// a reply, or the server ended it) is opened again, logged in and back in
+// its directory; otherwise a missing connection is ErrNotConnected.
 func (s *Session) EnsureConnected(ctx context.Context) error {
 	if s.Connected() {
 		return nil
 	}
-	if !s.main.cutByStop || !s.relogin {
+	// A connection lost since the login (the server ended it while gftp
+	// was idle, or an interruption cut it) is opened again, with the same
+	// login and directory, as a retry would; one the user closed is not.
+	if !s.relogin {
 		return ErrNotConnected
 	}
 	s.main.cutByStop = false

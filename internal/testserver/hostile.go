@@ -57,6 +57,9 @@ type HostileOptions struct {
 	// (at most 3 s), to see whether a client ends its connections at once
 	// or one after another (QuitsAtFirstBye).
 	QuitTogether int
+	// HangUpAfter: the first session to get its reply to this verb is
+	// closed right after it (a server that ends an idle session).
+	HangUpAfter string
 }
 
 // Hostile is a raw FTP server for tests of what a broken or malicious
@@ -80,6 +83,7 @@ type Hostile struct {
 	allQuit   chan struct{}
 	firstBye  int // quits when the first 221 went, 0 before
 	quitsGone int // clients that closed before their 221
+	hungUp    bool
 }
 
 // maxStored bounds what STOR keeps per file.
@@ -250,7 +254,21 @@ func (s *hostileSession) serve() {
 		if !s.answer(verb, arg) {
 			return
 		}
+		if s.h.hangUp(verb) {
+			return
+		}
 	}
+}
+
+// hangUp reports, once, that the session is to close after verb.
+func (h *Hostile) hangUp(verb string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hungUp || !strings.EqualFold(h.opts.HangUpAfter, verb) {
+		return false
+	}
+	h.hungUp = true
+	return true
 }
 
 func hang(verbs []string, verb string) bool {
