@@ -392,3 +392,18 @@ func TestParallelLinksFollowCd(t *testing.T) {
 		t.Errorf("status does not show the remote directory:\n%s", stdout)
 	}
 }
+
+// Under -v the end of a script shows the server's goodbye, as ftp(1)
+// does, once (the extra links' are gftp's business), before the summary.
+func TestVerboseShowsGoodbyeOnce(t *testing.T) {
+	files := map[string][]byte{"f1": []byte("one"), "f2": []byte("two"), "f3": []byte("three")}
+	h := startHostile(t, testserver.HostileOptions{Files: files, Listing: unixListing("f1", "f2", "f3")})
+	code, stdout, stderr := runGftp(t, "user u p\nlcd "+t.TempDir()+"\nmget -P 3 f*\n", hostileArgs(h, "-inv")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if n := strings.Count(stdout, "221 Bye\n"); n != 1 || !strings.Contains(stdout, "bytes received in") ||
+		!regexp.MustCompile(`(?m)^[0-9]+ bytes received in [^\n]*\n221 Bye\ngftp: 0 files sent \(0 bytes\), 3 received`).MatchString(stdout) {
+		t.Errorf("%d goodbyes, want one, after the last file's lines and before the summary:\n%s", n, stdout)
+	}
+}

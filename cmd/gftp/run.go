@@ -185,6 +185,9 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	}
 	s.Logf("start: script %s", name)
 	err = r.Run(ctx, bytes.NewReader(src))
+	// The goodbye first, shown as ftp(1) shows it (221 under -v), then the
+	// summary.
+	cerr := s.Close(s.Shown(ctx))
 	summary := scriptSummary(s.Totals(), r.Failures)
 	s.Logf("summary: %s", summary)
 	if cfg.Session.Verbose {
@@ -193,7 +196,7 @@ func run(ctx context.Context, cfg config, table *commands.Table, st Streams, std
 	if err != nil {
 		return err
 	}
-	return s.Close(ctx)
+	return cerr
 }
 
 // withLimits returns the context of a run that nobody watches at a
@@ -267,7 +270,7 @@ func runInteractive(ctx context.Context, cfg config, table *commands.Table, st S
 		}
 	}
 	err = repl.Run(ctx, s)
-	if cerr := s.Close(ctx); err == nil {
+	if cerr := s.Close(s.Shown(ctx)); err == nil {
 		err = cerr
 	}
 	return err

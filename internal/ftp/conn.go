@@ -95,7 +95,8 @@ type Conn struct {
 	// next transfer (DataConn.Prefetch); any other command forgets it.
 	nextPassive netip.AddrPort
 	// aheadReply is the reply to the command sent ahead (nextPassive's or
-	// nextActive's), not yet shown: the next command's trace shows it.
+	// nextActive's), not yet shown: the transfer that takes it shows it on
+	// its own trace; any other command drops it (the log has it).
 	aheadReply *Reply
 	// nextActive is the listener of an EPRT or PORT sent ahead of the
 	// next transfer and taken; any other command closes it.
@@ -227,7 +228,7 @@ func (c *Conn) send(ctx context.Context, line string, drain bool) error {
 			return err
 		}
 	}
-	c.showAhead(ctx)
+	c.aheadReply = nil               // not taken (openData shows it when it is): it answers nothing of this
 	c.nextPassive = netip.AddrPort{} // a prefetched port is for the very next transfer only
 	c.dropAhead()
 	masked := MaskCommand(line)

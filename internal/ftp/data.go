@@ -450,6 +450,11 @@ func (c *Conn) pasvAddr(r *Reply) (netip.AddrPort, error) {
 func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
 	ap, prefetched := c.nextPassive, c.nextPassive.IsValid() && only == 0
 	c.nextPassive = netip.AddrPort{}
+	if prefetched {
+		c.showAhead(ctx)
+	} else {
+		c.aheadReply = nil
+	}
 	if !prefetched {
 		var err error
 		if ap, err = c.passiveAddr(ctx, only); err != nil {
@@ -628,6 +633,7 @@ func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset i
 	if a := c.nextActive; a != nil && only == 0 {
 		// Announced ahead (DataConn.Prefetch), and taken.
 		ln, ap, c.nextActive = a.ln, a.ap, nil
+		c.showAhead(ctx)
 	} else {
 		var err error
 		if ln, ap, err = c.prepareActive(ctx, only); err != nil {

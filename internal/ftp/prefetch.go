@@ -142,8 +142,7 @@ func (c *Conn) prefetchVerb() string {
 }
 
 // showAhead shows the reply to the command sent ahead, held since, on
-// the trace of the command about to go out (the next transfer's, or the
-// command that drops it).
+// the trace of the transfer that takes it.
 func (c *Conn) showAhead(ctx context.Context) {
 	r := c.aheadReply
 	c.aheadReply = nil

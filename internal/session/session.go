@@ -534,7 +534,7 @@ func (s *Session) Close(ctx context.Context) error {
 	s.bm, s.tlsFor, s.relogin = nil, nil, false
 	// The idle links' QUITs go with the main link's.
 	idle := make(chan error, 1)
-	go func() { idle <- s.closeIdle(ctx) }()
+	go func() { idle <- s.closeIdle(s.own(ctx)) }() // their goodbyes are gftp's business
 	err := s.main.close(ctx)
 	return errors.Join(<-idle, err)
 }
