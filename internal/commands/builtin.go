@@ -46,11 +46,11 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Disconnect(ctx) }},
 		{Name: "bye", Group: groupConnection, Aliases: []string{"quit", "exit"}, Help: "terminate ftp session and exit", Example: "bye", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return ErrQuit }},
-		{Name: "passive", Group: groupConnection, ReadOnly: true, Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", Example: "passive off          (active mode: the server connects back)\npassive auto", MaxArgs: 1,
+		{Name: "passive", Group: groupConnection, ReadOnly: true, Usage: "[on | off | auto]", Help: "toggle use of passive transfer mode", Example: "passive off          (active mode: the server connects back)\npassive auto", MaxArgs: 1, Check: checkPassive,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetPassive(arg(a, 0)) }},
-		{Name: "epsv", Group: groupConnection, ReadOnly: true, Usage: "[on | off]", Help: "toggle use of EPSV/EPRT (off: PASV/PORT only)", Example: "epsv off            (PASV/PORT only)", MaxArgs: 1,
+		{Name: "epsv", Group: groupConnection, ReadOnly: true, Usage: "[on | off]", Help: "toggle use of EPSV/EPRT (off: PASV/PORT only)", Example: "epsv off            (PASV/PORT only)", MaxArgs: 1, Check: checkEPSV,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetEPSV(arg(a, 0)) }},
-		{Name: "tls", Group: groupConnection, ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", Example: "tls explicit\ntls", MaxArgs: 1,
+		{Name: "tls", Group: groupConnection, ReadOnly: true, Usage: "[off | explicit | implicit | auto]", Help: "show the connection's TLS, or set the mode for the next open", Example: "tls explicit\ntls", MaxArgs: 1, Check: checkTLS,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetTLS(arg(a, 0)) }},
 		{Name: "probe", Group: groupConnection, ReadOnly: true, Help: "try EPSV, PASV, EPRT and PORT; recommend a mode and firewall rules", Example: "probe", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Probe(ctx) }},
@@ -58,7 +58,7 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, false) }},
 		{Name: "ascii", Group: groupTransfer, ReadOnly: true, Help: "set ascii transfer type", Example: "ascii\nget notes.txt", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, true) }},
-		{Name: "type", Group: groupTransfer, ReadOnly: true, Usage: "[ascii | binary | image]", Help: "set file transfer type", Example: "type ascii\ntype", MaxArgs: 1, Run: runType},
+		{Name: "type", Group: groupTransfer, ReadOnly: true, Usage: "[ascii | binary | image]", Help: "set file transfer type", Example: "type ascii\ntype", MaxArgs: 1, Check: checkType, Run: runType},
 		{Name: "cd", Group: groupDirectories, Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory", Example: "cd bakdir\ncd /pub/linux",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cd(ctx, a[0]) }},
@@ -143,20 +143,20 @@ func Default() *Table {
 		{Name: "newer", Group: groupTransfer, ReadOnly: true, Usage: "remote-file [local-file]", Help: "get file if remote file is newer than local file", Example: "newer report.pdf",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgRemote, ArgLocal},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Newer(ctx, a[0], arg(a, 1)) }},
-		{Name: "preserve", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle preservation of modification times on retrieved files", Example: "preserve off", MaxArgs: 1,
+		{Name: "preserve", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle preservation of modification times on retrieved files", Example: "preserve off", MaxArgs: 1, Check: checkOnOff,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.TogglePreserve(arg(a, 0)) }},
 		{Name: "size", Group: groupFiles, ReadOnly: true, Usage: "remote-file", Help: "show size of remote file", Example: "size backup.tgz",
 			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Size(ctx, a[0]) }},
-		{Name: "prompt", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "force interactive prompting on multiple commands", Example: "prompt off", MaxArgs: 1,
+		{Name: "prompt", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "force interactive prompting on multiple commands", Example: "prompt off", MaxArgs: 1, Check: checkOnOff,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.TogglePrompt(arg(a, 0)) }},
-		{Name: "verbose", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle verbose mode", Example: "verbose on", MaxArgs: 1,
+		{Name: "verbose", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle verbose mode", Example: "verbose on", MaxArgs: 1, Check: checkOnOff,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleVerbose(arg(a, 0)) }},
-		{Name: "debug", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle/set debugging mode (show commands sent)", Example: "debug on", MaxArgs: 1,
+		{Name: "debug", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle/set debugging mode (show commands sent)", Example: "debug on", MaxArgs: 1, Check: checkOnOff,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleDebug(arg(a, 0)) }},
-		{Name: "progress", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle progress bars (at a terminal)", Example: "progress off", MaxArgs: 1,
+		{Name: "progress", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle progress bars (at a terminal)", Example: "progress off", MaxArgs: 1, Check: checkOnOff,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.ToggleProgress(arg(a, 0)) }},
-		{Name: "hash", Group: groupOptions, ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", Example: "hash on\nhash 65536", MaxArgs: 1,
+		{Name: "hash", Group: groupOptions, ReadOnly: true, Usage: "[on | off | bytes]", Help: "toggle printing # for each buffer transferred", Example: "hash on\nhash 65536", MaxArgs: 1, Check: checkHash,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetHash(arg(a, 0)) }},
 		{Name: "status", Group: groupConnection, ReadOnly: true, Help: "show current status", Example: "status", MaxArgs: 0,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Status(ctx) }},
@@ -196,16 +196,15 @@ func listWith(verb string) runFunc {
 }
 
 func runType(ctx context.Context, s *session.Session, a []string) error {
-	switch strings.ToLower(arg(a, 0)) {
-	case "":
+	if arg(a, 0) == "" {
 		s.Printf("Using %s mode to transfer files.\n", s.Type())
 		return nil
-	case "ascii", "a":
-		return s.SetASCII(ctx, true)
-	case "binary", "image", "i":
-		return s.SetASCII(ctx, false)
 	}
-	return usageErrorf("type: unknown type %q (want ascii or binary)", a[0])
+	ascii, err := typeArg(a[0])
+	if err != nil {
+		return err
+	}
+	return s.SetASCII(ctx, ascii)
 }
 
 // MaxParallel bounds -P and --parallel: more connections than this only

@@ -21,15 +21,24 @@ type Line struct {
 // lines are short; FTP servers take at most a few KiB.
 const MaxLine = 64 << 10
 
-// ParseLine is the one parser of command lines: scripts, macros and the
-// prompt all use it. It drops a trailing CR and the blanks around the
-// line, takes a leading "-", and splits the rest into words.
+// ParseLine is the one parser of command lines: scripts, macros (macdef's
+// and .netrc's) and the prompt all use it. It drops a trailing CR and the
+// blanks around the line, takes a leading "-", and splits the rest into
+// words.
+//
+// A line whose first non-blank character is # is a comment. A # anywhere
+// else is part of a word, as in tnftp, which has no comments at all: a
+// password or a file name may hold one ("user bob #pw", "put a #x"), and
+// cutting the line there would send the command without it.
 func ParseLine(text string) (Line, error) {
 	if len(text) > MaxLine {
 		return Line{}, usageErrorf("line longer than %d bytes", MaxLine)
 	}
 	text = strings.TrimSpace(strings.TrimSuffix(text, "\r"))
 	var l Line
+	if strings.HasPrefix(text, "#") {
+		return l, nil
+	}
 	if rest, ok := strings.CutPrefix(text, "-"); ok {
 		l.Ignore, text = true, strings.TrimSpace(rest)
 	}
@@ -57,6 +66,36 @@ func (t *Table) CheckLine(text string) (Line, error) {
 		_, err = t.Validate(l.Words)
 	}
 	return l, err
+}
+
+// CheckBodyLine is CheckLine for a line of a macro that a script defines
+// (macdef), checked with the script before any of it runs. A line that
+// uses the macro's arguments ($1 to $9, $i) is whole only once they are
+// put in, when RunMacro checks it again: here its command and argument
+// count are checked, not its values ("passive $1" is fine).
+func (t *Table) CheckBodyLine(text string) (Line, error) {
+	if !hasMacroArgs(text) {
+		return t.CheckLine(text)
+	}
+	l, err := ParseLine(text)
+	if err == nil && len(l.Words) > 0 {
+		_, err = t.validate(l.Words, false)
+	}
+	return l, err
+}
+
+// hasMacroArgs reports whether a macro line uses its arguments: $1 to $9
+// or $i, not escaped as \$ (the rule of Session.RunMacro).
+func hasMacroArgs(text string) bool {
+	for i := 0; i+1 < len(text); i++ {
+		switch {
+		case text[i] == '\\' && text[i+1] == '$':
+			i++
+		case text[i] == '$' && (text[i+1] >= '1' && text[i+1] <= '9' || text[i+1] == 'i'):
+			return true
+		}
+	}
+	return false
 }
 
 // MacroError is a failed line of a .netrc macro.

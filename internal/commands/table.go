@@ -161,9 +161,14 @@ func (t *Table) prefixed(p string) []string {
 	return out
 }
 
-// Check resolves words[0] and checks the argument count, without running
-// anything.
+// Check resolves words[0] and checks the argument count and the
+// arguments' values, without running anything.
 func (t *Table) Check(words []string) (*Command, error) {
+	return t.check(words, true)
+}
+
+// check is Check, with or without the command's own Check of the values.
+func (t *Table) check(words []string, values bool) (*Command, error) {
 	if len(words) == 0 {
 		return nil, usageErrorf("empty command")
 	}
@@ -175,8 +180,14 @@ func (t *Table) Check(words []string) (*Command, error) {
 	if n < c.MinArgs || (c.MaxArgs >= 0 && n > c.MaxArgs) {
 		return c, usageErrorf("usage: %s", c.UsageLine())
 	}
-	if c.Check != nil {
+	if c.Check != nil && values {
 		if err := c.Check(words[1:]); err != nil {
+			var ve *valueError
+			if errors.As(err, &ve) {
+				// Said as the command says it at run time, with what it
+				// wants: the usage line would only repeat that.
+				return c, &UsageError{Msg: err.Error()}
+			}
 			return c, usageErrorf("%v (usage: %s)", err, c.UsageLine())
 		}
 	}
@@ -187,12 +198,16 @@ func (t *Table) Check(words []string) (*Command, error) {
 // exists, the argument count fits, and no word holds CR, LF or NUL (which
 // would smuggle a second command onto the control connection).
 func (t *Table) Validate(words []string) (*Command, error) {
+	return t.validate(words, true)
+}
+
+func (t *Table) validate(words []string, values bool) (*Command, error) {
 	for _, w := range words {
 		if err := ftp.CheckArg(w); err != nil {
 			return nil, &UsageError{Msg: err.Error()}
 		}
 	}
-	return t.Check(words)
+	return t.check(words, values)
 }
 
 // Exec runs one tokenized command line.

@@ -303,7 +303,19 @@ func TestParseLine(t *testing.T) {
 		{"pwd\r", []string{"pwd"}, false},
 		{"  -mdelete old.tgz  ", []string{"mdelete", "old.tgz"}, true},
 		{"- cd  x", []string{"cd", "x"}, true},
-		{`local "a b" c # d`, []string{"local", "a b", "c"}, false},
+		// A comment is a line whose first non-blank character is #; a #
+		// anywhere else is part of a word, as in tnftp (which has no
+		// comments): a password or a name may hold one.
+		{`# don't: an unclosed quote in a comment`, nil, false},
+		{"  \t#indented", nil, false},
+		{"#", nil, false},
+		{`local "a b" c # d`, []string{"local", "a b", "c", "#", "d"}, false},
+		{"put a.tar.gz #x", []string{"put", "a.tar.gz", "#x"}, false},
+		{"user hash2 #pw", []string{"user", "hash2", "#pw"}, false},
+		{"user bob pw#1", []string{"user", "bob", "pw#1"}, false},
+		{"- # not a comment", []string{"#", "not", "a", "comment"}, true},
+		{"-#x", []string{"#x"}, true},
+		{"!ls # the shell's", []string{"!", "ls # the shell's"}, false},
 	} {
 		l, err := commands.ParseLine(tc.text)
 		if err != nil || !slices.Equal(l.Words, tc.words) || l.Ignore != tc.ignore {

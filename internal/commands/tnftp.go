@@ -9,6 +9,13 @@ import (
 	"github.com/gftp/gftp/internal/session"
 )
 
+// Why form, mode and struct take one value each.
+const (
+	formWhy   = "the only format servers use"
+	modeWhy   = "block and compressed modes are obsolete; for active or passive, use passive"
+	structWhy = "record and page structures are obsolete"
+)
+
 // tnftpCommands are the rest of tnftp's commands, with its meaning, and
 // the ones that make no sense here, which say why (no "unknown command"
 // for a name an ftp(1) user types).
@@ -22,11 +29,11 @@ func tnftpCommands() []*Command {
 		return func(ctx context.Context, s *session.Session, a []string) error { return s.Toggle(name, arg(a, 0)) }
 	}
 	// only accepts the one value that makes sense, as tnftp does for
-	// form, mode and struct.
+	// form, mode and struct (its Check is onlyValue).
 	only := func(name, value, why string) runFunc {
 		return func(ctx context.Context, s *session.Session, a []string) error {
-			if v := arg(a, 0); v != "" && !strings.EqualFold(v, value) {
-				return fmt.Errorf("only %s is supported (%s)", value, why)
+			if err := onlyValue(value, why)(a); err != nil {
+				return err
 			}
 			s.Printf("Using %s %s.\n", value, name)
 			return nil
@@ -71,8 +78,8 @@ func tnftpCommands() []*Command {
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Reput(ctx, a[0], arg(a, 1)) }},
 		{Name: "restart", Group: groupTransfer, ReadOnly: true, Usage: "[byte-offset]", Help: "start the next get or put at this byte (0: from the start)", Example: "restart 1048576\nget big.iso",
-			MaxArgs: 1,
-			Run:     func(ctx context.Context, s *session.Session, a []string) error { return s.Restart(arg(a, 0)) }},
+			MaxArgs: 1, Check: checkRestart,
+			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Restart(arg(a, 0)) }},
 		{Name: "append", Group: groupTransfer, Usage: "local-file [remote-file]", Help: "append a local file to a remote one (APPE)", Example: "append today.log all.log",
 			MinArgs: 1, MaxArgs: 2, NeedConn: true, Args: []ArgKind{ArgLocal, ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Append(ctx, a[0], arg(a, 1)) }},
@@ -140,21 +147,21 @@ func tnftpCommands() []*Command {
 		{Name: "unset", Group: groupOptions, ReadOnly: true, Usage: "option", Help: "turn an option off (or to 0)", Example: "unset verbose\nunset limit-rate",
 			MinArgs: 1, MaxArgs: 1,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Unset(a[0]) }},
-		{Name: "bell", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle a bell after each file transfer", Example: "bell on", MaxArgs: 1, Run: toggle("bell")},
-		{Name: "glob", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle file name globbing in mget, mput and mdelete", Example: "glob off\nmget file[1].txt", MaxArgs: 1, Run: toggle("glob")},
-		{Name: "case", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle mget's lower-casing of all-upper-case names", Example: "case on\nmget *.TXT", MaxArgs: 1, Run: toggle("case")},
-		{Name: "runique", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle receive unique: get never overwrites (name.1, name.2...)", Example: "runique on\nget report.pdf", MaxArgs: 1, Run: toggle("runique")},
-		{Name: "sunique", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle store unique: put lets the server choose a new name (STOU)", Example: "sunique on\nput report.pdf", MaxArgs: 1, Run: toggle("sunique")},
-		{Name: "epsv4", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle EPSV/EPRT (as epsv; gftp uses them for IPv4 and IPv6 alike)", Example: "epsv4 off", MaxArgs: 1,
+		{Name: "bell", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle a bell after each file transfer", Example: "bell on", MaxArgs: 1, Check: checkToggle, Run: toggle("bell")},
+		{Name: "glob", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle file name globbing in mget, mput and mdelete", Example: "glob off\nmget file[1].txt", MaxArgs: 1, Check: checkToggle, Run: toggle("glob")},
+		{Name: "case", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle mget's lower-casing of all-upper-case names", Example: "case on\nmget *.TXT", MaxArgs: 1, Check: checkToggle, Run: toggle("case")},
+		{Name: "runique", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle receive unique: get never overwrites (name.1, name.2...)", Example: "runique on\nget report.pdf", MaxArgs: 1, Check: checkToggle, Run: toggle("runique")},
+		{Name: "sunique", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle store unique: put lets the server choose a new name (STOU)", Example: "sunique on\nput report.pdf", MaxArgs: 1, Check: checkToggle, Run: toggle("sunique")},
+		{Name: "epsv4", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle EPSV/EPRT (as epsv; gftp uses them for IPv4 and IPv6 alike)", Example: "epsv4 off", MaxArgs: 1, Check: checkEPSV,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetEPSV(arg(a, 0)) }},
-		{Name: "epsv6", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle EPSV/EPRT (as epsv; IPv6 needs them: off still uses them there)", Example: "epsv6 on", MaxArgs: 1,
+		{Name: "epsv6", Group: groupOptions, ReadOnly: true, Usage: "[on | off]", Help: "toggle EPSV/EPRT (as epsv; IPv6 needs them: off still uses them there)", Example: "epsv6 on", MaxArgs: 1, Check: checkEPSV,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetEPSV(arg(a, 0)) }},
 		{Name: "form", Group: groupOptions, ReadOnly: true, Usage: "[non-print]", Help: "file format (only non-print)", Example: "form non-print", MaxArgs: 1,
-			Run: only("form", "non-print", "the only format servers use")},
+			Check: onlyValue("non-print", formWhy), Run: only("form", "non-print", formWhy)},
 		{Name: "mode", Group: groupOptions, ReadOnly: true, Usage: "[stream]", Help: "transfer mode (only stream)", Example: "mode stream", MaxArgs: 1,
-			Run: only("mode", "stream", "block and compressed modes are obsolete; for active or passive, use passive")},
+			Check: onlyValue("stream", modeWhy), Run: only("mode", "stream", modeWhy)},
 		{Name: "struct", Group: groupOptions, ReadOnly: true, Usage: "[file]", Help: "file structure (only file)", Example: "struct file", MaxArgs: 1,
-			Run: only("struct", "file", "record and page structures are obsolete")},
+			Check: onlyValue("file", structWhy), Run: only("struct", "file", structWhy)},
 
 		// What makes no sense here says why.
 		{Name: "tenex", Group: groupUnsupported, ReadOnly: true, Help: "set the TENEX byte size (not supported)", Example: "binary            (instead of tenex)",
@@ -172,7 +179,7 @@ func tnftpCommands() []*Command {
 		{Name: "sendport", Group: groupOptions, ReadOnly: true, Usage: "[on]", Help: "PORT/EPRT for each active-mode transfer (always on)", Example: "sendport on", MaxArgs: 1,
 			Run: onOnly("Use of PORT cmds", "without PORT the server would connect to the client's default data port, which needs root")},
 		{Name: "rate", Group: groupOptions, ReadOnly: true, Aliases: []string{"throttle"}, Usage: "[all | get | put] [maximum]", Help: "cap each transfer's bytes a second (k, m, g; 0: no cap)",
-			Example: "rate all 1m\nrate get 500k\nrate put 0", MaxArgs: 3,
+			Example: "rate all 1m\nrate get 500k\nrate put 0", MaxArgs: 3, Check: checkRate,
 			Run: func(ctx context.Context, s *session.Session, a []string) error {
 				return s.Rate(arg(a, 0), arg(a, 1), arg(a, 2))
 			}},

@@ -7,11 +7,12 @@ import (
 
 // Split breaks a command line into words, as ftp(1) and a shell do:
 // blanks separate words; "double" and 'single' quotes group (a backslash
-// escapes the next character outside single quotes); a # at the start of a
-// word begins a comment. An unclosed quote is an error.
+// escapes the next character outside single quotes). An unclosed quote is
+// an error. A # is a character like any other here: only a whole line can
+// be a comment (ParseLine), so "user bob #pw" keeps its password.
 //
-// It works on bytes, not runes: every byte that is not a blank, a quote, a
-// backslash or a # is kept as it is, so a name in Latin-1 (invalid UTF-8)
+// It works on bytes, not runes: every byte that is not a blank, a quote or
+// a backslash is kept as it is, so a name in Latin-1 (invalid UTF-8)
 // reaches the server and the local file system byte for byte. (Ranging
 // over runes would turn each such byte into U+FFFD.) All the special
 // characters are ASCII, which never occurs inside a UTF-8 sequence.
@@ -51,8 +52,6 @@ func Split(line string) ([]string, error) {
 				cur.Reset()
 				inTok = false
 			}
-		case r == '#' && !inTok:
-			return words, nil
 		default:
 			cur.WriteByte(r)
 			inTok = true

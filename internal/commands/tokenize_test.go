@@ -64,13 +64,12 @@ func TestSplit(t *testing.T) {
 		{"lone escaped blank is a word", `a \  b`, []string{"a", " ", "b"}},
 		{"trailing escaped backslash", `a\\`, []string{`a\`}},
 
-		// Comments.
-		{"comment line", "# a comment", nil},
-		{"indented comment", "   # a comment", nil},
-		{"comment after words", "get a # the file", []string{"get", "a"}},
-		{"comment right after blank", "get a #b", []string{"get", "a"}},
-		{"comment hides an unclosed quote", `get a # don't`, []string{"get", "a"}},
-		{"comment hides a trailing backslash", `get a # \`, []string{"get", "a"}},
+		// A # is an ordinary character: only ParseLine knows comment
+		// lines, and a # in the middle of a line is part of a word.
+		{"hash at line start", "# a comment", []string{"#", "a", "comment"}},
+		{"hash word after words", "get a # the file", []string{"get", "a", "#", "the", "file"}},
+		{"hash right after blank", "get a #b", []string{"get", "a", "#b"}},
+		{"password starting with hash", "user bob #pw", []string{"user", "bob", "#pw"}},
 		{"hash inside a word", "a#b", []string{"a#b"}},
 		{"hash at word end", "a# b", []string{"a#", "b"}},
 		{"hash after empty quotes", `""#x`, []string{"#x"}},
@@ -108,6 +107,8 @@ func TestSplitErrors(t *testing.T) {
 		{"trailing backslash", `get a\`, "backslash"},
 		{"lone backslash", `\`, "backslash"},
 		{"backslash after blank", `get \`, "backslash"},
+		{"a hash does not hide an unclosed quote", `get a # don't`, `unclosed ' quote`},
+		{"a hash does not hide a trailing backslash", `get a # \`, "backslash"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,9 +163,9 @@ func FuzzSplit(f *testing.F) {
 			}
 			return
 		}
-		// Without quotes, escapes or comments, the words are the line's
-		// blank-separated fields, byte for byte.
-		if !strings.ContainsAny(line, `"'\#`) {
+		// Without quotes or escapes, the words are the line's
+		// blank-separated fields, byte for byte (a # too).
+		if !strings.ContainsAny(line, `"'\`) {
 			fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' })
 			if !slices.Equal(words, fields) && !(len(words) == 0 && len(fields) == 0) {
 				t.Errorf("Split(%q) = %q, want its fields %q", line, words, fields)

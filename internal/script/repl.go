@@ -70,7 +70,9 @@ func NewREPL(cfg REPLConfig) (*REPL, error) {
 }
 
 // macdef reads a macro's lines at the prompt, as tnftp does, up to an
-// empty line, and keeps it for $ name.
+// empty line, and keeps it for $ name. Ctrl-C cancels it and Ctrl-D (the
+// end of input) leaves it unfinished: either way, as in tnftp, it is not
+// defined, and says so, rather than keep the lines so far as if whole.
 func (r *REPL) macdef(s *session.Session, name string) error {
 	fmt.Fprintf(r.cfg.Stdout, "Enter macro line by line, terminating it with a null line.\n")
 	r.rl.SetPrompt("")
@@ -78,7 +80,16 @@ func (r *REPL) macdef(s *session.Session, name string) error {
 	var body []string
 	for {
 		line, err := r.rl.Readline()
-		if err != nil || strings.TrimSpace(line) == "" {
+		if err != nil {
+			if errors.Is(err, readline.ErrInterrupt) {
+				err = fmt.Errorf("macdef %s: %w; the macro is not defined", name, session.ErrCancelled)
+			} else {
+				err = fmt.Errorf("macdef %s: the input ended before the empty line that ends the macro; it is not defined", name)
+			}
+			fmt.Fprintf(r.cfg.Errors, "gftp: %v\n", err)
+			return err
+		}
+		if strings.TrimSpace(line) == "" {
 			break
 		}
 		body = append(body, line)

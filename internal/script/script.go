@@ -67,6 +67,7 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 	n := 0
 	for sc.Scan() {
 		n++
+		at := n // the line the command is on (a macdef's body follows it)
 		if ctx.Err() != nil {
 			return r.fail(first, &LineError{Name: r.Name, Line: n, Err: session.WhyStopped(ctx, ctx.Err())})
 		}
@@ -79,14 +80,23 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 			if name, ok := r.Table.Macdef(words); ok {
 				// The macro's lines follow, up to an empty line.
 				var body []string
-				for sc.Scan() {
+				ended := false
+				for !ended && sc.Scan() {
 					n++
-					if strings.TrimSpace(sc.Text()) == "" {
-						break
+					if ended = strings.TrimSpace(sc.Text()) == ""; !ended {
+						body = append(body, sc.Text())
 					}
-					body = append(body, sc.Text())
 				}
-				err = r.Session.DefineMacro(name, body)
+				switch {
+				case ended:
+					err = r.Session.DefineMacro(name, body)
+				case sc.Err() == nil:
+					// ReadChecked stops such a script before it runs;
+					// a script run without it is stopped here.
+					err = unendedMacro(name, at, n)
+					ignore = false // the rest of the script is lost in it
+				}
+				// (A read error ends the loop, and is said below.)
 			} else {
 				err = r.Table.Exec(ctx, r.Session, words)
 			}
@@ -102,7 +112,7 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 			// The failure is the interruption's doing: say so, and stop.
 			err = session.WhyStopped(ctx, err)
 		}
-		le := &LineError{Name: r.Name, Line: n, Cmd: r.Table.Display(words), Err: err}
+		le := &LineError{Name: r.Name, Line: at, Cmd: r.Table.Display(words), Err: err}
 		fmt.Fprintf(r.Err, "gftp: %v\n", le)
 		r.Failures++
 		r.Session.Logf("error: %v", le)
@@ -132,7 +142,8 @@ const maxScript = 16 << 20
 
 // ReadChecked reads a whole script and checks every line before anything
 // runs or connects: an unknown or ambiguous command, a wrong argument count,
-// an unclosed quote or a control character is reported with its line
+// a bad value (passive bogus, restart abc), an unclosed quote, a control
+// character or a macdef that no empty line ends is reported with its line
 // number, all of them, and nothing is sent. It returns the script's text.
 func (r *Runner) ReadChecked(in io.Reader) ([]byte, error) {
 	src, err := io.ReadAll(io.LimitReader(in, maxScript+1))
@@ -142,27 +153,65 @@ func (r *Runner) ReadChecked(in io.Reader) ([]byte, error) {
 	if len(src) > maxScript {
 		return nil, r.fail(nil, &LineError{Name: r.Name, Err: &commands.UsageError{Msg: fmt.Sprintf("script is larger than %d MiB", maxScript>>20)}})
 	}
+	lines := strings.Split(string(src), "\n")
+	if lines[len(lines)-1] == "" {
+		// The last newline ends the last line; it does not start an
+		// empty one (which would end a macdef the script leaves open).
+		lines = lines[:len(lines)-1]
+	}
 	var first error
-	for n, text := range strings.Split(string(src), "\n") {
-		l, err := r.Table.CheckLine(text)
-		if err == nil {
-			continue
-		}
-		words := l.Words
+	report := func(n int, words []string, err error) {
 		var ue *commands.UsageError
 		if !errors.As(err, &ue) {
 			err = &commands.UsageError{Msg: err.Error()}
 		}
-		le := &LineError{Name: r.Name, Line: n + 1, Cmd: r.Table.Display(words), Err: err}
+		le := &LineError{Name: r.Name, Line: n, Cmd: r.Table.Display(words), Err: err}
 		fmt.Fprintf(r.Err, "gftp: %v\n", le)
 		if first == nil {
 			first = le
 		}
 	}
+	for i := 0; i < len(lines); i++ {
+		l, err := r.Table.CheckLine(lines[i])
+		if err != nil {
+			report(i+1, l.Words, err)
+			continue
+		}
+		name, ok := r.Table.Macdef(l.Words)
+		if !ok {
+			continue
+		}
+		// The macro's body, up to an empty line: Run reads it so. Without
+		// one it would take in the rest of the script, to run nothing.
+		end := i + 1
+		for end < len(lines) && strings.TrimSpace(lines[end]) != "" {
+			end++
+		}
+		if end == len(lines) {
+			report(i+1, l.Words, unendedMacro(name, i+1, len(lines)))
+		}
+		for j := i + 1; j < end; j++ {
+			if bl, err := r.Table.CheckBodyLine(lines[j]); err != nil {
+				report(j+1, bl.Words, err)
+			}
+		}
+		i = end
+	}
 	if first != nil {
 		return nil, &Reported{Err: first}
 	}
 	return src, nil
+}
+
+// unendedMacro is the error of a macdef begun on line start that no empty
+// line ends before the script does, on line last: tnftp's "macdef: end of
+// file encountered". The lines after it would be its body, never run.
+func unendedMacro(name string, start, last int) error {
+	msg := fmt.Sprintf("macro %q begun on line %d has no empty line to end it", name, start)
+	if last > start {
+		msg += fmt.Sprintf(", so it would take in the rest of the script (lines %d-%d) and run none of it", start+1, last)
+	}
+	return &commands.UsageError{Msg: msg + "; end it with an empty line"}
 }
 
 // fail prints err and returns the first failure (err if none came before).

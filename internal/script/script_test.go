@@ -278,12 +278,12 @@ func TestRunSkipsBlankAndCommentLines(t *testing.T) {
 		"# comment",
 		"   # indented comment with an unclosed quote: don't",
 		"\t",
-		r.open+" # trailing comment",
+		r.open,
 		"user ftpuser secret",
 		"#mkdir commented",
 		"mkdir a#b",
 		"-",
-		"- # ignored comment",
+		"\t #- an indented comment",
 		"",
 	)
 	if err != nil {
