@@ -119,6 +119,8 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 		return f.Set("progress", "false")
 	})
 	f.BoolP("debug", "d", false, "debug: show the commands sent (PASS masked)")
+	f.BoolP("ipv4", "4", false, "connect to IPv4 addresses only (tnftp's -4; config family: 4)")
+	f.BoolP("ipv6", "6", false, "connect to IPv6 addresses only (tnftp's -6; config family: 6)")
 	f.BoolP("passive", "p", false, "start in passive mode (no fallback)")
 	f.BoolP("active", "A", false, "start in active mode (PORT/EPRT)")
 	f.String("mode", "auto", "data connection mode: auto (passive, falling back to active), passive or active")
@@ -246,8 +248,6 @@ func newRootCmd(st Streams, table *commands.Table, stdinTTY bool, run func(confi
 // what to do instead: old scripts' ftp -ing then learn more than
 // "unknown shorthand flag".
 var tnftpUnsupported = map[string]string{
-	"4": "-4 (tnftp: IPv4 addresses only) is not supported; give the host as an IPv4 address",
-	"6": "-6 (tnftp: IPv6 addresses only) is not supported; give the host as an IPv6 address",
 	"t": "-t (tnftp: packet tracing) is not supported; use -d, or --log FILE",
 }
 
@@ -267,6 +267,7 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 	v.SetDefault("prompt", true)
 	v.SetDefault("auto-login", true)
 	v.SetDefault("glob", true)
+	v.SetDefault("family", "any")
 	if err := readConfigFile(v); err != nil {
 		return config{}, err
 	}
@@ -290,6 +291,14 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 			return config{}, &commands.UsageError{Msg: fmt.Sprintf("-q (quit time) must be 1 or more seconds, not %d", n)}
 		}
 		v.Set("stall-timeout", time.Duration(n)*time.Second)
+	}
+	switch four, six := mustBool(f, "ipv4"), mustBool(f, "ipv6"); {
+	case four && six:
+		return config{}, &commands.UsageError{Msg: "-4 (IPv4 only) and -6 (IPv6 only) exclude each other"}
+	case four:
+		v.Set("family", "4")
+	case six:
+		v.Set("family", "6")
 	}
 	p, a := mustBool(f, "passive"), mustBool(f, "active")
 	switch {
@@ -323,6 +332,13 @@ func resolve(v *viper.Viper, f *pflag.FlagSet, stdinTTY bool) (config, error) {
 		ReplyTimeout:   v.GetDuration("reply-timeout"),
 		DataTimeout:    v.GetDuration("data-timeout"),
 		StallTimeout:   v.GetDuration("stall-timeout"),
+	}
+	switch fam := v.GetString("family"); fam {
+	case "any", "":
+	case "4", "6":
+		o.Network = "tcp" + fam
+	default:
+		return config{}, &commands.UsageError{Msg: fmt.Sprintf("family must be any, 4 or 6, not %q", fam)}
 	}
 	if o.TLS, err = tlsOptions(v); err != nil {
 		return config{}, err

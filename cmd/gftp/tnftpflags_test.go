@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,8 +176,6 @@ func TestTnftpUnsupportedFlagsHint(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-4", "example.com"}, "-4 (tnftp: IPv4 addresses only) is not supported"},
-		{[]string{"-in6"}, "-6 (tnftp: IPv6 addresses only) is not supported"},
 		{[]string{"-int"}, "-t (tnftp: packet tracing) is not supported; use -d, or --log FILE"},
 		{[]string{"-inx"}, "unknown shorthand flag: 'x'"},
 	} {
@@ -259,5 +258,26 @@ func TestNoGlobFlag(t *testing.T) {
 				t.Errorf("STOR %q, want %q", stored, tc.want)
 			}
 		})
+	}
+}
+
+// -4 and -6 (tnftp's): the server is reached by one address family only;
+// a host with no address of it is a one-line connect failure (exit 3).
+func TestAddressFamilyFlags(t *testing.T) {
+	srv := startServer(t, testserver.Options{}) // on 127.0.0.1
+	port := strconv.Itoa(srv.Port())
+	if code, stdout, stderr := runGftp(t, "user ftpuser secret\npwd\n", "-in", "-4", srv.Host(), port); code != 0 || !strings.Contains(stdout, "Remote directory: /") {
+		t.Errorf("-4 to %s: exit %d, stdout %q, stderr %q", srv.Host(), code, stdout, stderr)
+	}
+	code, _, stderr := runGftp(t, "user ftpuser secret\npwd\n", "-in", "-6", srv.Host(), port)
+	if code != exitConnect || stderr != "gftp: cannot connect to 127.0.0.1 port "+port+": it has no IPv6 address\n" {
+		t.Errorf("-6 to %s: exit %d, stderr %q; want exit %d and no IPv6 address", srv.Host(), code, stderr, exitConnect)
+	}
+	if code, _, stderr := runGftp(t, "", "-in", "-4", "-6", srv.Host(), port); code != exitUsage || !strings.Contains(stderr, "exclude each other") {
+		t.Errorf("-4 -6: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv("GFTP_FAMILY", "5")
+	if code, _, stderr := runGftp(t, "", "-in", srv.Host(), port); code != exitUsage || !strings.Contains(stderr, `family must be any, 4 or 6, not "5"`) {
+		t.Errorf("GFTP_FAMILY=5: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// ActiveAddr, when valid, is the address announced in PORT/EPRT
 	// instead of the listener's: the outside address behind NAT.
 	ActiveAddr netip.Addr
+	// Network dials the control connection: "tcp" (the default), or
+	// "tcp4" or "tcp6" for one address family. Data connections follow
+	// the control connection's.
+	Network string
 	// OnSend sees every command line sent, with secrets masked.
 	OnSend func(line string)
 	// OnReply sees every reply read.
@@ -113,10 +117,18 @@ type Conn struct {
 func Dial(ctx context.Context, addr string, opts Options) (*Conn, *Reply, error) {
 	opts = opts.withDefaults()
 	d := net.Dialer{Timeout: opts.ConnectTimeout}
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	network := opts.Network
+	if network == "" {
+		network = "tcp"
+	}
+	nc, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, interruptedError{ctx.Err()}
+		}
+		var ae *net.AddrError
+		if network != "tcp" && errors.As(err, &ae) && ae.Err == "no suitable address found" {
+			return nil, nil, &DialError{Addr: addr, Err: fmt.Errorf("it has no IPv%s address", strings.TrimPrefix(network, "tcp"))}
 		}
 		return nil, nil, &DialError{Addr: addr, Err: dialCause(err, opts.ConnectTimeout)}
 	}

@@ -50,6 +50,9 @@ type Options struct {
 	ActivePortLow, ActivePortHigh int
 	// ActiveAddr is announced in PORT/EPRT instead of the local address.
 	ActiveAddr netip.Addr
+	// Network is "tcp4" or "tcp6" to reach the server by one address
+	// family only (-4, -6); "" either.
+	Network string
 	// TLS protects the connections (tls.go).
 	TLS TLSOptions
 }
@@ -74,6 +77,7 @@ func (s *Session) engineOptions() ftp.Options {
 		ActivePortLow:  s.opts.ActivePortLow,
 		ActivePortHigh: s.opts.ActivePortHigh,
 		ActiveAddr:     s.opts.ActiveAddr,
+		Network:        s.opts.Network,
 	}
 	if b := s.bm; b != nil {
 		if b.ActivePortLow > 0 {
