@@ -291,6 +291,12 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		return fmt.Errorf("open takes a host, not %s: open HOST, then user NAME (or gftp ftp://user@host/ on the command line)", what)
 	}
 	if s.Connected() {
+		if host == s.host && (port == s.port || port == "" && s.port == "21") {
+			// The script of "ftp -inv host <<EOF" that opens it again (as
+			// tnftp, which says so and goes on with the connection it has).
+			s.Warnf("already connected to %s", s.host)
+			return nil
+		}
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
 	s.relogin, s.fellBack, s.dataWorked, s.main.cutByStop = false, false, false, false
@@ -519,11 +525,15 @@ func (s *Session) login(ctx context.Context, user string, pass func() (string, e
 	return nil
 }
 
-// Disconnect is the close command: Close, and ErrNotConnected when there
-// is nothing to close, not even a connection an interruption cut.
+// Disconnect is the close command: Close. With nothing to close (not
+// even a connection an interruption cut) it says so and is no failure,
+// as in tnftp: a script's "close" after the server hung up has lost
+// nothing.
 func (s *Session) Disconnect(ctx context.Context) error {
 	if s.main.conn == nil && !s.main.cutByStop {
-		return ErrNotConnected
+		s.Warnf("not connected")
+		s.bm, s.tlsFor, s.relogin = nil, nil, false
+		return nil
 	}
 	return s.Close(ctx)
 }
