@@ -494,3 +494,44 @@ func TestLostWhileIdleReconnects(t *testing.T) {
 		t.Errorf("%d logins, want 2", got)
 	}
 }
+
+// A reconnect whose way back to the directory fails (the server refuses
+// the CWD a) keeps that directory to go to: the next command's reconnect
+// goes there again, and the upload lands in a, never in the login
+// directory. (cd b, whose loss began it, fails, and the script goes on.)
+func TestReconnectKeepsDirectoryAfterFailedReturn(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		// cd a; cd b (dropped); the reconnect's CWD a (refused); then as
+		// usual.
+		"CWD": {"", "-drop", "550 Not now"},
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	_, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\n-cd b\nput f\n", hostileArgs(h, "-in", "--retry-wait", "10ms")...)
+	cmds := h.Commands()
+	last := 0
+	for i, c := range cmds {
+		if c == "USER u" {
+			last = i
+		}
+	}
+	if got := strings.Join(cmds[last:], "\n"); !regexp.MustCompile(`^USER u\nPASS \*\*\*\*\nCWD a\n(.*\n)*STOR f`).MatchString(got) {
+		t.Errorf("after the last login, want CWD a before the upload; got:\n%s\nstderr:\n%s", strings.Join(cmds, "\n"), stderr)
+	}
+}
+
+// close after the connection was lost (a cd that failed with it, not
+// tried again) ends the session: the next command is "Not connected.",
+// not a reconnect with the login kept.
+func TestCloseAfterHangUpEndsSession(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{"CWD": {"-drop"}}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\n-cd x\nclose\nput f\n", hostileArgs(h, "-in", "--retries", "0")...)
+	if code == 0 || !strings.Contains(stderr, "put f: Not connected.") {
+		t.Errorf("exit %d, stderr %q; want put to fail, not connected", code, stderr)
+	}
+	if got := count(h.Commands(), "USER u"); got != 1 {
+		t.Errorf("%d logins, want 1: no reconnect after close", got)
+	}
+}

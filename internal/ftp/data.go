@@ -209,7 +209,7 @@ func (d *DataConn) Finish(ctx context.Context) error {
 	eager := ahead && d.Eager && d.passive && !isTLS
 	var stalled error
 	if d.final == nil && halfOpen && !eager {
-		done, replied, stalled = d.serverDone(ctx, w)
+		done, replied, stalled = d.serverDone(ctx, &w)
 	}
 	if halfOpen && stalled == nil {
 		d.Conn.Close()

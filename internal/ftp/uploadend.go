@@ -56,7 +56,10 @@ var errDrainStalled = errors.New("the upload's last bytes stopped on their way t
 // and when it does not shrink for the stall timeout the data connection
 // is reset and stalled is errDrainStalled, as a stall in the copy would
 // be. Where the queue cannot be read, w alone bounds the wait.
-func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <-chan error, stalled error) {
+//
+// w is the wait as it stands at the end: the reply's read goes on from the
+// last progress too.
+func (d *DataConn) serverDone(ctx context.Context, w *wait) (done bool, replied <-chan error, stalled error) {
 	d.Conn.SetReadDeadline(w.until)
 	tail := int64(uploadTailPlain)
 	if _, isTLS := d.Conn.(*tls.Conn); isTLS {
@@ -90,6 +93,14 @@ func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <
 		case err := <-peeked:
 			ch := make(chan error, 1)
 			ch <- err
+			if err != nil && q.ok && q.check() != queueEmpty {
+				// The reply's wait ran out with bytes still on their way
+				// (the two timeouts ended together): a stall all the same,
+				// and the connection is reset, not closed, so that its rest
+				// never reaches the server after a retry has begun.
+				d.abort()
+				return false, ch, d.drainStalled()
+			}
 			return err == nil, ch, nil
 		case <-ctx.Done():
 			return false, peeked, nil
@@ -98,18 +109,22 @@ func (d *DataConn) serverDone(ctx context.Context, w wait) (done bool, replied <
 			case queueMoved:
 				// The server cannot answer before it has the whole file:
 				// its reply's wait counts from the last progress.
-				until := time.Now().Add(w.d)
-				d.Conn.SetReadDeadline(until)
-				d.c.ctrl.SetReadDeadline(until)
+				w.until = time.Now().Add(w.d)
+				d.Conn.SetReadDeadline(w.until)
+				d.c.ctrl.SetReadDeadline(w.until)
 			case queueEmpty:
 				tick = nil
 			case queueStuck:
 				d.abort()                                 // the server must not take a part for the whole
 				d.c.ctrl.SetReadDeadline(time.Unix(1, 0)) // end the peek
-				return false, peeked, fmt.Errorf("%w: %w (no progress for %s)", ErrStalled, errDrainStalled, d.c.opts.StallTimeout)
+				return false, peeked, d.drainStalled()
 			}
 		}
 	}
+}
+
+func (d *DataConn) drainStalled() error {
+	return fmt.Errorf("%w: %w (no progress for %s)", ErrStalled, errDrainStalled, d.c.opts.StallTimeout)
 }
 
 // sendQueue watches the kernel's send queue of an upload's connection.

@@ -56,6 +56,14 @@ func (s *fakeSession) waitReset(dc net.Conn) {
 // than the reply timeout, and the data connection is reset, so that the
 // server cannot take the part for the whole file.
 func TestUploadDrainStalls(t *testing.T) {
+	// The stall timeout first, or with the reply timeout (their defaults
+	// are the same): a stall either way, and a reset.
+	for _, reply := range []time.Duration{fakeWait, 300 * time.Millisecond} {
+		t.Run(reply.String(), func(t *testing.T) { testUploadDrainStalls(t, reply) })
+	}
+}
+
+func testUploadDrainStalls(t *testing.T, reply time.Duration) {
 	payload := testPayload(256<<10, 3)
 	srv := startFake(t, func(s *fakeSession) {
 		s.send("220 Ready")
@@ -70,7 +78,7 @@ func TestUploadDrainStalls(t *testing.T) {
 		s.expectEOF()
 	})
 	opts := fakeOpts()
-	opts.StallTimeout = 300 * time.Millisecond
+	opts.StallTimeout, opts.ReplyTimeout = 300*time.Millisecond, reply
 	c := dialFake(t, srv, opts)
 	n, err := c.Store(context.Background(), Passive, "big", bytes.NewReader(payload))
 	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), "last bytes stopped on their way to the server") {
@@ -108,7 +116,11 @@ func TestUploadSlowDrainNotTimedOut(t *testing.T) {
 			}
 		}
 		dc.Close()
-		s.send("226 Transfer complete")
+		// In two pieces: the rest of the reply is read with the wait
+		// moved on, not the first one's, long over.
+		s.send("226-Transfer complete")
+		time.Sleep(30 * time.Millisecond)
+		s.send("226 Bye")
 		s.expectEOF()
 	})
 	opts := fakeOpts()

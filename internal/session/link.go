@@ -121,7 +121,7 @@ func (l *link) login(ctx context.Context, user string, pass func() (string, erro
 		}
 		return &LoginError{Err: err}
 	}
-	l.loggedIn, l.cwd = true, where{}
+	l.loggedIn = true
 	return l.protect(ctx)
 }
 
@@ -152,11 +152,14 @@ func (l *link) open(ctx context.Context) error {
 	if err := l.dial(ctx); err != nil {
 		return err
 	}
-	pass, cwd := s.loginPass, l.cwd
+	pass := s.loginPass
 	if err := l.login(ctx, s.loginUser, func() (string, error) { return pass, nil }); err != nil {
 		return err
 	}
-	return l.goTo(ctx, cwd) // from the login directory (login set where{})
+	// l.cwd stays where the link is to be, through a failure too (the
+	// next reconnect tries again), and is never the login directory on
+	// the way: the pool reads the main link's.
+	return l.goTo(ctx, where{}, l.cwd)
 }
 
 // close ends the link with QUIT.

@@ -14,14 +14,14 @@ import (
 
 // acquire returns an idle link, or opens a new one. Its replies are not
 // shown: opening links is gftp's own business.
-func (s *Session) acquire(ctx context.Context) (*link, error) {
+func (s *Session) acquire(ctx context.Context, at where) (*link, error) {
 	s.poolMu.Lock()
 	for len(s.idle) > 0 {
 		l := s.idle[len(s.idle)-1]
 		s.idle = s.idle[:len(s.idle)-1]
 		if l.connected() {
 			s.poolMu.Unlock()
-			if err := s.follow(ctx, l); err != nil {
+			if err := s.follow(ctx, l, at); err != nil {
 				return nil, err // goTo closed it
 			}
 			return l, nil
@@ -31,7 +31,7 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 	if !s.relogin {
 		return nil, ErrNotConnected
 	}
-	l := &link{s: s, cwd: s.main.cwd.clone()}
+	l := &link{s: s, cwd: at.clone()}
 	if err := l.open(s.own(ctx)); err != nil {
 		if l.conn != nil {
 			l.conn.Close()
@@ -41,12 +41,13 @@ func (s *Session) acquire(ctx context.Context) (*link, error) {
 	return l, nil
 }
 
-// follow takes an idle link to the main link's directory, if it moved.
-func (s *Session) follow(ctx context.Context, l *link) error {
-	if l.cwd.same(s.main.cwd) {
+// follow takes an idle link to at (the main link's directory when the
+// command began), if it moved.
+func (s *Session) follow(ctx context.Context, l *link, at where) error {
+	if l.cwd.same(at) {
 		return nil
 	}
-	return l.goTo(ctx, s.main.cwd)
+	return l.goTo(ctx, l.cwd, at)
 }
 
 // release puts a link back, if it is still good.
@@ -100,9 +101,12 @@ func (s *Session) openAhead(ctx context.Context, n int) *ahead {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	a := &ahead{s: s, ch: make(chan opened, n-1), n: int32(n - 1), cancel: cancel}
+	// Taken now: the main link is a worker too, and a reconnect of its
+	// own must not race the others' reads of where it is.
+	at := s.main.cwd.clone()
 	for range n - 1 {
 		go func() {
-			l, err := s.acquire(ctx)
+			l, err := s.acquire(ctx, at)
 			a.ch <- opened{l, err}
 		}()
 	}

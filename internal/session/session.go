@@ -500,6 +500,7 @@ func (s *Session) login(ctx context.Context, user string, pass func() (string, e
 		return err
 	}
 	var used string
+	s.main.cwd = where{} // a new login starts in its own directory
 	err := s.main.login(ctx, user, func() (string, error) {
 		pw, err := pass()
 		used = pw
@@ -532,8 +533,7 @@ func (s *Session) login(ctx context.Context, user string, pass func() (string, e
 func (s *Session) Disconnect(ctx context.Context) error {
 	if s.main.conn == nil && !s.main.cutByStop {
 		s.Warnf("not connected")
-		s.bm, s.tlsFor, s.relogin = nil, nil, false
-		return nil
+		return s.Close(ctx) // the idle links, and the login kept for a reconnect
 	}
 	return s.Close(ctx)
 }

@@ -442,12 +442,16 @@ func (s *Session) pipeTo(ctx context.Context, remote, line string) error {
 	in.Close()
 	werr := cmd.Wait()
 	var ee *exec.ExitError
+	// The pipe's own broken pipe (a file's error: a socket's is a network
+	// one), not the control connection's.
+	var pe *fs.PathError
+	stopped := errors.As(gerr, &pe) && errors.Is(pe.Err, syscall.EPIPE)
 	switch {
-	case errors.Is(gerr, syscall.EPIPE) && werr == nil:
+	case stopped && werr == nil:
 		// The command stopped reading and ended well (head): it had what
 		// it wanted, as in a shell pipeline. The rest is not fetched.
 		return nil
-	case errors.Is(gerr, syscall.EPIPE) && errors.As(werr, &ee):
+	case stopped && errors.As(werr, &ee):
 		return fmt.Errorf("|%s stopped reading the download and ended with exit status %d", line, ee.ExitCode())
 	case gerr != nil:
 		return gerr

@@ -77,28 +77,31 @@ func (w where) after(p where) ([]string, bool) {
 	return w.moves[len(p.moves):], true
 }
 
-// goTo takes the link to w: from where it is, by the steps that lead on
-// from there; else by CWD to the named directory, then the steps. An idle
-// link's place is always an earlier one of the main link's (steps are only
-// added until a PWD names the place), so steps from the login directory
-// are only ever asked of a link that is there or on the way.
+// goTo takes the link from where it is (from) to w: by the steps that
+// lead on from there; else by CWD to the named directory, then the steps.
+// An idle link's place is always an earlier one of the main link's (steps
+// are only added until a PWD names the place), so steps from the login
+// directory are only ever asked of a link that is there or on the way.
 //
 // A link that does not get there is closed: no command may run in another
-// directory than the one the user chose.
-func (l *link) goTo(ctx context.Context, w where) error {
-	if err := l.walkTo(ctx, w); err != nil {
+// directory than the one the user chose. Either way l.cwd is w after, the
+// place to reach (again, on the next reconnect).
+func (l *link) goTo(ctx context.Context, from, w where) error {
+	err := l.walkTo(ctx, from, w)
+	if err != nil {
 		if l.conn != nil {
 			l.conn.Close()
 		}
 		l.conn, l.loggedIn = nil, false
-		return err
 	}
-	l.cwd = w.clone()
-	return nil
+	if !l.cwd.same(w) {
+		l.cwd = w.clone()
+	}
+	return err
 }
 
-func (l *link) walkTo(ctx context.Context, w where) error {
-	moves, ok := w.after(l.cwd)
+func (l *link) walkTo(ctx context.Context, from, w where) error {
+	moves, ok := w.after(from)
 	if !ok {
 		if w.dir == "" {
 			return fmt.Errorf("lost the way to %s", w.key())

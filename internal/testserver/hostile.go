@@ -60,6 +60,11 @@ type HostileOptions struct {
 	// HangUpAfter: the first session to get its reply to this verb is
 	// closed right after it (a server that ends an idle session).
 	HangUpAfter string
+	// Sequence scripts the first answers to a verb, over all sessions in
+	// order: the n-th time the verb comes it gets Sequence[verb][n], a raw
+	// reply, or "" for the usual answer, or "-drop" to close the
+	// connection saying nothing. Later ones get the usual answer.
+	Sequence map[string][]string
 }
 
 // Hostile is a raw FTP server for tests of what a broken or malicious
@@ -84,6 +89,7 @@ type Hostile struct {
 	firstBye  int // quits when the first 221 went, 0 before
 	quitsGone int // clients that closed before their 221
 	hungUp    bool
+	seen      map[string]int // how often each verb came, for Sequence
 }
 
 // maxStored bounds what STOR keeps per file.
@@ -245,6 +251,16 @@ func (s *hostileSession) serve() {
 		if hang(s.h.opts.Drop, verb) {
 			return
 		}
+		switch r := s.h.next(verb); r {
+		case "":
+		case "-drop":
+			return
+		default:
+			if !s.say(r) {
+				return
+			}
+			continue
+		}
 		if r, ok := s.h.opts.Replies[verb]; ok {
 			if !s.say(r) {
 				return
@@ -258,6 +274,25 @@ func (s *hostileSession) serve() {
 			return
 		}
 	}
+}
+
+// next is Sequence's answer to this coming of verb ("": the usual one).
+func (h *Hostile) next(verb string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seq := h.opts.Sequence[verb]
+	if seq == nil {
+		return ""
+	}
+	if h.seen == nil {
+		h.seen = map[string]int{}
+	}
+	n := h.seen[verb]
+	h.seen[verb]++
+	if n < len(seq) {
+		return seq[n]
+	}
+	return ""
 }
 
 // hangUp reports, once, that the session is to close after verb.
