@@ -535,3 +535,23 @@ func TestCloseAfterHangUpEndsSession(t *testing.T) {
 		t.Errorf("%d logins, want 1: no reconnect after close", got)
 	}
 }
+
+// An upload refused with a 451 (the server's disk full) is tried again;
+// when the connection dies on the retry's first command (the SIZE that
+// asks where to resume), the retry reconnects instead of going on with
+// no connection (it crashed).
+func TestRetryLosesConnectionMidway(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		"STOR": {"451 Failure writing to local file."},
+		"SIZE": {"-drop"},
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), bytes.Repeat([]byte("x"), 1000), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\nput f\n", hostileArgs(h, "-in", "--retry-wait", "10ms")...)
+	if code != 0 || strings.Contains(stderr, "panic") {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if b, ok := h.Stored("f"); !ok || len(b) != 1000 {
+		t.Errorf("f: %d bytes, %v; want the whole file stored", len(b), ok)
+	}
+}

@@ -197,7 +197,14 @@ func (l *link) lost(err error) bool {
 	if !errors.Is(err, ftp.ErrClosed) && (l.conn == nil || !l.conn.Closed()) {
 		return false
 	}
-	l.conn, l.loggedIn = nil, false
+	// Kept, closed for good, not nil: a step of the command under way
+	// that goes on after a call whose error it did not need (a SIZE to
+	// find where to resume) then gets "closed" from the engine, as a
+	// retry wants, where a nil would crash.
+	if l.conn != nil {
+		l.conn.Close()
+	}
+	l.loggedIn = false
 	// A connection given up because a wait was interrupted is opened
 	// again by the next command (EnsureConnected).
 	l.cutByStop = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)

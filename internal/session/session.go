@@ -531,7 +531,7 @@ func (s *Session) login(ctx context.Context, user string, pass func() (string, e
 // as in tnftp: a script's "close" after the server hung up has lost
 // nothing.
 func (s *Session) Disconnect(ctx context.Context) error {
-	if s.main.conn == nil && !s.main.cutByStop {
+	if !s.main.connected() && !s.main.cutByStop {
 		s.Warnf("not connected")
 		return s.Close(ctx) // the idle links, and the login kept for a reconnect
 	}
