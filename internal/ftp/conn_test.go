@@ -542,12 +542,7 @@ func TestDialRefusedGreeting(t *testing.T) {
 }
 
 func TestDialClosedPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(refusingPort(t)))
 	start := time.Now()
 	c, _, err := Dial(context.Background(), addr, Options{ConnectTimeout: 3 * time.Second})
 	elapsed := time.Since(start)
@@ -1257,22 +1252,13 @@ func TestPassiveTransferRefused(t *testing.T) {
 }
 
 func TestPassiveDialFails(t *testing.T) {
-	closedPort := func(t *testing.T) int {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := fakePort(ln)
-		ln.Close()
-		return p
-	}
 	for _, viaPASV := range []bool{false, true} {
 		name := "EPSV"
 		if viaPASV {
 			name = "PASV advertising 10.1.2.3"
 		}
 		t.Run(name, func(t *testing.T) {
-			port := closedPort(t)
+			port := refusingPort(t)
 			srv := startFake(t, func(s *fakeSession) {
 				s.send("220 Ready")
 				s.expect("EPSV")

@@ -362,17 +362,8 @@ func TestRedact(t *testing.T) {
 // transfer dials before it sends, so that its failure leaves the stream
 // in step for the fall back to active mode.
 func TestPassivePipelined(t *testing.T) {
-	closedPort := func() int {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := fakePort(ln)
-		ln.Close()
-		return p
-	}
 	t.Run("first transfer: dial, then send", func(t *testing.T) {
-		port := closedPort()
+		port := refusingPort(t)
 		srv := startFake(t, func(s *fakeSession) {
 			s.send("220 Ready")
 			s.expect("EPSV")
@@ -392,7 +383,7 @@ func TestPassivePipelined(t *testing.T) {
 		srv.wait()
 	})
 	t.Run("later transfers: send while dialing", func(t *testing.T) {
-		port := closedPort()
+		port := refusingPort(t)
 		srv := startFake(t, func(s *fakeSession) {
 			s.send("220 Ready")
 			s.expect("EPSV")
