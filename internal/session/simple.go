@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -88,9 +89,19 @@ func (s *Session) Delete(ctx context.Context, name string) error {
 
 // Mkdir makes a remote directory. (Retried: making a folder twice is
 // refused, not harmful.)
+//
+// A refused MKD of a directory that is there already is said and no
+// failure: a nightly script's "mkdir bakdir" must not stop every run after
+// the first (tnftp goes on past its 550 too). A CWD there and back tells.
 func (s *Session) Mkdir(ctx context.Context, name string) error {
 	return s.main.retrying(ctx, "mkdir "+name, func(bool) error {
-		return s.main.check(s.main.conn.Mkdir(ctx, name))
+		err := s.main.check(s.main.conn.Mkdir(ctx, name))
+		var re *ftp.ReplyError
+		if errors.As(err, &re) && s.main.isDir(ctx, name) {
+			s.Warnf("mkdir %s: the directory is there already", safe.Visible(name))
+			return nil
+		}
+		return err
 	})
 }
 
