@@ -555,3 +555,82 @@ func TestRetryLosesConnectionMidway(t *testing.T) {
 		t.Errorf("f: %d bytes, %v; want the whole file stored", len(b), ok)
 	}
 }
+
+// mkdir of a directory that is there: the CWD into it that tells, and the
+// CWD back refused. The link is not left inside it in the belief that it
+// is back: the next command reconnects, to the directory it was in.
+func TestMkdirExistsCwdBackRefused(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		"MKD": {"550 Create directory operation failed."},
+		"CWD": {"", "550 Permission denied."}, // into bakdir; back
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a"), []byte("aaa"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\nmkdir bakdir\nput a\n", hostileArgs(h, "-in")...)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	cmds := strings.Join(h.Commands(), "\n")
+	if !regexp.MustCompile(`CWD /\nUSER u\nPASS \*\*\*\*\n(.*\n)*STOR a`).MatchString(cmds) {
+		t.Errorf("want a new login after the refused CWD back, then the upload; got:\n%s", cmds)
+	}
+}
+
+// Idle links of a parallel command belong to their login: a new user on
+// the connection, or a new server after the old connection was lost,
+// gets links of its own.
+func TestIdleLinksNotReusedAcrossLogins(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d"} {
+		os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644)
+	}
+	t.Run("user again", func(t *testing.T) {
+		h := startHostile(t, testserver.HostileOptions{})
+		code, _, stderr := runGftp(t, "user alice p\nlcd "+dir+"\nmput -P 2 a b\nuser bob p\nmput -P 2 c d\n", hostileArgs(h, "-in")...)
+		if code != 0 {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+		}
+		if got := count(h.Commands(), "USER bob"); got != 2 {
+			t.Errorf("%d logins as bob, want 2 (his own extra link); commands:\n%s", got, strings.Join(h.Commands(), "\n"))
+		}
+	})
+	t.Run("another server", func(t *testing.T) {
+		a := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{"PWD": {"-drop"}}})
+		b := startHostile(t, testserver.HostileOptions{})
+		script := "user u p\nlcd " + dir + "\nmput -P 2 a b\n-pwd\nopen " + b.Host() + " " + strconv.Itoa(b.Port()) + "\nuser u p\nmput -P 2 c d\n"
+		code, _, stderr := runGftp(t, script, hostileArgs(a, "-in", "--retries", "0")...)
+		if code != 0 {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+		}
+		for _, n := range []string{"c", "d"} {
+			if _, ok := a.Stored(n); ok {
+				t.Errorf("%s went to the old server", n)
+			}
+			if _, ok := b.Stored(n); !ok {
+				t.Errorf("%s did not reach the new server", n)
+			}
+		}
+	})
+}
+
+// A reconnect whose login is refused (a 530 the first time round) leaves
+// no open, logged-out connection behind for the next command to run on:
+// that command reconnects and logs in.
+func TestFailedReloginLeavesNoConnection(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		"CWD":  {"-drop"},
+		"PASS": {"", "530 Login incorrect."},
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	runGftp(t, "user u p\nlcd "+dir+"\n-cd a\nput f\n", hostileArgs(h, "-in", "--retry-wait", "10ms", "--retries", "1")...)
+	// This server does not insist on a login; a real one would answer
+	// the upload on the logged-out connection with 530.
+	cmds := strings.Join(h.Commands(), "\n")
+	if n := strings.Count(cmds, "USER u"); n != 3 || !strings.Contains(cmds, "USER u\nPASS ****\nTYPE I") {
+		t.Errorf("%d logins, want 3 (the first, the refused one, the upload's); commands:\n%s", n, cmds)
+	}
+	if b, ok := h.Stored("f"); !ok || string(b) != "data" {
+		t.Errorf("f: %q, %v; want it stored after a new login", b, ok)
+	}
+}

@@ -302,6 +302,9 @@ func (c *Conn) OpenData(ctx context.Context, mode DataMode, cmd string, offset i
 	if err := CheckArg(cmd); err != nil {
 		return nil, err
 	}
+	if c.closed {
+		return nil, ErrClosed // not even a dial to a port announced ahead
+	}
 	if mode == Active {
 		return c.openActive(ctx, 0, cmd, offset)
 	}

@@ -154,6 +154,10 @@ func (l *link) open(ctx context.Context) error {
 	}
 	pass := s.loginPass
 	if err := l.login(ctx, s.loginUser, func() (string, error) { return pass, nil }); err != nil {
+		// Open but not logged in is no link to run commands on (they
+		// would get 530s, and no reconnect).
+		l.conn.Close()
+		l.loggedIn = false
 		return err
 	}
 	// l.cwd stays where the link is to be, through a failure too (the

@@ -299,6 +299,9 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 		}
 		return fmt.Errorf("already connected to %s, use close first", s.host)
 	}
+	// Links left from the last server (its connection lost, not closed)
+	// must not serve this one's commands.
+	s.closeIdle(s.own(ctx))
 	s.relogin, s.fellBack, s.dataWorked, s.main.cutByStop = false, false, false, false
 	s.zone, s.zoneKnown = 0, false
 	host, port, s.bm = s.bookmark(host, port)
@@ -501,6 +504,8 @@ func (s *Session) login(ctx context.Context, user string, pass func() (string, e
 	}
 	var used string
 	s.main.cwd = where{} // a new login starts in its own directory
+	// The pool's links are the old login's, in its directory: not this one's.
+	s.closeIdle(s.own(ctx))
 	err := s.main.login(ctx, user, func() (string, error) {
 		pw, err := pass()
 		used = pw

@@ -140,8 +140,11 @@ func (l *link) isDir(ctx context.Context, dir string) bool {
 	if err != nil || l.conn.Cwd(l.s.own(ctx), dir) != nil {
 		return false
 	}
-	if err := l.conn.Cwd(l.s.own(ctx), here); err != nil {
-		l.check(err)
+	if err := l.conn.Cwd(l.s.own(ctx), here); err != nil && l.check(err) != nil && l.connected() {
+		// Inside dir, and not back: no command may run here in the belief
+		// that it runs there. The next one reconnects, to where it was.
+		l.conn.Close()
+		l.loggedIn = false
 	}
 	return true
 }
