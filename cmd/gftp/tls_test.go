@@ -165,10 +165,16 @@ func TestTLSAuto(t *testing.T) {
 		t.Errorf("%d FEAT and %d AUTH TLS for three links: only the main link asks whether TLS is offered", n, m)
 	}
 	plain := startServer(t, testserver.Options{})
-	code, stdout, stderr = runGftp(t, login(plain)+"status\n", "-inv", "--tls", "auto")
-	if code != 0 || !strings.Contains(stderr, "does not offer TLS (no AUTH TLS in its FEAT); going on in plaintext") ||
+	someFiles(t, plain.Root(), 3, 10)
+	code, stdout, stderr = runGftp(t, login(plain)+"status\nlcd "+t.TempDir()+"\nmget -P 3 f*\n", "-inv", "--tls", "auto")
+	if code != 0 || strings.Count(stderr, "does not offer TLS (no AUTH TLS in its FEAT); going on in plaintext") != 1 ||
 		!strings.Contains(stdout, "TLS: none; the connection, password included, is in plaintext.") {
 		t.Errorf("auto with a plaintext server: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	// The extra links follow the main link's finding: no FEAT of their
+	// own to ask, no AUTH TLS.
+	if n, m := count(plain.Commands(), "FEAT"), count(plain.Commands(), "AUTH TLS"); m != 0 || n > 2 {
+		t.Errorf("%d FEAT and %d AUTH TLS for three links on a plaintext server; want the main link's FEAT alone", n, m)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gftp/gftp/internal/ftp"
@@ -99,7 +100,11 @@ type Config struct {
 // what is guarded by mu.
 type Session struct {
 	opts Options
-	bm   *Bookmark // the current connection's bookmark (a copy), or nil
+	// autoTLS is what --tls auto found (autoTLSOn, autoTLSOff) on this
+	// server, for the parallel links, which may read it while the main
+	// link reconnects.
+	autoTLS atomic.Int32
+	bm      *Bookmark // the current connection's bookmark (a copy), or nil
 	// tlsFor is the TLS mode an ftps:// or ftpes:// host named, for that
 	// connection only; nil: the user's.
 	tlsFor    *TLSMode
@@ -302,6 +307,7 @@ func (s *Session) Open(ctx context.Context, host, port string) error {
 	// Links left from the last server (its connection lost, not closed)
 	// must not serve this one's commands.
 	s.closeIdle(s.own(ctx))
+	s.autoTLS.Store(autoTLSUnknown)
 	s.relogin, s.fellBack, s.dataWorked, s.main.cutByStop = false, false, false, false
 	s.zone, s.zoneKnown = 0, false
 	host, port, s.bm = s.bookmark(host, port)

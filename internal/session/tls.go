@@ -266,27 +266,33 @@ func (l *link) secure(ctx context.Context) error {
 	case TLSOff, TLSImplicit:
 		return nil
 	case TLSAuto:
-		if l != s.main && s.main.connected() {
-			// A parallel link follows the main link's finding.
-			if _, ok := s.main.conn.TLS(); !ok {
+		// A parallel link follows the main link's finding (kept apart
+		// from the main link's connection, which its own reconnect may
+		// be replacing meanwhile).
+		switch found := s.autoTLS.Load(); {
+		case l != s.main && found == autoTLSOff:
+			return nil
+		case l != s.main && found == autoTLSOn:
+		default:
+			f, err := l.conn.Features(s.own(ctx))
+			if err != nil && l.lost(err) {
+				return &ConnectError{Err: err}
+			}
+			l.conn.ForgetFeatures() // they may differ once logged in
+			if !offersTLS(f) {
+				if l == s.main {
+					s.autoTLS.Store(autoTLSOff)
+					s.Warnf("%s does not offer TLS (no AUTH TLS in its FEAT); going on in plaintext, password included", s.host)
+				}
 				return nil
 			}
-			break
-		}
-		f, err := l.conn.Features(s.own(ctx))
-		if err != nil && l.lost(err) {
-			return &ConnectError{Err: err}
-		}
-		l.conn.ForgetFeatures() // they may differ once logged in
-		if !offersTLS(f) {
-			if l == s.main {
-				s.Warnf("%s does not offer TLS (no AUTH TLS in its FEAT); going on in plaintext, password included", s.host)
-			}
-			return nil
 		}
 	}
 	err := l.conn.AuthTLS(s.own(ctx))
 	if err == nil {
+		if l == s.main {
+			s.autoTLS.Store(autoTLSOn)
+		}
 		return nil
 	}
 	var re *ftp.ReplyError
@@ -301,6 +307,14 @@ func (l *link) secure(ctx context.Context) error {
 	}
 	return &LoginError{Err: err}
 }
+
+// What --tls auto found on the session's server: its main link's, which
+// the others follow.
+const (
+	autoTLSUnknown int32 = iota
+	autoTLSOn
+	autoTLSOff
+)
 
 // offersTLS reports whether a FEAT list offers AUTH TLS (RFC 4217 §6:
 // "AUTH TLS", often with other mechanisms: "AUTH TLS;SSL").
