@@ -231,8 +231,9 @@ func clearDataRefused(t *testing.T, inst *instance) {
 // its session tickets after the handshake; a client that closes an
 // upload's data connection with them unread makes its kernel reset the
 // connection, and the server loses the end of the file: vsftpd says 426,
-// pyftpdlib 226 for a truncated file. (gftp reads them: closeTLSUpload in
-// internal/ftp/tls.go.) --retries 0, so that no retry hides a truncation.
+// pyftpdlib 226 for a truncated file. (gftp reads them: serverDone in
+// internal/ftp/uploadend.go.) --retries 0, so that no retry hides a
+// truncation.
 func TestTLS13UploadsNotTruncated(t *testing.T) {
 	requireServers(t)
 	const n, size = 30, 300_000
