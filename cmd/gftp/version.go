@@ -88,10 +88,6 @@ func buildVersion() string {
 	return versionInfo(bi)
 }
 
-// versionTemplate is how --version prints the root's Version; the
-// version subcommand prints the same line.
-const versionTemplate = "gftp {{.Version}}\n"
-
 // newVersionCmd is `gftp version`: the subcommand exists so that
 // "version" is not taken for a host name to connect to, and it says
 // exactly what --version says.
@@ -104,7 +100,7 @@ func newVersionCmd() *cobra.Command {
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if _, err := fmt.Fprintf(c.OutOrStdout(), "gftp %s\n", c.Root().Version); err != nil {
+			if _, err := fmt.Fprintf(c.OutOrStdout(), "%s version %s\n", c.Root().DisplayName(), c.Root().Version); err != nil {
 				return fmt.Errorf("version: %w", err)
 			}
 			return nil

@@ -44,7 +44,7 @@ func TestVersionInfo(t *testing.T) {
 // --version and `gftp version` print the same line and exit 0; version
 // is a subcommand, not a host to connect to.
 func TestVersion(t *testing.T) {
-	want := "gftp " + buildVersion() + "\n"
+	want := "gftp version " + buildVersion() + "\n"
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		code, out, stderr := runGftp(t, "", args...)
 		if code != 0 || out != want || stderr != "" {
