@@ -520,6 +520,47 @@ func TestReconnectKeepsDirectoryAfterFailedReturn(t *testing.T) {
 	}
 }
 
+// After the connection was lost in a directory that cannot be got back
+// to (deleted since: every reconnect's CWD a refused), a cd to an
+// absolute directory reconnects and goes there from the login directory,
+// and the upload after it lands there. It used to reconnect to a first,
+// and fail, for ever.
+func TestCdAbsoluteAfterFailedReturn(t *testing.T) {
+	gone := []string{"", "550 a: No such file or directory.", "550 a: No such file or directory.", "550 a: No such file or directory."}
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		"CWD a": gone,
+		"CWD b": {"-drop"},
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\n-cd b\n-ls\ncd /c\nput f\n", hostileArgs(h, "-in", "--retries", "0")...)
+	cmds := strings.Join(h.Commands(), "\n")
+	if code != 0 || !regexp.MustCompile(`USER u\nPASS \*\*\*\*\nCWD /c\n(.*\n)*STOR f`).MatchString(cmds) {
+		t.Errorf("exit %d; want a login, CWD /c and the upload; commands:\n%s\nstderr:\n%s", code, cmds, stderr)
+	}
+}
+
+// A cd to an absolute directory that fails after such a reconnect leaves
+// the session where it was (a, still refused): the next upload is not
+// made in the login directory.
+func TestCdAbsoluteFailsAfterFailedReturn(t *testing.T) {
+	gone := []string{"", "550 a: No such file or directory.", "550 a: No such file or directory.", "550 a: No such file or directory."}
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		"CWD a":     gone,
+		"CWD b":     {"-drop"},
+		"CWD /nope": {"550 /nope: No such file or directory."},
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\n-cd b\n-cd /nope\nput f\n", hostileArgs(h, "-in", "--retries", "0")...)
+	if _, ok := h.Stored("f"); ok || code == 0 {
+		t.Errorf("exit %d, f stored %v; want the upload refused, not made in the login directory; commands:\n%s\nstderr:\n%s", code, ok, strings.Join(h.Commands(), "\n"), stderr)
+	}
+	if !strings.Contains(stderr, "/nope") {
+		t.Errorf("stderr does not name /nope:\n%s", stderr)
+	}
+}
+
 // close after the connection was lost (a cd that failed with it, not
 // tried again) ends the session: the next command is "Not connected.",
 // not a reconnect with the login kept.

@@ -60,7 +60,7 @@ func Default() *Table {
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.SetASCII(ctx, true) }},
 		{Name: "type", Group: groupTransfer, ReadOnly: true, Usage: "[ascii | binary | image]", Help: "set file transfer type", Example: "type ascii\ntype", MaxArgs: 1, Check: checkType, Run: runType},
 		{Name: "cd", Group: groupDirectories, Aliases: []string{"cwd"}, Usage: "remote-directory", Help: "change remote working directory", Example: "cd bakdir\ncd /pub/linux",
-			MinArgs: 1, MaxArgs: 1, NeedConn: true, Args: []ArgKind{ArgRemote},
+			MinArgs: 1, MaxArgs: 1, NeedConn: true, Reconnects: true, Args: []ArgKind{ArgRemote},
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cd(ctx, a[0]) }},
 		{Name: "cdup", Group: groupDirectories, Help: "change remote working directory to parent directory", Example: "cdup", NeedConn: true,
 			Run: func(ctx context.Context, s *session.Session, a []string) error { return s.Cdup(ctx) }},

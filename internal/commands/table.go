@@ -51,8 +51,12 @@ type Command struct {
 	MinArgs  int
 	MaxArgs  int // -1: no limit
 	NeedConn bool
-	Args     []ArgKind // per argument; the last repeats
-	Secret   int       // 1-based index of the first argument never to show (a password): it and all after it; 0 none
+	// Reconnects: Run opens a lost connection again itself, rather than
+	// Exec before it (cd: to an absolute directory it goes straight, not
+	// by the way back to the old one, which may be what fails).
+	Reconnects bool
+	Args       []ArgKind // per argument; the last repeats
+	Secret     int       // 1-based index of the first argument never to show (a password): it and all after it; 0 none
 	// ReadOnly: the command changes nothing on the server, so the
 	// prompt's cache of listings (for completion) survives it.
 	ReadOnly bool
@@ -217,7 +221,7 @@ func (t *Table) Exec(ctx context.Context, s *session.Session, words []string) er
 		return err
 	}
 	ctx = s.Shown(ctx) // the user's command: its replies are theirs to see
-	if c.NeedConn {
+	if c.NeedConn && !c.Reconnects {
 		if err := s.EnsureConnected(ctx); err != nil {
 			return err
 		}

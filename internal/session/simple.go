@@ -23,7 +23,22 @@ func (s *Session) show(r *ftp.Reply) {
 }
 
 // Cd changes the remote directory.
+//
+// A lost connection is opened again first, as for any command; for an
+// absolute dir it goes to the login directory, not back to the old one
+// (which may have been deleted since: its CWD refused at every reconnect,
+// no cd could get the session out of it), and the cd takes it on from
+// there. A cd that fails then leaves the link closed and the old directory
+// the place to go back to: no command runs in the login directory.
 func (s *Session) Cd(ctx context.Context, dir string) error {
+	if !s.Connected() {
+		if path.IsAbs(dir) && s.relogin {
+			return s.cdAfresh(ctx, dir)
+		}
+		if err := s.EnsureConnected(ctx); err != nil {
+			return err
+		}
+	}
 	return s.main.retrying(ctx, "cd "+dir, func(bool) error {
 		if err := s.main.check(s.main.conn.Cwd(ctx, dir)); err != nil {
 			return err
@@ -31,6 +46,26 @@ func (s *Session) Cd(ctx context.Context, dir string) error {
 		s.main.moved(ctx, dir)
 		return nil
 	})
+}
+
+// cdAfresh reconnects to the login directory and goes to dir from there.
+func (s *Session) cdAfresh(ctx context.Context, dir string) error {
+	l := s.main
+	old := l.cwd
+	l.cwd = where{}
+	err := s.EnsureConnected(ctx)
+	if err == nil {
+		if err = l.check(l.conn.Cwd(ctx, dir)); err == nil {
+			l.moved(ctx, dir)
+			return nil
+		}
+		if l.conn != nil {
+			l.conn.Close()
+		}
+		l.conn, l.loggedIn = nil, false
+	}
+	l.cwd = old
+	return err
 }
 
 // Cdup goes to the remote parent directory.

@@ -63,7 +63,9 @@ type HostileOptions struct {
 	// Sequence scripts the first answers to a verb, over all sessions in
 	// order: the n-th time the verb comes it gets Sequence[verb][n], a raw
 	// reply, or "" for the usual answer, or "-drop" to close the
-	// connection saying nothing. Later ones get the usual answer.
+	// connection saying nothing. Later ones get the usual answer. A key
+	// may be a whole command line instead ("CWD a"): such a line is
+	// counted under it, not under its verb.
 	Sequence map[string][]string
 }
 
@@ -251,7 +253,11 @@ func (s *hostileSession) serve() {
 		if hang(s.h.opts.Drop, verb) {
 			return
 		}
-		switch r := s.h.next(verb); r {
+		key := verb
+		if _, ok := s.h.opts.Sequence[line]; ok {
+			key = line
+		}
+		switch r := s.h.next(key); r {
 		case "":
 		case "-drop":
 			return
@@ -276,19 +282,20 @@ func (s *hostileSession) serve() {
 	}
 }
 
-// next is Sequence's answer to this coming of verb ("": the usual one).
-func (h *Hostile) next(verb string) string {
+// next is Sequence's answer to this coming of key, a verb or a line
+// ("": the usual one).
+func (h *Hostile) next(key string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	seq := h.opts.Sequence[verb]
+	seq := h.opts.Sequence[key]
 	if seq == nil {
 		return ""
 	}
 	if h.seen == nil {
 		h.seen = map[string]int{}
 	}
-	n := h.seen[verb]
-	h.seen[verb]++
+	n := h.seen[key]
+	h.seen[key]++
 	if n < len(seq) {
 		return seq[n]
 	}
