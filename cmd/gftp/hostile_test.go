@@ -540,6 +540,29 @@ func TestCdAbsoluteAfterFailedReturn(t *testing.T) {
 	}
 }
 
+// A link of the pool that was left in a (an earlier mput -P 2) follows
+// the main link to /c, where a cd after a failed return took it, by one
+// CWD /c: the way from a to /c is no steps on from a, and used to be
+// "lost the way to /c", the link closed, the command one link short.
+func TestPoolLinkFollowsAbsoluteCd(t *testing.T) {
+	gone := "550 a: No such file or directory."
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{
+		// the main link's cd a, the second link's way there, then refused
+		"CWD a": {"", "", gone, gone, gone},
+		"CWD b": {"-drop"},
+	}})
+	dir := t.TempDir()
+	for _, f := range []string{"f", "g"} {
+		os.WriteFile(filepath.Join(dir, f), []byte("data "+f), 0o644)
+	}
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\nmput -P 2 f g\n-cd b\n-ls\ncd /c\nmput -P 2 f g\n",
+		hostileArgs(h, "-in", "--retries", "0")...)
+	cmds := h.Commands()
+	if code != 0 || count(cmds, "CWD /c") != 2 || count(cmds, "STOR f") != 2 || strings.Contains(stderr, "lost the way") {
+		t.Errorf("exit %d; want both links to go to /c (2 CWD /c) and both uploads twice; commands:\n%s\nstderr:\n%s", code, strings.Join(cmds, "\n"), stderr)
+	}
+}
+
 // A cd to an absolute directory that fails after such a reconnect leaves
 // the session where it was (a, still refused): the next upload is not
 // made in the login directory.

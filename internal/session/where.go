@@ -37,10 +37,14 @@ func (w where) known() (string, bool) { return w.dir, len(w.moves) == 0 }
 func (w where) key() string {
 	k := w.dir
 	for _, m := range w.moves {
-		if m == cdup {
-			m = ".."
+		switch {
+		case m == cdup:
+			k = path.Join(k, "..")
+		case path.IsAbs(m):
+			k = path.Clean(m) // not under k, as path.Join would put it
+		default:
+			k = path.Join(k, m)
 		}
-		k = path.Join(k, m)
 	}
 	return k
 }
@@ -78,7 +82,9 @@ func (w where) after(p where) ([]string, bool) {
 }
 
 // goTo takes the link from where it is (from) to w: by the steps that
-// lead on from there; else by CWD to the named directory, then the steps.
+// lead on from there; else by CWD to the named directory, then the steps;
+// either way from w's last cd to an absolute directory, when that is
+// fewer steps (it gets there from anywhere).
 // An idle link's place is always an earlier one of the main link's (steps
 // are only added until a PWD names the place), so steps from the login
 // directory are only ever asked of a link that is there or on the way.
@@ -102,10 +108,15 @@ func (l *link) goTo(ctx context.Context, from, w where) error {
 
 func (l *link) walkTo(ctx context.Context, from, w where) error {
 	moves, ok := w.after(from)
-	if !ok {
-		if w.dir == "" {
-			return fmt.Errorf("lost the way to %s", w.key())
-		}
+	switch i := lastAbsolute(w.moves); {
+	case i >= 0 && (!ok || len(moves) > len(w.moves)-i):
+		// A cd to an absolute directory gets there from anywhere: the
+		// steps before it need not be taken again.
+		moves = w.moves[i:]
+	case ok:
+	case w.dir == "":
+		return fmt.Errorf("lost the way to %s", w.key())
+	default:
 		if err := l.conn.Cwd(l.s.own(ctx), w.dir); err != nil {
 			return fmt.Errorf("back to %s: %w", w.dir, l.check(err))
 		}
@@ -123,4 +134,15 @@ func (l *link) walkTo(ctx context.Context, from, w where) error {
 		}
 	}
 	return nil
+}
+
+// lastAbsolute is the index of the last move to an absolute directory;
+// -1 for none.
+func lastAbsolute(moves []string) int {
+	for i := len(moves) - 1; i >= 0; i-- {
+		if path.IsAbs(moves[i]) {
+			return i
+		}
+	}
+	return -1
 }
