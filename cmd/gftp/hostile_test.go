@@ -538,6 +538,9 @@ func TestCdAbsoluteAfterFailedReturn(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`USER u\nPASS \*\*\*\*\nCWD /c\n(.*\n)*STOR f`).MatchString(cmds) {
 		t.Errorf("exit %d; want a login, CWD /c and the upload; commands:\n%s\nstderr:\n%s", code, cmds, stderr)
 	}
+	if !strings.Contains(stderr, "ls: back to a: 550 a: No such file or directory. (a cd to an absolute directory goes elsewhere)") {
+		t.Errorf("the failed return does not say how to get out:\n%s", stderr)
+	}
 }
 
 // A link of the pool that was left in a (an earlier mput -P 2) follows

@@ -142,6 +142,12 @@ func (l *link) reconnect(ctx context.Context) error {
 	noMLSD, noStat := l.noMLSD, l.noStat
 	err := l.open(ctx)
 	l.noMLSD, l.noStat = l.noMLSD || noMLSD, l.noStat || noStat
+	var we *wayError
+	if errors.As(err, &we) && l == s.main {
+		// Every command fails so until the directory is there again;
+		// cdAfresh is the way out.
+		err = fmt.Errorf("%w (a cd to an absolute directory goes elsewhere)", err)
+	}
 	return err
 }
 

@@ -95,6 +95,7 @@ func (w where) after(p where) ([]string, bool) {
 func (l *link) goTo(ctx context.Context, from, w where) error {
 	err := l.walkTo(ctx, from, w)
 	if err != nil {
+		err = &wayError{err}
 		if l.conn != nil {
 			l.conn.Close()
 		}
@@ -146,3 +147,9 @@ func lastAbsolute(moves []string) int {
 	}
 	return -1
 }
+
+// wayError is goTo's: the link did not get to its directory.
+type wayError struct{ err error }
+
+func (e *wayError) Error() string { return e.err.Error() }
+func (e *wayError) Unwrap() error { return e.err }
