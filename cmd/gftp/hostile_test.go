@@ -543,6 +543,44 @@ func TestCdAbsoluteAfterFailedReturn(t *testing.T) {
 	}
 }
 
+// The same when gftp has not noticed the loss yet (the server hung up
+// after the cd a; the cd /c's CWD finds it): the retry's reconnect goes to
+// the login directory too, not back to a, and with --retries the cd
+// itself is tried again (a 421 first).
+func TestCdAbsoluteAfterUnnoticedHangUp(t *testing.T) {
+	gone := "550 a: No such file or directory."
+	h := startHostile(t, testserver.HostileOptions{HangUpAfter: "CWD", Sequence: map[string][]string{
+		"CWD a":  {"", gone, gone, gone},
+		"CWD /c": {"421 Try again later."},
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\ncd /c\nput f\n", hostileArgs(h, "-in", "--retries", "3", "--retry-wait", "10ms")...)
+	cmds := h.Commands()
+	if code != 0 || count(cmds, "CWD a") != 1 || count(cmds, "CWD /c") != 2 || !regexp.MustCompile(`CWD /c\n(.*\n)*STOR f`).MatchString(strings.Join(cmds, "\n")) {
+		t.Errorf("exit %d; want CWD a once, then /c and the upload; commands:\n%s\nstderr:\n%s", code, strings.Join(cmds, "\n"), stderr)
+	}
+}
+
+// A reconnect after cd a, cd b, cd /c goes by one CWD /c: the steps
+// before an absolute one are not taken again.
+func TestReconnectSkipsStepsBeforeAbsolute(t *testing.T) {
+	h := startHostile(t, testserver.HostileOptions{Sequence: map[string][]string{"CWD d": {"-drop"}}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\ncd b\ncd /c\n-cd d\nput f\n", hostileArgs(h, "-in", "--retries", "0")...)
+	cmds := h.Commands()
+	last := 0
+	for i, c := range cmds {
+		if c == "USER u" {
+			last = i
+		}
+	}
+	if got := strings.Join(cmds[last:], "\n"); code != 0 || !regexp.MustCompile(`^USER u\nPASS \*\*\*\*\nCWD /c\n(.*\n)*STOR f`).MatchString(got) || strings.Contains(got, "CWD a") {
+		t.Errorf("exit %d; after the last login want CWD /c alone before the upload; commands:\n%s\nstderr:\n%s", code, strings.Join(cmds, "\n"), stderr)
+	}
+}
+
 // A link of the pool that was left in a (an earlier mput -P 2) follows
 // the main link to /c, where a cd after a failed return took it, by one
 // CWD /c: the way from a to /c is no steps on from a, and used to be

@@ -23,21 +23,12 @@ func (s *Session) show(r *ftp.Reply) {
 }
 
 // Cd changes the remote directory.
-//
-// A lost connection is opened again first, as for any command; for an
-// absolute dir it goes to the login directory, not back to the old one
-// (which may have been deleted since: its CWD refused at every reconnect,
-// no cd could get the session out of it), and the cd takes it on from
-// there. A cd that fails then leaves the link closed and the old directory
-// the place to go back to: no command runs in the login directory.
 func (s *Session) Cd(ctx context.Context, dir string) error {
-	if !s.Connected() {
-		if path.IsAbs(dir) && s.relogin {
-			return s.cdAfresh(ctx, dir)
-		}
-		if err := s.EnsureConnected(ctx); err != nil {
-			return err
-		}
+	if path.IsAbs(dir) {
+		return s.cdAbsolute(ctx, dir)
+	}
+	if err := s.EnsureConnected(ctx); err != nil {
+		return err
 	}
 	return s.main.retrying(ctx, "cd "+dir, func(bool) error {
 		if err := s.main.check(s.main.conn.Cwd(ctx, dir)); err != nil {
@@ -48,23 +39,43 @@ func (s *Session) Cd(ctx context.Context, dir string) error {
 	})
 }
 
-// cdAfresh reconnects to the login directory and goes to dir from there.
-func (s *Session) cdAfresh(ctx context.Context, dir string) error {
+// cdAbsolute is a cd to an absolute directory, which needs no way back to
+// the old one: a reconnect on the way (a connection lost before the cd,
+// or by its CWD) goes to the login directory, and the cd goes on from
+// there. The old directory may be what failed: deleted since, its CWD
+// refused at every reconnect, so that no other command could get the
+// session out of it. A cd that fails after such a reconnect leaves the
+// link closed and the old directory the place to go back to: no command
+// runs in the login directory.
+func (s *Session) cdAbsolute(ctx context.Context, dir string) error {
 	l := s.main
-	old := l.cwd
-	l.cwd = where{}
-	err := s.EnsureConnected(ctx)
-	if err == nil {
-		if err = l.check(l.conn.Cwd(ctx, dir)); err == nil {
-			l.moved(ctx, dir)
-			return nil
+	old, afresh := l.cwd.clone(), false
+	fresh := func() {
+		l.cwd, afresh = where{}, true
+	}
+	err := l.retrying(ctx, "cd "+dir, func(bool) error {
+		if !l.connected() {
+			fresh()
+			if err := s.EnsureConnected(ctx); err != nil {
+				return err
+			}
 		}
+		if err := l.check(l.conn.Cwd(ctx, dir)); err != nil {
+			if !l.connected() {
+				fresh() // for the retry's reconnect
+			}
+			return err
+		}
+		l.moved(ctx, dir)
+		return nil
+	})
+	if err != nil && afresh {
 		if l.conn != nil {
 			l.conn.Close()
 		}
 		l.conn, l.loggedIn = nil, false
+		l.cwd = old
 	}
-	l.cwd = old
 	return err
 }
 
