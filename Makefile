@@ -73,10 +73,11 @@ installcheck:
 		share/zsh/site-functions/_gftp share/fish/vendor_completions.d/gftp.fish; do \
 		test -s "$$d/usr/$$f" || { echo "installcheck: $$f not installed"; exit 1; }; done; \
 	test -x "$$d/usr/bin/gftp"; "$$d/usr/bin/gftp" --version; \
-	if $(GO) tool nm "$$d/usr/bin/gftp" | grep -q 'reflect.Value.MethodByName'; then \
+	$(GO) tool nm "$$d/usr/bin/gftp" >"$$d/syms" || { echo "installcheck: go tool nm failed (a stripped binary?)"; exit 1; }; \
+	if grep -q 'reflect.Value.MethodByName' "$$d/syms"; then \
 		echo "installcheck: reflect.Value.MethodByName is linked (a cobra help or version template, text/template?): the linker then keeps every exported method, 2 MB of binary and 2 MB of RSS"; exit 1; fi; \
 	if command -v man >/dev/null; then man -l "$$d/usr/share/man/man1/gftp.1" | grep -q '^COMMANDS'; fi; \
-	$(MAKE) -s uninstall DESTDIR="$$d" PREFIX=/usr; \
+	rm "$$d/syms"; $(MAKE) -s uninstall DESTDIR="$$d" PREFIX=/usr; \
 	left=$$(find "$$d" -type f); if [ -n "$$left" ]; then echo "installcheck: uninstall left $$left"; exit 1; fi; \
 	echo "installcheck: ok"
 
