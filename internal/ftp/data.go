@@ -478,14 +478,20 @@ func (c *Conn) openPassive(ctx context.Context, only Method, cmd string, offset 
 	dialed := make(chan dialResult, 1)
 	go func() {
 		// No keep-alive: the stall timeout watches a data connection. An
-		// address, not a name: nothing to look up.
+		// address, not a name: nothing to look up. Not DialTCP, whose
+		// local address, even a zero one, is bound before the connect: a
+		// bind(0.0.0.0:0) needs a port that no socket holds at all, where
+		// connect alone may take one that is held for another address,
+		// and an upload's connection ends in TIME-WAIT here (gftp closes
+		// first), so that an mput of tens of thousands of files could run
+		// out of ports. And it is a syscall a file less.
 		d := net.Dialer{Timeout: c.opts.DataTimeout, KeepAlive: -1}
-		tc, err := d.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
+		nc, err := d.DialContext(ctx, "tcp", ap.String())
 		if err != nil {
 			dialed <- dialResult{nil, err}
 			return
 		}
-		dialed <- dialResult{tc, nil}
+		dialed <- dialResult{nc, nil}
 	}()
 	if !pipelined {
 		dr := <-dialed
