@@ -495,6 +495,18 @@ func TestLostWhileIdleReconnects(t *testing.T) {
 	}
 }
 
+// sinceLastLogin is the commands from the last login (USER u) on, a line
+// each.
+func sinceLastLogin(cmds []string) string {
+	last := 0
+	for i, c := range cmds {
+		if c == "USER u" {
+			last = i
+		}
+	}
+	return strings.Join(cmds[last:], "\n")
+}
+
 // A reconnect whose way back to the directory fails (the server refuses
 // the CWD a) keeps that directory to go to: the next command's reconnect
 // goes there again, and the upload lands in a, never in the login
@@ -509,13 +521,7 @@ func TestReconnectKeepsDirectoryAfterFailedReturn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
 	_, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\n-cd b\nput f\n", hostileArgs(h, "-in", "--retry-wait", "10ms")...)
 	cmds := h.Commands()
-	last := 0
-	for i, c := range cmds {
-		if c == "USER u" {
-			last = i
-		}
-	}
-	if got := strings.Join(cmds[last:], "\n"); !regexp.MustCompile(`^USER u\nPASS \*\*\*\*\nCWD a\n(.*\n)*STOR f`).MatchString(got) {
+	if got := sinceLastLogin(cmds); !regexp.MustCompile(`^USER u\nPASS \*\*\*\*\nCWD a\n(.*\n)*STOR f`).MatchString(got) {
 		t.Errorf("after the last login, want CWD a before the upload; got:\n%s\nstderr:\n%s", strings.Join(cmds, "\n"), stderr)
 	}
 }
@@ -570,13 +576,7 @@ func TestReconnectSkipsStepsBeforeAbsolute(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
 	code, _, stderr := runGftp(t, "user u p\nlcd "+dir+"\ncd a\ncd b\ncd /c\n-cd d\nput f\n", hostileArgs(h, "-in", "--retries", "0")...)
 	cmds := h.Commands()
-	last := 0
-	for i, c := range cmds {
-		if c == "USER u" {
-			last = i
-		}
-	}
-	if got := strings.Join(cmds[last:], "\n"); code != 0 || !regexp.MustCompile(`^USER u\nPASS \*\*\*\*\nCWD /c\n(.*\n)*STOR f`).MatchString(got) || strings.Contains(got, "CWD a") {
+	if got := sinceLastLogin(cmds); code != 0 || !regexp.MustCompile(`^USER u\nPASS \*\*\*\*\nCWD /c\n(.*\n)*STOR f`).MatchString(got) || strings.Contains(got, "CWD a") {
 		t.Errorf("exit %d; after the last login want CWD /c alone before the upload; commands:\n%s\nstderr:\n%s", code, strings.Join(cmds, "\n"), stderr)
 	}
 }
