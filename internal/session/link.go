@@ -145,7 +145,7 @@ func (l *link) reconnect(ctx context.Context) error {
 	var we *wayError
 	if errors.As(err, &we) && l == s.main {
 		// Every command fails so until the directory is there again;
-		// cdAfresh is the way out.
+		// a cd to an absolute directory (cdAbsolute) is the way out.
 		err = fmt.Errorf("%w (a cd to an absolute directory goes elsewhere)", err)
 	}
 	return err
