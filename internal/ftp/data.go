@@ -620,12 +620,24 @@ func (c *Conn) listenActive() (*net.TCPListener, error) {
 	local := c.LocalAddr().Addr().Unmap()
 	lo, hi := c.opts.ActivePortLow, c.opts.ActivePortHigh
 	if lo <= 0 {
-		return net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+		return listenAnyPort(local)
 	}
+	ln, err := listenIn(local, lo, hi, hi-lo+1)
+	if err != nil {
+		return nil, fmt.Errorf("no free port in the active port range %d-%d: %w", lo, hi, err)
+	}
+	return ln, nil
+}
+
+// listenIn listens on local at a port from lo to hi, trying at most tries
+// of them, from a random one on (which spreads concurrent sessions over
+// the range). A port named outright may be one that connections in
+// TIME-WAIT hold (Go listens with SO_REUSEADDR).
+func listenIn(local netip.Addr, lo, hi, tries int) (*net.TCPListener, error) {
 	n := hi - lo + 1
-	start := rand.IntN(n) // spread concurrent sessions over the range
+	start := rand.IntN(n)
 	var last error
-	for i := range n {
+	for i := range min(tries, n) {
 		port := uint16(lo + (start+i)%n)
 		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, port)))
 		if err == nil {
@@ -633,7 +645,7 @@ func (c *Conn) listenActive() (*net.TCPListener, error) {
 		}
 		last = err
 	}
-	return nil, fmt.Errorf("no free port in the active port range %d-%d: %w", lo, hi, last)
+	return nil, last
 }
 
 func (c *Conn) openActive(ctx context.Context, only Method, cmd string, offset int64) (*DataConn, error) {
