@@ -622,22 +622,20 @@ func (c *Conn) listenActive() (*net.TCPListener, error) {
 	if lo <= 0 {
 		return listenAnyPort(local)
 	}
-	ln, err := listenIn(local, lo, hi, hi-lo+1)
+	ln, err := listenIn(local, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("no free port in the active port range %d-%d: %w", lo, hi, err)
 	}
 	return ln, nil
 }
 
-// listenIn listens on local at a port from lo to hi, trying at most tries
-// of them, from a random one on (which spreads concurrent sessions over
-// the range). A port named outright may be one that connections in
-// TIME-WAIT hold (Go listens with SO_REUSEADDR).
-func listenIn(local netip.Addr, lo, hi, tries int) (*net.TCPListener, error) {
+// listenIn listens on local at a port from lo to hi, from a random one on
+// (which spreads concurrent sessions over the range).
+func listenIn(local netip.Addr, lo, hi int) (*net.TCPListener, error) {
 	n := hi - lo + 1
 	start := rand.IntN(n)
 	var last error
-	for i := range min(tries, n) {
+	for i := range n {
 		port := uint16(lo + (start+i)%n)
 		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, port)))
 		if err == nil {
