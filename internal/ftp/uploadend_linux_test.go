@@ -36,6 +36,19 @@ func (s *fakeSession) listenSmallWindow() net.Listener {
 	return ln
 }
 
+// acceptSmallUpload greets, answers EPSV with a small-window listener,
+// and takes the STOR big's data connection, with its 150.
+func (s *fakeSession) acceptSmallUpload() net.Conn {
+	s.send("220 Ready")
+	s.expect("EPSV")
+	ln := s.listenSmallWindow()
+	s.epsv(ln)
+	s.expect("STOR big")
+	dc := s.accept(ln)
+	s.send("150 Ok to send data")
+	return dc
+}
+
 // waitReset waits, without reading (which would open the window), until
 // the client has reset dc.
 func (s *fakeSession) waitReset(dc net.Conn) {
@@ -66,13 +79,7 @@ func TestUploadDrainStalls(t *testing.T) {
 func testUploadDrainStalls(t *testing.T, reply time.Duration) {
 	payload := testPayload(256<<10, 3)
 	srv := startFake(t, func(s *fakeSession) {
-		s.send("220 Ready")
-		s.expect("EPSV")
-		ln := s.listenSmallWindow()
-		s.epsv(ln)
-		s.expect("STOR big")
-		dc := s.accept(ln)
-		s.send("150 Ok to send data")
+		dc := s.acceptSmallUpload()
 		s.waitReset(dc)
 		s.send("426 Failure writing network stream")
 		s.expectEOF()
@@ -95,13 +102,7 @@ func TestUploadSlowDrainNotTimedOut(t *testing.T) {
 	payload := testPayload(256<<10, 4)
 	var got []byte
 	srv := startFake(t, func(s *fakeSession) {
-		s.send("220 Ready")
-		s.expect("EPSV")
-		ln := s.listenSmallWindow()
-		s.epsv(ln)
-		s.expect("STOR big")
-		dc := s.accept(ln)
-		s.send("150 Ok to send data")
+		dc := s.acceptSmallUpload()
 		dc.SetReadDeadline(time.Now().Add(fakeWait))
 		buf := make([]byte, 8<<10)
 		for {

@@ -130,6 +130,7 @@ func TestReadCheckedValues(t *testing.T) {
 		{"restart abc", `"abc" is not a byte offset`},
 		{"mode block", "only stream is supported (block and compressed modes are obsolete; for active or passive, use passive)"},
 		{"type binray", `type: unknown type "binray" (want ascii or binary)`},
+		{"tls maybe", `tls: unknown TLS mode "maybe" (want off, explicit, implicit or auto)`},
 		{"-passive bogus", `passive: unknown argument "bogus" (want on, off or auto)`},
 	} {
 		src := "open h\nuser u p\nmkdir first\n" + tc.line + "\n"
